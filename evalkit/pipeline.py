@@ -1,0 +1,229 @@
+"""The one scoring path every front end uses: captures in, `SummaryResult`s out.
+
+Work is batched across summaries so each distinct text (article sentence, window, claim) is encoded
+once per batch even when many summaries share an article, and once ever with the disk cache on.
+The CLI, the pytest plugin, the Ray engine and `judge()` are thin shells over `score_batch`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import pysbd
+
+from evalkit import claims as claims_mod
+from evalkit import metrics, support
+from evalkit.cache import VectorCache
+from evalkit.capture import Capture, pair_capture, read_capture, read_pairs
+from evalkit.encoder import Encoder
+from evalkit.errors import EvalkitError, InputError
+from evalkit.result import ClaimVerdict, RunResult, SummaryResult
+from evalkit.settings import Settings, for_capture
+
+
+@dataclass(frozen=True)
+class Job:
+    """One summary to judge, with the settings that apply to it (sidecar included)."""
+
+    id: str
+    capture: Capture | None
+    settings: Settings
+    error: str | None = None
+
+
+def evalkit_version() -> str:
+    try:
+        return version("evalkit")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def make_encoder(settings: Settings) -> Encoder:
+    cache = VectorCache(settings.cache_dir, settings.cache_size_mb) if settings.cache else None
+    return Encoder(settings.model, cache, settings.batch_size)
+
+
+def signature(settings: Settings, encoder: Encoder) -> dict:
+    """What two runs must share for their numbers to be comparable (in the spirit of sacrebleu)."""
+    judge = support.shipped_model()
+    return {
+        "evalkit": evalkit_version(),
+        "model": encoder.identity,
+        "judge": judge.provenance.get("id", "unfitted"),
+        "splitter": f"pysbd-{pysbd.__version__}",
+        "support_threshold": settings.support_threshold or judge.threshold,
+        "thresholds": settings.thresholds(),
+    }
+
+
+def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator[Job]:
+    """Every capture file and JSONL line under `paths`, bad ones as jobs that carry their error."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted({f for pattern in (*settings.patterns, "*.jsonl") for f in path.rglob(pattern)})
+            if not files:
+                yield Job(str(path), None, settings, f"{path}: no capture files matching "
+                          f"{', '.join(settings.patterns)}")
+            for file in files:
+                yield from jobs_from_paths([file], settings)
+        elif path.suffix == ".jsonl":
+            try:
+                for item in read_pairs(path):
+                    if isinstance(item, InputError):
+                        yield Job(item.source, None, settings, str(item))
+                    else:
+                        yield Job(item.source, item, settings)
+            except InputError as exc:
+                yield Job(str(path), None, settings, str(exc))
+        elif not path.exists():
+            yield Job(str(path), None, settings, f"{path}: no such file or folder")
+        else:
+            try:
+                yield Job(str(path), read_capture(path), for_capture(settings, path))
+            except EvalkitError as exc:
+                yield Job(str(path), None, settings, str(exc))
+
+
+def _failures(result: SummaryResult, settings: Settings) -> tuple[str, ...]:
+    """Each threshold the result misses, phrased as value vs limit, then each pinned verdict it breaks."""
+    failures: list[str] = []
+    rouge_l = result.rouge["rougeL"]["f1"]
+    if settings.min_rouge_l is not None and rouge_l < settings.min_rouge_l:
+        failures.append(f"ROUGE-L F1 {rouge_l:.3f} < min_rouge_l {settings.min_rouge_l:.3f}")
+    if settings.min_similarity is not None and result.similarity < settings.min_similarity:
+        failures.append(f"similarity {result.similarity:.3f} < min_similarity {settings.min_similarity:.3f}")
+    if settings.min_score is not None and result.score < settings.min_score:
+        failures.append(f"support score {result.score:.3f} < min_score {settings.min_score:.3f}")
+    pinned = {c.text for c in result.claims if _pin(c, settings) == c.verdict == "unsupported"}
+    open_unsupported = [c for c in result.unsupported if c.text not in pinned]
+    if settings.max_unsupported_claims is not None and len(open_unsupported) > settings.max_unsupported_claims:
+        failures.append(
+            f"{len(open_unsupported)} unsupported claim(s) > max_unsupported_claims "
+            f"{settings.max_unsupported_claims}"
+        )
+    for key, expected in settings.expect.items():
+        claim = next((c for c in result.claims if c.text.startswith(key) or key in c.text), None)
+        if claim is None:
+            failures.append(f"pinned claim not found in the summary: '{key}'")
+        elif claim.verdict != expected:
+            failures.append(f"claim '{_short(claim.text)}' was pinned {expected}, now {claim.verdict} "
+                            f"(score {claim.score:.3f})")
+    return tuple(failures)
+
+
+def _pin(claim: ClaimVerdict, settings: Settings) -> str | None:
+    return next((v for k, v in settings.expect.items() if claim.text.startswith(k) or k in claim.text), None)
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class _Prepared:
+    job: Job
+    claims: list[claims_mod.Claim]
+    units: list[str]
+    windows: list[str]
+
+
+def score_batch(jobs: list[Job], encoder: Encoder) -> list[SummaryResult]:
+    """Judge a batch of summaries, encoding every distinct text of the batch in one call."""
+    prepared: list[_Prepared | SummaryResult] = []
+    for job in jobs:
+        if job.capture is None:
+            prepared.append(SummaryResult.for_error(job.id, job.error or "unreadable"))
+            continue
+        try:
+            found = claims_mod.split(job.capture)
+        except InputError as exc:
+            prepared.append(SummaryResult.for_error(job.id, str(exc)))
+            continue
+        units = metrics.article_units(job.capture.body_paragraphs)
+        prepared.append(_Prepared(job, found, units, metrics.windows(units)))
+    texts = [t for p in prepared if isinstance(p, _Prepared) for t in (*(c.text for c in p.claims), *p.units,
+                                                                      *p.windows)]
+    encoder.encode(list(dict.fromkeys(texts)))  # one batched pass; lookups below hit the memo
+    return [p if isinstance(p, SummaryResult) else _judge(p, encoder) for p in prepared]
+
+
+def _judge(p: _Prepared, encoder: Encoder) -> SummaryResult:
+    judge = support.shipped_model()
+    settings, capture = p.job.settings, p.job.capture
+    assert capture is not None
+    claim_vecs = encoder.encode([c.text for c in p.claims])
+    unit_vecs = encoder.encode(p.units)
+    window_vecs = encoder.encode(p.windows)
+    article = support.index_article(capture.body)
+    verdicts = []
+    for claim, vec in zip(p.claims, claim_vecs, strict=True):
+        found = metrics.match(claim.text, vec, p.units, unit_vecs, window_vecs)
+        sig = support.signals(claim.text, found, article)
+        score = judge.score(sig)
+        verdicts.append(ClaimVerdict(
+            text=claim.text, section=claim.section, start=claim.start, end=claim.end,
+            verdict=judge.verdict(score, settings.support_threshold, settings.weak_band),
+            score=score, evidence=found.evidence(), signals=sig,
+        ))
+    result = SummaryResult(
+        id=p.job.id,
+        title=capture.title,
+        rouge=metrics.rouge([c.text for c in p.claims], p.units),
+        similarity=metrics.document_similarity(claim_vecs, unit_vecs),
+        claims=tuple(verdicts),
+        consistent=all(v.verdict != "unsupported" for v in verdicts),
+        score=min(v.score for v in verdicts),
+        thresholds=settings.thresholds(),
+        summary=capture.summary,
+        body=tuple(p.units),
+        dropped=tuple(f"[{d.rule}] {d.text}" for d in capture.dropped),
+    )
+    return _with_failures(result, settings)
+
+
+def _with_failures(result: SummaryResult, settings: Settings) -> SummaryResult:
+    from dataclasses import replace
+
+    return replace(result, failures=_failures(result, settings))
+
+
+def evaluate(jobs: Iterable[Job], settings: Settings, on_result: Callable[[SummaryResult], None] | None = None,
+             encoder: Encoder | None = None) -> RunResult:
+    """Judge every job in batches; `on_result` sees each result as soon as it exists."""
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    clock = time.perf_counter()
+    encoder = encoder or make_encoder(settings)
+    results: list[SummaryResult] = []
+    batch: list[Job] = []
+
+    def flush() -> None:
+        for result in score_batch(batch, encoder):
+            results.append(result)
+            if on_result:
+                on_result(result)
+        batch.clear()
+
+    for job in jobs:
+        batch.append(job)
+        if len(batch) >= settings.batch_size:
+            flush()
+    if batch:
+        flush()
+    return RunResult(tuple(results), signature(settings, encoder), started, time.perf_counter() - clock)
+
+
+def judge(summary: str, document: str, settings: Settings | None = None, encoder: Encoder | None = None,
+          id: str = "summary") -> SummaryResult:
+    """Judge one summary against one document (what the pytest fixture `evalkit_judge` calls)."""
+    settings = settings or Settings()
+    job = Job(id, pair_capture(id, document, summary, id), settings)
+    result = score_batch([job], encoder or make_encoder(settings))[0]
+    if result.error:
+        raise InputError(id, result.error)
+    return result

@@ -1,0 +1,130 @@
+"""Plain result values that flow from scoring to the CLI, the pytest plugin and the report.
+
+Every value is a frozen dataclass with `to_dict()`, so JSON is the one interchange format: the
+CLI writes it, xdist workers send it to the controller, and the report renders it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Verdict = Literal["supported", "weak", "unsupported"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An article sentence (or window of sentences) set against a claim."""
+
+    sentence: str
+    score: float  # embedding cosine between claim and sentence
+    rouge_precision: float = 0.0  # share of the claim's unigrams found in the sentence
+    start: int = -1  # index of the first article sentence of the window
+    end: int = -1  # index one past its last sentence
+
+
+@dataclass(frozen=True)
+class ClaimVerdict:
+    """One claim of the summary and the judge's verdict on it."""
+
+    text: str
+    section: str
+    start: int
+    end: int
+    verdict: Verdict
+    score: float
+    evidence: tuple[Evidence, ...] = ()
+    signals: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    """Everything evalkit concluded about one summary."""
+
+    id: str
+    title: str
+    rouge: dict[str, dict[str, float]]
+    similarity: float
+    claims: tuple[ClaimVerdict, ...]
+    consistent: bool
+    score: float
+    failures: tuple[str, ...] = ()
+    thresholds: dict[str, Any] = field(default_factory=dict)
+    summary: str = ""
+    body: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures and self.error is None
+
+    @property
+    def unsupported(self) -> tuple[ClaimVerdict, ...]:
+        return tuple(c for c in self.claims if c.verdict == "unsupported")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_record(self) -> dict[str, Any]:
+        """The compact line `evalkit score` writes and benchmarks read."""
+        return {
+            "id": self.id,
+            "consistent": self.consistent,
+            "score": round(self.score, 6),
+            "rouge": self.rouge,
+            "similarity": round(self.similarity, 6),
+            "claims": [
+                {
+                    "text": c.text,
+                    "verdict": c.verdict,
+                    "score": round(c.score, 6),
+                    "evidence": [{"sentence": e.sentence, "score": round(e.score, 6)} for e in c.evidence],
+                }
+                for c in self.claims
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SummaryResult:
+        claims = tuple(
+            ClaimVerdict(**{**c, "evidence": tuple(Evidence(**e) for e in c["evidence"])})
+            for c in data["claims"]
+        )
+        return cls(
+            **{
+                **data,
+                "claims": claims,
+                "failures": tuple(data.get("failures", ())),
+                "body": tuple(data.get("body", ())),
+                "dropped": tuple(data.get("dropped", ())),
+            }
+        )
+
+    @classmethod
+    def for_error(cls, id: str, error: str) -> SummaryResult:
+        """A result for an input that could not be evaluated, so it is reported, never dropped."""
+        return cls(id=id, title="", rouge={}, similarity=0.0, claims=(), consistent=False, score=0.0,
+                   error=error)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One run over many summaries, with the signature that makes its numbers comparable."""
+
+    results: tuple[SummaryResult, ...]
+    signature: dict[str, Any]
+    started: str
+    seconds: float
+
+    @property
+    def failed(self) -> tuple[SummaryResult, ...]:
+        return tuple(r for r in self.results if not r.passed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "signature": self.signature,
+            "started": self.started,
+            "seconds": round(self.seconds, 3),
+            "results": [r.to_dict() for r in self.results],
+        }
