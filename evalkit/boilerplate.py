@@ -36,7 +36,10 @@ BOILERPLATE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("sign-in prompt", r"\bcreate\s+(?:a|an|your)\s+(?:free\s+)?account\b"),
         ("subscription", r"\bsubscribe\b|\balready\s+a\s+(?:subscriber|member)\b|\bsubscriber[s]?[-\s]only\b"),
         ("subscription", r"\bfor\s+all\s+of\s+the\s+\w+|\bwant\s+all\s+of\b|\bunlimited\s+(?:digital\s+)?access\b"),
-        ("javascript notice", r"\b(?:enable|turn\s+on|requires?)\s+javascript\b|\bjavascript\s+is\s+(?:disabled|off)\b"),
+        (
+            "javascript notice",
+            r"\b(?:enable|turn\s+on|requires?)\s+javascript\b|\bjavascript\s+is\s+(?:disabled|off)\b",
+        ),
         ("access check", r"\bverify(?:ing)?\s+(?:your\s+)?access\b|\bare\s+you\s+a\s+robot\b|\bcaptcha\b"),
         ("access check", r"\bexit\s+reader\s+mode\b|\breader\s+mode\b|\bad[\s-]?blocker\b"),
         ("retrieval failure", r"\btrouble\s+(?:retrieving|loading)\s+(?:the\s+)?(?:article|content|page)\b"),

@@ -23,8 +23,9 @@ class VectorCache:
     """float32 vectors by (namespace, text); `namespace` names the model and what was computed."""
 
     def __init__(self, directory: str | Path, size_mb: int) -> None:
-        self._store = diskcache.Cache(str(directory), size_limit=size_mb * 1024 * 1024,
-                                      eviction_policy="least-recently-stored")
+        self._store = diskcache.Cache(
+            str(directory), size_limit=size_mb * 1024 * 1024, eviction_policy="least-recently-stored"
+        )
 
     def get_many(self, namespace: str, texts: Iterable[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}

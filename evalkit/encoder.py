@@ -94,7 +94,10 @@ class Encoder:
             # Longest first keeps padding low inside each batch.
             order = sorted(missing, key=len, reverse=True)
             vectors = load_model(self.model_name).encode(
-                order, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                order,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
                 show_progress_bar=False,
             )
             fresh = dict(zip(order, vectors.astype(np.float32), strict=True))

@@ -96,8 +96,7 @@ class Match:
         return self.sentences + ((self.window,) if self.window else ())
 
 
-def match(claim: str, claim_vec: np.ndarray, units: list[str], unit_vecs: np.ndarray,
-          window_vecs: np.ndarray) -> Match:
+def match(claim: str, claim_vec: np.ndarray, units: list[str], unit_vecs: np.ndarray, window_vecs: np.ndarray) -> Match:
     """Top sentences and the best window for one claim, by cosine (vectors are unit length)."""
     sims = unit_vecs @ claim_vec
     top = np.argsort(-sims)[:TOP_SENTENCES]

@@ -68,8 +68,9 @@ def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator
         if path.is_dir():
             files = sorted({f for pattern in (*settings.patterns, "*.jsonl") for f in path.rglob(pattern)})
             if not files:
-                yield Job(str(path), None, settings, f"{path}: no capture files matching "
-                          f"{', '.join(settings.patterns)}")
+                yield Job(
+                    str(path), None, settings, f"{path}: no capture files matching {', '.join(settings.patterns)}"
+                )
             for file in files:
                 yield from jobs_from_paths([file], settings)
         elif path.suffix == ".jsonl":
@@ -104,16 +105,16 @@ def _failures(result: SummaryResult, settings: Settings) -> tuple[str, ...]:
     open_unsupported = [c for c in result.unsupported if c.text not in pinned]
     if settings.max_unsupported_claims is not None and len(open_unsupported) > settings.max_unsupported_claims:
         failures.append(
-            f"{len(open_unsupported)} unsupported claim(s) > max_unsupported_claims "
-            f"{settings.max_unsupported_claims}"
+            f"{len(open_unsupported)} unsupported claim(s) > max_unsupported_claims {settings.max_unsupported_claims}"
         )
     for key, expected in settings.expect.items():
         claim = next((c for c in result.claims if c.text.startswith(key) or key in c.text), None)
         if claim is None:
             failures.append(f"pinned claim not found in the summary: '{key}'")
         elif claim.verdict != expected:
-            failures.append(f"claim '{_short(claim.text)}' was pinned {expected}, now {claim.verdict} "
-                            f"(score {claim.score:.3f})")
+            failures.append(
+                f"claim '{_short(claim.text)}' was pinned {expected}, now {claim.verdict} (score {claim.score:.3f})"
+            )
     return tuple(failures)
 
 
@@ -147,8 +148,9 @@ def score_batch(jobs: list[Job], encoder: Encoder) -> list[SummaryResult]:
             continue
         units = metrics.article_units(job.capture.body_paragraphs)
         prepared.append(_Prepared(job, found, units, metrics.windows(units)))
-    texts = [t for p in prepared if isinstance(p, _Prepared) for t in (*(c.text for c in p.claims), *p.units,
-                                                                      *p.windows)]
+    texts = [
+        t for p in prepared if isinstance(p, _Prepared) for t in (*(c.text for c in p.claims), *p.units, *p.windows)
+    ]
     encoder.encode(list(dict.fromkeys(texts)))  # one batched pass; lookups below hit the memo
     return [p if isinstance(p, SummaryResult) else _judge(p, encoder) for p in prepared]
 
@@ -166,11 +168,18 @@ def _judge(p: _Prepared, encoder: Encoder) -> SummaryResult:
         found = metrics.match(claim.text, vec, p.units, unit_vecs, window_vecs)
         sig = support.signals(claim.text, found, article)
         score = judge.score(sig)
-        verdicts.append(ClaimVerdict(
-            text=claim.text, section=claim.section, start=claim.start, end=claim.end,
-            verdict=judge.verdict(score, settings.support_threshold, settings.weak_band),
-            score=score, evidence=found.evidence(), signals=sig,
-        ))
+        verdicts.append(
+            ClaimVerdict(
+                text=claim.text,
+                section=claim.section,
+                start=claim.start,
+                end=claim.end,
+                verdict=judge.verdict(score, settings.support_threshold, settings.weak_band),
+                score=score,
+                evidence=found.evidence(),
+                signals=sig,
+            )
+        )
     result = SummaryResult(
         id=p.job.id,
         title=capture.title,
@@ -193,8 +202,12 @@ def _with_failures(result: SummaryResult, settings: Settings) -> SummaryResult:
     return replace(result, failures=_failures(result, settings))
 
 
-def evaluate(jobs: Iterable[Job], settings: Settings, on_result: Callable[[SummaryResult], None] | None = None,
-             encoder: Encoder | None = None) -> RunResult:
+def evaluate(
+    jobs: Iterable[Job],
+    settings: Settings,
+    on_result: Callable[[SummaryResult], None] | None = None,
+    encoder: Encoder | None = None,
+) -> RunResult:
     """Judge every job in batches; `on_result` sees each result as soon as it exists."""
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
@@ -218,8 +231,9 @@ def evaluate(jobs: Iterable[Job], settings: Settings, on_result: Callable[[Summa
     return RunResult(tuple(results), signature(settings, encoder), started, time.perf_counter() - clock)
 
 
-def judge(summary: str, document: str, settings: Settings | None = None, encoder: Encoder | None = None,
-          id: str = "summary") -> SummaryResult:
+def judge(
+    summary: str, document: str, settings: Settings | None = None, encoder: Encoder | None = None, id: str = "summary"
+) -> SummaryResult:
     """Judge one summary against one document (what the pytest fixture `evalkit_judge` calls)."""
     settings = settings or Settings()
     job = Job(id, pair_capture(id, document, summary, id), settings)

@@ -88,8 +88,7 @@ class SummaryResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SummaryResult:
         claims = tuple(
-            ClaimVerdict(**{**c, "evidence": tuple(Evidence(**e) for e in c["evidence"])})
-            for c in data["claims"]
+            ClaimVerdict(**{**c, "evidence": tuple(Evidence(**e) for e in c["evidence"])}) for c in data["claims"]
         )
         return cls(
             **{
@@ -104,8 +103,7 @@ class SummaryResult:
     @classmethod
     def for_error(cls, id: str, error: str) -> SummaryResult:
         """A result for an input that could not be evaluated, so it is reported, never dropped."""
-        return cls(id=id, title="", rouge={}, similarity=0.0, claims=(), consistent=False, score=0.0,
-                   error=error)
+        return cls(id=id, title="", rouge={}, similarity=0.0, claims=(), consistent=False, score=0.0, error=error)
 
 
 @dataclass(frozen=True)

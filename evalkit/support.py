@@ -32,11 +32,50 @@ NOVEL_CAP = 3  # beyond three invented names/numbers the claim is plainly unsupp
 _NUMBER_WORDS = {
     w: str(i)
     for i, w in enumerate(
-        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
     )
-} | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80",
-     "ninety": "90", "hundred": "100", "thousand": "1000", "million": "million", "billion": "billion",
-     "dozen": "12", "half": "half", "once": "1", "twice": "2", "single": "1", "pair": "2", "couple": "2"}
+} | {
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "sixty": "60",
+    "seventy": "70",
+    "eighty": "80",
+    "ninety": "90",
+    "hundred": "100",
+    "thousand": "1000",
+    "million": "million",
+    "billion": "billion",
+    "dozen": "12",
+    "half": "half",
+    "once": "1",
+    "twice": "2",
+    "single": "1",
+    "pair": "2",
+    "couple": "2",
+}
 _WORD = re.compile(r"[A-Za-z][A-Za-z.'’&-]*[A-Za-z]|[A-Za-z]|\$?\d[\d,.]*%?")
 _JOINERS = {"of", "the", "for", "and", "de", "du", "van", "von", "&"}
 
@@ -66,8 +105,9 @@ class SupportModel:
 @cache
 def shipped_model() -> SupportModel:
     data = json.loads(resources.files("evalkit").joinpath("data/support_model.json").read_text("utf-8"))
-    return SupportModel(data["weights"], data["bias"], data["threshold"], data["supported_at"],
-                        data.get("provenance", {}))
+    return SupportModel(
+        data["weights"], data["bias"], data["threshold"], data["supported_at"], data.get("provenance", {})
+    )
 
 
 def _norm(word: str) -> str:
@@ -125,8 +165,13 @@ def _name_phrases(words: list[str]) -> list[list[str]]:
 def novel_mentions(claim: str, article: ArticleIndex) -> list[str]:
     """Names and numbers in the claim that the article never mentions."""
     words = _WORD.findall(claim)
-    novel = [w for w in words if (n := _number(w)) is not None and n not in article.numbers
-             and not (w.lower() in _NUMBER_WORDS and w.lower() in article.words)]
+    novel = [
+        w
+        for w in words
+        if (n := _number(w)) is not None
+        and n not in article.numbers
+        and not (w.lower() in _NUMBER_WORDS and w.lower() in article.words)
+    ]
     for phrase in _name_phrases(words):
         if _number(phrase[0]) is not None:
             continue
