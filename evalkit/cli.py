@@ -1,0 +1,245 @@
+"""`evalkit` command line: run (references -> table + reports), score (batch JSONL), show (parsing).
+
+A thin shell over `pipeline`: it parses arguments, shows progress, writes outputs, and turns every
+`EvalkitError` into one line on stderr and exit code 2. Exit 1 means the run worked and some
+summary failed its thresholds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from evalkit import claims as claims_mod
+from evalkit import report
+from evalkit.capture import read_capture
+from evalkit.errors import EvalkitError
+from evalkit.pipeline import Job, evaluate, jobs_from_paths
+from evalkit.result import SummaryResult
+from evalkit.settings import Settings, load
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
+    settings, root = load()
+    overrides: dict[str, Any] = {"model": args.model, "cache_dir": args.cache_dir, "batch_size": args.batch_size}
+    if args.no_cache:
+        overrides["cache"] = False
+    return settings.replace(overrides, "command line"), root
+
+
+def _progress(total: int | None, unit: str) -> tqdm:
+    """Items/s and ETA on a terminal; silent when stderr is not a TTY (CI logs, pipes)."""
+    return tqdm(total=total, unit=unit, disable=None, file=sys.stderr, dynamic_ncols=True, leave=False)
+
+
+def _table(results: list[SummaryResult]) -> str:
+    rows = [("file", "ROUGE-L F1", "similarity", "claims", "unsupported", "result")]
+    for r in results:
+        if r.error:
+            rows.append((r.id, "-", "-", "-", "-", "ERROR"))
+            continue
+        rows.append(
+            (
+                r.id,
+                f"{r.rouge['rougeL']['f1']:.3f}",
+                f"{r.similarity:.3f}",
+                str(len(r.claims)),
+                str(len(r.unsupported)),
+                "pass" if r.passed else "FAIL",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings, root = _settings(args)
+    paths = args.paths or [str(root / p) for p in settings.references]
+    jobs = list(jobs_from_paths(paths, settings))
+    with _progress(len(jobs), "summary") as bar:
+        run = evaluate(jobs, settings, on_result=lambda _: bar.update())
+    results = list(run.results)
+    print(_table(results))
+    for r in results:
+        for message in ([r.error] if r.error else []) + [f"{r.id}: {f}" for f in r.failures]:
+            print(message, file=sys.stderr)
+        for claim in r.unsupported:
+            best = claim.evidence[0] if claim.evidence else None
+            print(f"{r.id}: unsupported ({claim.score:.2f}): {claim.text}", file=sys.stderr)
+            if best:
+                print(f"    best evidence ({best.score:.2f}): {best.sentence}", file=sys.stderr)
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(run.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+    html = report.write(run, out / "index.html")
+    failed = [r for r in results if not r.passed]
+    print(
+        f"\n{len(results) - len(failed)} passed, {len(failed)} failed in {run.seconds:.1f}s; "
+        f"wrote {out / 'results.json'} and {html}"
+    )
+    if any(r.error for r in results):
+        return EXIT_USAGE
+    return EXIT_FAILED if failed else 0
+
+
+def _done_ids(output: Path) -> set[str]:
+    """Ids already written by an earlier (interrupted) run, for --resume."""
+    done: set[str] = set()
+    if not output.exists():
+        return done
+    with output.open(encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                done.add(str(json.loads(line)["id"]))
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue  # a line cut short by the interruption: it is scored again
+    return done
+
+
+def _trim_partial_line(output: Path) -> None:
+    """Drop a last line left half-written by a kill, so appended records stay one per line."""
+    data = output.read_bytes()
+    if data and not data.endswith(b"\n"):
+        output.write_bytes(data[: data.rfind(b"\n") + 1])
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    settings, _ = _settings(args)
+    output = Path(args.output)
+    done = _done_ids(output) if args.resume else set()
+    if args.resume and output.exists():
+        _trim_partial_line(output)
+    jobs = [job for job in jobs_from_paths(args.inputs, settings) if job.id not in done]
+    errors = 0
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("a" if args.resume else "w", encoding="utf-8") as fh, _progress(len(jobs), "pair") as bar:
+
+        def write(result: SummaryResult) -> None:
+            nonlocal errors
+            if result.error:
+                errors += 1
+                bar.write(f"evalkit: {result.error}", file=sys.stderr)
+                record = {"id": result.id, "consistent": False, "score": 0.0, "error": result.error}
+            else:
+                record = result.to_record()
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            fh.flush()
+            bar.update()
+
+        try:
+            _score(jobs, settings, write, args)
+        except KeyboardInterrupt:
+            fh.flush()
+            print(f"\nevalkit: interrupted; finished records are in {output} (rerun with --resume)", file=sys.stderr)
+            return EXIT_INTERRUPTED
+    skipped = f", {len(done)} already done" if done else ""
+    print(
+        f"scored {len(jobs) - errors} of {len(jobs)} input(s){skipped}; {errors} error(s); wrote {output}",
+        file=sys.stderr,
+    )
+    return EXIT_USAGE if errors else 0
+
+
+def _score(jobs: list[Job], settings: Settings, write: Any, args: argparse.Namespace) -> None:
+    if args.engine == "ray":
+        from evalkit.engine_ray import score_with_ray
+
+        for result in score_with_ray(jobs, settings, address=args.ray_address):
+            write(result)
+    else:
+        evaluate(jobs, settings, on_result=write)
+
+
+def _show_lines(path: str) -> Iterator[str]:
+    capture = read_capture(path)
+    yield f"title: {capture.title or '(none)'}"
+    yield "summary:"
+    found = claims_mod.split(capture)
+    for block in capture.summary_blocks:
+        if block.kind == "heading":
+            yield f"  ## {block.text}"
+            continue
+        for claim in found:
+            if block.start <= claim.start < block.end:
+                yield f"  [{'bullet' if block.kind == 'bullet' else 'claim'} {claim.start}-{claim.end}] {claim.text}"
+    body = capture.body_paragraphs
+    yield f"body: {len(body)} paragraph(s), {sum(len(p.split()) for p in body)} words"
+    yield f"  first: {body[0]}"
+    if len(body) > 1:
+        yield f"  last:  {body[-1]}"
+    yield f"dropped as boilerplate: {len(capture.dropped)}"
+    for d in capture.dropped:
+        yield f"  [{d.rule}] {d.text}"
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    for line in _show_lines(args.file):
+        print(line)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="evalkit", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def model_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model", help="sentence-transformers model folder (default: bundled MiniLM-L6-v2)")
+        p.add_argument("--cache-dir", help="embedding cache folder (default .evalkit_cache)")
+        p.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
+        p.add_argument("--batch-size", type=int, help="summaries per encoding batch (default 64)")
+
+    run = sub.add_parser("run", help="judge every capture in the references (or PATHS) and write reports")
+    run.add_argument("paths", nargs="*", help="capture files or folders (default: [tool.evalkit] references)")
+    run.add_argument("--output-dir", default="reports", help="where results.json and index.html go")
+    model_options(run)
+    run.set_defaults(func=cmd_run)
+
+    score = sub.add_parser("score", help="batch-score JSONL pairs or captures into a JSONL file")
+    score.add_argument("inputs", nargs="+", help="JSONL files of {id, document, summary}, capture files or folders")
+    score.add_argument("-o", "--output", required=True, help="output JSONL, one record per input")
+    score.add_argument("--resume", action="store_true", help="keep OUTPUT and skip ids already in it")
+    score.add_argument("--engine", choices=["local", "ray"], default="local", help="where to score (default local)")
+    score.add_argument("--ray-address", help="Ray cluster address (default: RAY_ADDRESS or a local instance)")
+    model_options(score)
+    score.set_defaults(func=cmd_score)
+
+    show = sub.add_parser("show", help="print how a capture file was parsed")
+    show.add_argument("file")
+    show.set_defaults(func=cmd_show)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except EvalkitError as exc:
+        print(f"evalkit: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\nevalkit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
