@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 # Longest paragraph (in words) that a boilerplate rule may remove.
-MAX_BOILERPLATE_WORDS = 60
+MAX_BOILERPLATE_WORDS = 45
 
 # A line that starts the embedded summary ("AI Summary", "AI-generated summary", "Summary by AI").
 SUMMARY_MARKERS: tuple[re.Pattern[str], ...] = (
@@ -34,7 +34,11 @@ BOILERPLATE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for name, pattern in (
         ("sign-in prompt", r"\b(?:sign|log)\s*(?:in|into|up)\b(?!\s+(?:to\s+)?(?:the\s+)?(?:war|fight))"),
         ("sign-in prompt", r"\bcreate\s+(?:a|an|your)\s+(?:free\s+)?account\b"),
-        ("subscription", r"\bsubscribe\b|\balready\s+a\s+(?:subscriber|member)\b|\bsubscriber[s]?[-\s]only\b"),
+        (
+            "subscription",
+            r"(?:^|[.?!:]\s*)subscribe\b|\bsubscribe\s+(?:now|today|for|to\s+(?:continue|read|keep|unlock))"
+            r"|\balready\s+a\s+(?:subscriber|member)\b|\bsubscriber[s]?[-\s]only\b",
+        ),
         ("subscription", r"\bfor\s+all\s+of\s+the\s+\w+|\bwant\s+all\s+of\b|\bunlimited\s+(?:digital\s+)?access\b"),
         (
             "javascript notice",

@@ -1,0 +1,226 @@
+"""Reading captured pages and JSONL pairs: structure, chrome removal, and clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evalkit.capture import Capture, parse_capture, read_capture, read_pairs
+from evalkit.errors import InputError
+
+SEED = Path(__file__).resolve().parent.parent / "references" / "seed_nyt_pow_executions.txt"
+
+PAGE = """Council Approves New Bridge - City Gazette
+
+AI Summary
+
+Main Points
+
+The council approved a new bridge over the Elm River on Tuesday. Construction starts in May.
+
+  • The bridge will cost 40 million dollars.
+  • It replaces a crossing built in 1952.
+
+Sign in to unlock more AI features
+
+The city council voted 7 to 2 on Tuesday to approve a new bridge over the Elm River.
+
+Work is expected to begin in May, officials said, and the bridge will cost $40 million.
+
+The new span replaces a crossing built in 1952 that engineers have called unsafe.
+
+Already a subscriber? Log in.
+
+Want all of the Gazette? Subscribe.
+"""
+
+
+def test_seed_structure() -> None:
+    capture = read_capture(SEED)
+    assert capture.title.startswith("Russia Executes P.O.W.s")
+    kinds = [b.kind for b in capture.summary_blocks]
+    assert kinds.count("heading") == 2
+    assert kinds.count("bullet") == 2
+    headings = [b.text for b in capture.summary_blocks if b.kind == "heading"]
+    assert headings == ["Key Findings", "International Response and Concerns"]
+    assert capture.body_paragraphs[0].startswith("On a Monday morning last fall")
+    assert capture.body_paragraphs[-1].startswith("While both sides have been accused")
+    body = capture.body.lower()
+    for chrome in ("subscribe", "log in", "javascript", "verify access", "save articles", "paywall", "sign in"):
+        assert chrome not in body, chrome
+
+
+def test_seed_blocks_point_into_summary_text() -> None:
+    capture = read_capture(SEED)
+    for block in capture.summary_blocks:
+        assert capture.summary[block.start : block.end] == block.text
+
+
+def test_bullets_sit_under_their_heading() -> None:
+    capture = read_capture(SEED)
+    bullets = [b for b in capture.summary_blocks if b.kind == "bullet"]
+    assert {b.section for b in bullets} == {"International Response and Concerns"}
+
+
+def test_handmade_page_drops_chrome_in_other_words() -> None:
+    capture = parse_capture(PAGE, "page.txt")
+    assert capture.title == "Council Approves New Bridge - City Gazette"
+    assert len(capture.body_paragraphs) == 3
+    assert {d.rule for d in capture.dropped} >= {"subscription"}
+    assert all("Subscribe" not in p for p in capture.body_paragraphs)
+
+
+def test_crlf_line_endings_parse_the_same() -> None:
+    assert parse_capture(PAGE.replace("\n", "\r\n"), "a") == parse_capture(PAGE, "a")
+
+
+def test_no_bullets_and_no_headings() -> None:
+    text = (
+        "Title\n\nAI Summary\n\nThe mayor resigned on Friday. A vote follows in June.\n\n"
+        "Sign in to unlock more AI features\n\nThe mayor resigned on Friday after a long dispute.\n"
+    )
+    capture = parse_capture(text, "plain.txt")
+    assert [b.kind for b in capture.summary_blocks] == ["paragraph"]
+    assert capture.summary_blocks[0].section == ""
+
+
+def test_several_headings_give_sections() -> None:
+    text = (
+        "T\n\nAI Summary\n\nFirst Part\n\nAlpha happened in the town.\n\nSecond Part\n\nBeta followed a day later.\n\n"
+        "Third Part\n\n- Gamma was announced.\n\nEnd of summary\n\nAlpha happened. Beta followed. Gamma was announced.\n"
+    )
+    capture = parse_capture(text, "sections.txt")
+    sections = [(b.kind, b.section) for b in capture.summary_blocks if b.kind != "heading"]
+    assert sections == [("paragraph", "First Part"), ("paragraph", "Second Part"), ("bullet", "Third Part")]
+    assert capture.dropped[0].rule == "summary end marker"
+
+
+def test_summary_ends_at_double_blank_line_without_markers() -> None:
+    text = "T\n\nAI Summary\nThe plant closed in March.\n\n\nThe plant closed in March, the company said.\n"
+    capture = parse_capture(text, "x")
+    assert capture.body_paragraphs == ("The plant closed in March, the company said.",)
+
+
+def test_article_sentence_mentioning_subscribers_is_kept() -> None:
+    long_line = (
+        "Netflix said it added nine million subscribers in the quarter, beating forecasts, as viewers signed up "
+        "for its cheaper plan with advertising and the company raised prices in several markets across Europe "
+        "and Latin America, according to its letter to shareholders on Tuesday, which also described plans to "
+        "subscribe more households."
+    )
+    text = f"T\n\nAI Summary\n\nNetflix grew.\n\nSign in to unlock more AI features\n\n{long_line}\n"
+    assert parse_capture(text, "x").body_paragraphs == (long_line,)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "is empty"),
+        ("   \n\n", "is empty"),
+        ("Title\n\nJust an article with no summary.\n", "no AI summary marker"),
+        ("T\n\nAI Summary\n\nKey Points\n\nSign in to unlock more AI features\n\nBody text here.\n", "no claims"),
+        (
+            "T\n\nAI Summary\n\nA claim about things.\n\nSign in to unlock more AI features\n\nSubscribe now.\n",
+            "no article",
+        ),
+    ],
+)
+def test_bad_captures_raise_clear_errors(text: str, problem: str) -> None:
+    with pytest.raises(InputError, match=problem) as info:
+        parse_capture(text, "bad.txt")
+    assert str(info.value).startswith("bad.txt: ")
+
+
+def test_invalid_utf8_names_file(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("T\n\nAI Summary\n\nCaf\xe9 opened.\n".encode("latin-1"))
+    with pytest.raises(InputError, match="not valid UTF-8") as info:
+        read_capture(path)
+    assert str(path) in str(info.value)
+
+
+def test_huge_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as fh:
+        fh.truncate(20_000_000)
+    with pytest.raises(InputError, match="20.0 MB"):
+        read_capture(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot be read"):
+        read_capture(tmp_path / "nope.txt")
+
+
+def test_jsonl_pairs_and_bad_lines_are_all_reported(tmp_path: Path) -> None:
+    path = tmp_path / "pairs.jsonl"
+    good = {"id": "a", "document": "The dam opened in 1990.\nIt cost a lot.", "summary": "The dam opened in 1990."}
+    lines = [
+        json.dumps(good),
+        "{not json",
+        json.dumps({"id": "b", "summary": "x"}),
+        "[1, 2]",
+        json.dumps({"id": "c", "document": "d", "summary": "  "}),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    items = list(read_pairs(path))
+    assert len(items) == 5
+    assert isinstance(items[0], Capture) and items[0].source == "a"
+    assert items[0].body_paragraphs == ("The dam opened in 1990.", "It cost a lot.")
+    problems = [str(i) for i in items[1:]]
+    assert all(isinstance(i, InputError) for i in items[1:])
+    assert f"{path}:2" in problems[0] and "not valid JSON" in problems[0]
+    assert "document" in problems[1]
+    assert "not a JSON object" in problems[2]
+    assert "summary is empty" in problems[3]
+
+
+def test_jsonl_summary_offsets_index_the_original_summary(tmp_path: Path) -> None:
+    path = tmp_path / "p.jsonl"
+    summary = "Intro line.\n- A bullet here.\n\nLast one."
+    path.write_text(json.dumps({"id": "x", "document": "doc", "summary": summary}) + "\n", encoding="utf-8")
+    (capture,) = read_pairs(path)
+    assert isinstance(capture, Capture)
+    assert [summary[b.start : b.end] for b in capture.summary_blocks] == ["Intro line.", "A bullet here.", "Last one."]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400))
+def test_reader_never_crashes_on_arbitrary_text(text: str) -> None:
+    try:
+        capture = parse_capture(text, "fuzz.txt")
+    except InputError as exc:
+        assert str(exc).startswith("fuzz.txt: ")
+    else:
+        assert capture.body_paragraphs and capture.summary_blocks
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "AI Summary",
+                "",
+                "Key Points",
+                "• A bullet.",
+                "A sentence here.",
+                "Subscribe now.",
+                "Sign in to unlock more AI features",
+                "---",
+                "Log in",
+                "Plain body paragraph text.",
+            ]
+        ),
+        max_size=25,
+    )
+)
+def test_reader_never_crashes_on_capture_like_text(lines: list[str]) -> None:
+    try:
+        parse_capture("\n".join(lines), "fuzz.txt")
+    except InputError:
+        pass
