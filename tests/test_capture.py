@@ -91,7 +91,8 @@ def test_no_bullets_and_no_headings() -> None:
 def test_several_headings_give_sections() -> None:
     text = (
         "T\n\nAI Summary\n\nFirst Part\n\nAlpha happened in the town.\n\nSecond Part\n\nBeta followed a day later.\n\n"
-        "Third Part\n\n- Gamma was announced.\n\nEnd of summary\n\nAlpha happened. Beta followed. Gamma was announced.\n"
+        "Third Part\n\n- Gamma was announced.\n\nEnd of summary\n\n"
+        "Alpha happened. Beta followed. Gamma was announced.\n"
     )
     capture = parse_capture(text, "sections.txt")
     sections = [(b.kind, b.section) for b in capture.summary_blocks if b.kind != "heading"]
@@ -221,6 +222,8 @@ def test_reader_never_crashes_on_arbitrary_text(text: str) -> None:
 )
 def test_reader_never_crashes_on_capture_like_text(lines: list[str]) -> None:
     try:
-        parse_capture("\n".join(lines), "fuzz.txt")
-    except InputError:
-        pass
+        capture = parse_capture("\n".join(lines), "fuzz.txt")
+    except InputError as exc:
+        assert exc.source == "fuzz.txt"
+    else:
+        assert all(b.text.strip() for b in capture.summary_blocks)
