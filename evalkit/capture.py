@@ -229,8 +229,12 @@ def pair_capture(id: str, document: str, summary: str, source: str) -> Capture:
     return Capture("", summary, tuple(blocks), paragraphs, id)
 
 
-def read_pairs(path: str | Path) -> Iterator[Capture | InputError]:
-    """Each line of a JSONL file as a capture, or as the error that line has (never skipped)."""
+def read_pairs(path: str | Path) -> Iterator[tuple[str, Capture | InputError]]:
+    """(id, capture) for each line of a JSONL file, or (id, the error that line has): never skipped.
+
+    The id is the row's own `id` where the line has one, else `path:line`, so an error record still
+    lines up with the row it belongs to.
+    """
     path = Path(path)
     try:
         handle = path.open("rb")
@@ -242,25 +246,25 @@ def read_pairs(path: str | Path) -> Iterator[Capture | InputError]:
             if not raw.strip():
                 continue
             if len(raw) > MAX_LINE_BYTES:
-                yield InputError(where, f"line is {len(raw) / 1e6:.1f} MB; lines over 5 MB are refused")
+                yield where, InputError(where, f"line is {len(raw) / 1e6:.1f} MB; lines over 5 MB are refused")
                 continue
             try:
                 row = json.loads(decode(raw, where))
             except InputError as exc:
-                yield exc
+                yield where, exc
                 continue
             except json.JSONDecodeError as exc:
-                yield InputError(where, f"is not valid JSON ({exc.msg} at column {exc.colno})")
+                yield where, InputError(where, f"is not valid JSON ({exc.msg} at column {exc.colno})")
                 continue
             if not isinstance(row, dict):
-                yield InputError(where, "is not a JSON object")
+                yield where, InputError(where, "is not a JSON object")
                 continue
             id = str(row.get("id", where))
             missing = [k for k in ("document", "summary") if not isinstance(row.get(k), str)]
             if missing:
-                yield InputError(where, f"needs string field(s) {', '.join(missing)} (id {id})")
+                yield id, InputError(where, f"needs string field(s) {', '.join(missing)} (id {id})")
                 continue
             try:
-                yield pair_capture(id, row["document"], row["summary"], where)
+                yield id, pair_capture(id, row["document"], row["summary"], where)
             except InputError as exc:
-                yield exc
+                yield id, exc

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from evalkit import claims as claims_mod
 from evalkit import report
 from evalkit.capture import read_capture
-from evalkit.errors import EvalkitError
+from evalkit.errors import EvalkitError, InputError
 from evalkit.pipeline import Job, evaluate, jobs_from_paths
 from evalkit.result import SummaryResult
 from evalkit.settings import Settings, load
@@ -122,6 +122,9 @@ def _trim_partial_line(output: Path) -> None:
 
 def cmd_score(args: argparse.Namespace) -> int:
     settings, _ = _settings(args)
+    for name in args.inputs:
+        if not Path(name).exists():
+            raise InputError(name, "no such file or folder")
     output = Path(args.output)
     done = _done_ids(output) if args.resume else set()
     if args.resume and output.exists():

@@ -73,17 +73,17 @@ def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator
                 )
             for file in files:
                 yield from jobs_from_paths([file], settings)
-        elif path.suffix == ".jsonl":
-            try:
-                for item in read_pairs(path):
-                    if isinstance(item, InputError):
-                        yield Job(item.source, None, settings, str(item))
-                    else:
-                        yield Job(item.source, item, settings)
-            except InputError as exc:
-                yield Job(str(path), None, settings, str(exc))
         elif not path.exists():
             yield Job(str(path), None, settings, f"{path}: no such file or folder")
+        elif path.suffix == ".jsonl":
+            try:
+                for id, item in read_pairs(path):
+                    if isinstance(item, InputError):
+                        yield Job(id, None, settings, str(item))
+                    else:
+                        yield Job(id, item, settings)
+            except InputError as exc:
+                yield Job(str(path), None, settings, str(exc))
         else:
             try:
                 yield Job(str(path), read_capture(path), for_capture(settings, path))

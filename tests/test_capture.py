@@ -168,8 +168,8 @@ def test_jsonl_pairs_and_bad_lines_are_all_reported(tmp_path: Path) -> None:
         json.dumps({"id": "c", "document": "d", "summary": "  "}),
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    items = list(read_pairs(path))
-    assert len(items) == 5
+    ids, items = zip(*read_pairs(path), strict=True)
+    assert ids == ("a", f"{path}:2", "b", f"{path}:4", "c")
     assert isinstance(items[0], Capture) and items[0].source == "a"
     assert items[0].body_paragraphs == ("The dam opened in 1990.", "It cost a lot.")
     problems = [str(i) for i in items[1:]]
@@ -184,7 +184,7 @@ def test_jsonl_summary_offsets_index_the_original_summary(tmp_path: Path) -> Non
     path = tmp_path / "p.jsonl"
     summary = "Intro line.\n- A bullet here.\n\nLast one."
     path.write_text(json.dumps({"id": "x", "document": "doc", "summary": summary}) + "\n", encoding="utf-8")
-    (capture,) = read_pairs(path)
+    ((_, capture),) = read_pairs(path)
     assert isinstance(capture, Capture)
     assert [summary[b.start : b.end] for b in capture.summary_blocks] == ["Intro line.", "A bullet here.", "Last one."]
 

