@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from rouge_score import rouge_scorer, tokenizers
 
 from evalkit.result import Evidence
 from evalkit.sentences import split
+
+if TYPE_CHECKING:
+    from rouge_score import rouge_scorer, tokenizers
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 # MiniLM reads 256 word pieces; 150 words stays under that for ordinary prose.
@@ -24,11 +27,16 @@ TOP_SENTENCES = 3
 
 @cache
 def _scorer() -> rouge_scorer.RougeScorer:
+    # Imported on first use: rouge-score pulls in all of NLTK (seconds), which `evalkit show` never needs.
+    from rouge_score import rouge_scorer
+
     return rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True, split_summaries=False)
 
 
 @cache
 def _tokenizer() -> tokenizers.DefaultTokenizer:
+    from rouge_score import tokenizers
+
     return tokenizers.DefaultTokenizer(use_stemmer=True)
 
 
