@@ -1,0 +1,306 @@
+"""pytest plugin: every reference capture is a test item, and tests can judge summaries themselves.
+
+Options and wiring only. The state of a session lives in one `EvalkitSession` in `config.stash`;
+scoring, thresholds and pins are `pipeline`'s. Each item attaches its result to its test report, so
+under pytest-xdist results reach the controller with the reports, and the controller alone writes
+the HTML report and the JSON. The scoring modules take seconds to import (rouge-score pulls in
+nltk and scipy), so they are imported only once a capture or the fixture is actually used: the
+plugin loads with every pytest run in an environment that has evalkit installed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Callable, Generator, Iterator
+from datetime import UTC, datetime
+from functools import cached_property
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from evalkit.errors import EvalkitError
+from evalkit.result import SummaryResult
+from evalkit.settings import Settings, load
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr
+
+    from evalkit.encoder import Encoder
+    from evalkit.pipeline import Job
+    from evalkit.result import RunResult
+
+session_key = pytest.StashKey["EvalkitSession"]()
+# Attribute of a capture item's call report that carries `SummaryResult.to_dict()` (xdist sends it as is).
+REPORT_ATTR = "evalkit_result"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("evalkit", "evalkit: judge AI summaries against their articles")
+    group.addoption(
+        "--evalkit-report",
+        metavar="PATH",
+        default="reports/evalkit.html",
+        help="HTML report of the captures judged (default: %(default)s; '--evalkit-report=' writes none)",
+    )
+    group.addoption("--evalkit-json", metavar="PATH", help="also write the run as JSON (the report's data)")
+    group.addoption("--evalkit-model", metavar="MODEL", help="sentence-transformers model folder to judge with")
+    group.addoption("--no-evalkit-cache", action="store_true", help="neither read nor write the embedding cache")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    state = EvalkitSession(config)
+    config.stash[session_key] = state
+    config.pluginmanager.register(state, "evalkit-session")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(session_key, None)
+    if state is not None:
+        config.pluginmanager.unregister(state)
+        del config.stash[session_key]
+
+
+@pytest.fixture(scope="session")
+def evalkit_judge(pytestconfig: pytest.Config) -> Callable[..., SummaryResult]:
+    """`judge(summary, document, **settings)`: the result the CLI gives, with the session's one model.
+
+    Settings are the project's `[tool.evalkit]` (and command-line options); keyword arguments
+    override them for one call, e.g. `expect={...}` or `max_unsupported_claims=1`.
+    """
+    from evalkit import pipeline
+
+    state = pytestconfig.stash[session_key]
+
+    def judge(summary: str, document: str, **overrides: Any) -> SummaryResult:
+        settings = state.settings.replace(overrides, "evalkit_judge()") if overrides else state.settings
+        return pipeline.judge(summary, document, settings, state.encoder)
+
+    return judge
+
+
+def assert_supported(result: SummaryResult, settings: Settings | None = None) -> None:
+    """Fail the test with the message a failing capture item shows, if `result` misses a check.
+
+    Pass the settings it was judged with to have claims pinned unsupported left out of the message.
+    """
+    __tracebackhide__ = True
+    if not result.passed:
+        pytest.fail(explain(result, settings), pytrace=False)
+
+
+def explain(result: SummaryResult, settings: Settings | None = None) -> str:
+    """Why `result` failed: each check as value vs limit, then each flagged claim and its best evidence."""
+    if result.error:
+        return result.error
+    from evalkit.pipeline import _pin
+
+    lines = list(result.failures)  # the first line is what pytest's short summary shows
+    pins = {c.text: _pin(c, settings) for c in result.claims} if settings else {}
+    flagged = [
+        c
+        for c in result.claims
+        if (c.verdict == "unsupported" and pins.get(c.text) != "unsupported")
+        or pins.get(c.text) not in (None, c.verdict)
+    ]
+    accepted = sum(1 for c in result.unsupported if pins.get(c.text) == "unsupported")
+    if flagged:
+        lines.append("claims to check:")
+    for claim in flagged:
+        pinned = f", pinned {pins[claim.text]}" if pins.get(claim.text) else ""
+        lines.append(f"  [{claim.verdict} {claim.score:.2f}{pinned}] {claim.text}")
+        if claim.evidence:
+            best = claim.evidence[0]
+            lines.append(f"      best evidence ({best.score:.2f}): {best.sentence}")
+    if accepted:
+        lines.append(f"({accepted} claim(s) pinned unsupported by the sidecar not shown)")
+    return "\n".join(lines)
+
+
+class CaptureFailed(Exception):
+    """A capture missed a threshold or a pin: reported as `explain()` says, without a traceback."""
+
+    def __init__(self, result: SummaryResult, settings: Settings) -> None:
+        super().__init__(result.id)
+        self.result = result
+        self.settings = settings
+
+
+class CaptureFile(pytest.File):
+    """A capture file; its summaries (one for a page capture) become items when collected."""
+
+    def collect(self) -> Iterator[CaptureItem]:
+        from evalkit.pipeline import jobs_from_paths
+
+        state = self.config.stash[session_key]
+        jobs = list(jobs_from_paths([self.path], state.settings))
+        for number, job in enumerate(jobs, start=1):
+            name = self.path.stem if len(jobs) == 1 else f"{self.path.stem}[{number}]"
+            yield CaptureItem.from_parent(self, name=name, job=state.adapt(job, self.path, self.nodeid))
+
+
+class CaptureItem(pytest.Item):
+    """One summary judged against its article; fails when pipeline finds it misses a check."""
+
+    def __init__(self, *, job: Job, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.job = job
+        self.result: SummaryResult | None = None
+
+    def runtest(self) -> None:
+        self.result = self.config.stash[session_key].score(self)
+        if not self.result.passed:
+            raise CaptureFailed(self.result, self.job.settings)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | TerminalRepr:
+        if isinstance(excinfo.value, CaptureFailed):
+            return explain(excinfo.value.result, excinfo.value.settings)
+        if isinstance(excinfo.value, EvalkitError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"evalkit: {self.job.id}"
+
+
+class EvalkitSession:
+    """Settings, the one encoder and the results of a pytest session; registered as a plugin."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        try:
+            settings, self.root = load(config.rootpath)
+            self.overrides: dict[str, Any] = {"model": config.option.evalkit_model}
+            if config.option.no_evalkit_cache:
+                self.overrides["cache"] = False
+            settings = settings.replace(self.overrides, "command line")
+        except EvalkitError as exc:
+            raise pytest.UsageError(f"evalkit: {exc}") from None
+        # Relative paths in settings refer to the project root, not to wherever pytest was started.
+        self.settings = settings.replace({"cache_dir": str(self.root / settings.cache_dir)}, "project root")
+        self.folders = tuple((self.root / folder).resolve() for folder in settings.references)
+        self.results: dict[str, SummaryResult] = {}  # by node id, so each item counts once
+        self.written: list[Path] = []
+        self.problems: list[str] = []
+        self._pending: dict[CaptureItem, SummaryResult] = {}
+        self._started = datetime.now(UTC).isoformat(timespec="seconds")
+        self._clock = time.perf_counter()
+
+    @cached_property
+    def encoder(self) -> Encoder:
+        from evalkit.pipeline import make_encoder
+
+        return make_encoder(self.settings)
+
+    @property
+    def is_controller(self) -> bool:
+        return not hasattr(self.config, "workerinput")
+
+    def adapt(self, job: Job, path: Path, node_id: str) -> Job:
+        """The job with command-line settings over its sidecar's and an id relative to the root dir."""
+        settings = job.settings.replace(self.overrides, "command line")
+        return dataclasses.replace(job, id=job.id.replace(str(path), node_id, 1), settings=settings)
+
+    def score(self, item: CaptureItem) -> SummaryResult:
+        """The item's result, scoring it together with the capture items due to run after it.
+
+        Under xdist a worker cannot know which items it will get next, so it scores one at a time.
+        """
+        if item not in self._pending:
+            from evalkit.pipeline import score_batch
+
+            batch = (
+                [item, *islice(self._due_after(item), self.settings.batch_size - 1)] if self.is_controller else [item]
+            )
+            results = score_batch([i.job for i in batch], self.encoder)
+            self._pending.update(zip(batch, results, strict=True))
+        return self._pending.pop(item)
+
+    def _due_after(self, item: CaptureItem) -> Iterator[CaptureItem]:
+        items = item.session.items
+        start = items.index(item) + 1 if item in items else len(items)
+        return (i for i in items[start:] if isinstance(i, CaptureItem) and i not in self._pending)
+
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> CaptureFile | None:
+        if not any(file_path.match(pattern) for pattern in self.settings.patterns):
+            return None
+        resolved = file_path.resolve()
+        if parent.session.isinitpath(file_path) or any(resolved.is_relative_to(f) for f in self.folders):
+            return CaptureFile.from_parent(parent, path=file_path)
+        return None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.when == "call" and isinstance(item, CaptureItem) and item.result is not None:
+            setattr(report, REPORT_ATTR, item.result.to_dict())
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, REPORT_ATTR, None)
+        if data is not None and self.is_controller:
+            self.results[report.nodeid] = SummaryResult.from_dict(data)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not self.is_controller or not self.results:
+            return
+        where = self.config.invocation_params.dir
+        targets = [
+            (where / path, write)
+            for path, write in (
+                (self.config.option.evalkit_json, _write_json),
+                (self.config.option.evalkit_report, _write_html),
+            )
+            if path
+        ]
+        if not targets:
+            return
+        try:
+            run = self._run()
+        except EvalkitError as exc:
+            self.problems.append(f"evalkit: no report: {exc}")
+            return
+        for path, write in targets:
+            try:
+                write(run, path)
+                self.written.append(path)
+            except OSError as exc:
+                self.problems.append(f"evalkit: cannot write {path}: {exc.strerror or exc}")
+
+    def _run(self) -> RunResult:
+        from evalkit.encoder import Encoder
+        from evalkit.pipeline import signature
+        from evalkit.result import RunResult
+
+        # The controller of an xdist run scored nothing: a cache-less encoder is enough for the signature.
+        encoder = self.__dict__.get("encoder") or Encoder(self.settings.model)
+        results = tuple(sorted(self.results.values(), key=lambda r: r.id))
+        return RunResult(results, signature(self.settings, encoder), self._started, time.perf_counter() - self._clock)
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if not self.is_controller or not self.results:
+            return
+        from evalkit.cli import _table
+
+        terminalreporter.write_sep("-", "evalkit")
+        terminalreporter.write_line(_table(sorted(self.results.values(), key=lambda r: r.id)))
+        for path in self.written:
+            terminalreporter.write_line(f"evalkit: wrote {path}")
+        for problem in self.problems:
+            terminalreporter.write_line(problem, yellow=True)
+
+
+def _write_json(run: RunResult, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(run.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def _write_html(run: RunResult, path: Path) -> None:
+    from evalkit import report
+
+    report.write(run, path)
