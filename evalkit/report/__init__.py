@@ -1,15 +1,45 @@
-"""Self-contained HTML report of a run (placeholder until the report module lands)."""
+"""Self-contained HTML report of a run: one file, inline CSS and SVG, readable offline and without JavaScript.
+
+One autoescaped Jinja template renders the results; `view` works out everything that needs a
+decision, so the template only loops and prints, and all capture text reaches the page escaped.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from evalkit.report import view
 from evalkit.result import RunResult
+
+__all__ = ["render", "write"]
+
+MARKS = {"supported": "✓", "weak": "≈", "unsupported": "✗"}  # a verdict never rests on colour alone
+
+
+def _fmt(value: float | None, digits: int = 3, missing: str = "—") -> str:
+    return missing if value is None else f"{value:.{digits}f}"
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("evalkit.report", "templates"),
+        autoescape=True,  # the templates end in .j2, so select_autoescape() would leave them unescaped
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt"] = _fmt
+    env.globals.update(marks=MARKS, rouge_keys=view.ROUGE_KEYS)
+    return env
 
 
 def render(run: RunResult) -> str:
     """The report as one HTML string: inline CSS and SVG, no external resources."""
-    raise NotImplementedError
+    return _environment().get_template("report.html.j2").render(run=run, view=view.build(run))
 
 
 def write(run: RunResult, path: str | Path) -> Path:

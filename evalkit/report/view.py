@@ -1,0 +1,224 @@
+"""View-model for the HTML report: the arithmetic and joins the template should not do.
+
+The template only loops and prints; everything that needs a decision (which part of the summary
+is a claim, which article sentences are evidence, where a histogram bar sits) is worked out here,
+so it can be tested without parsing HTML.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from evalkit.result import ClaimVerdict, RunResult, SummaryResult
+
+VERDICTS = ("supported", "weak", "unsupported")
+ROUGE_KEYS = (("rouge1", "ROUGE-1"), ("rouge2", "ROUGE-2"), ("rougeL", "ROUGE-L"), ("rougeLsum", "ROUGE-Lsum"))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of summary text: a claim (by index into `claims`), a section heading, or plain text."""
+
+    text: str
+    claim: int | None = None
+    heading: bool = False
+
+
+@dataclass(frozen=True)
+class Cite:
+    """A claim citing an article sentence; `best` when the sentence is in the claim's strongest evidence."""
+
+    claim: int  # 1-based, as the report numbers claims
+    verdict: str
+    best: bool
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    """One summary with what its detail section needs beyond the result itself."""
+
+    result: SummaryResult
+    anchor: str
+    status: str  # "pass", "fail" or "error"
+    counts: dict[str, int]
+    segments: tuple[Segment, ...]
+    best: tuple[int, ...]  # per claim, the index of its strongest evidence (-1 when it has none)
+    cited: dict[int, tuple[Cite, ...]]  # article sentence index -> the claims citing it
+    signal_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One verdict's share of one histogram bin, in SVG user units."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    verdict: str
+    count: int
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Tick:
+    """An axis label (or the threshold marker) at `pos` along its axis, in SVG user units."""
+
+    pos: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Claim support scores binned on [0, 1] and stacked by verdict, laid out for inline SVG."""
+
+    width: int
+    height: int
+    left: int
+    top: int
+    right: int
+    bottom: int
+    bars: tuple[Bar, ...]
+    xticks: tuple[Tick, ...]
+    yticks: tuple[Tick, ...]
+    threshold: Tick | None
+    total: int
+    bins: int
+
+
+@dataclass(frozen=True)
+class RunView:
+    """The run as the overview shows it."""
+
+    summaries: tuple[SummaryView, ...]
+    counts: dict[str, int]  # pass / fail / error
+    verdicts: dict[str, int]
+    histogram: Histogram
+    signature: dict[str, Any]  # everything but the thresholds, which get their own table
+    thresholds: dict[str, Any]
+
+
+def build(run: RunResult) -> RunView:
+    """Everything the template needs beyond `run` itself; anchors are positional so odd ids stay out of URLs."""
+    summaries = tuple(summary_view(r, f"s{i}") for i, r in enumerate(run.results))
+    claims = [c for r in run.results for c in r.claims]
+    threshold = run.signature.get("support_threshold")
+    return RunView(
+        summaries=summaries,
+        counts={k: sum(s.status == k for s in summaries) for k in ("pass", "fail", "error")},
+        verdicts=verdict_counts(claims),
+        histogram=histogram(claims, threshold if isinstance(threshold, int | float) else None),
+        signature={k: v for k, v in run.signature.items() if k != "thresholds"},
+        thresholds=dict(run.signature.get("thresholds") or {}),
+    )
+
+
+def summary_view(result: SummaryResult, anchor: str) -> SummaryView:
+    status = "error" if result.error is not None else "pass" if result.passed else "fail"
+    signal_keys = tuple(dict.fromkeys(k for c in result.claims for k in c.signals))
+    return SummaryView(
+        result=result,
+        anchor=anchor,
+        status=status,
+        counts=verdict_counts(result.claims),
+        segments=segments(result.summary, result.claims),
+        best=tuple(best_evidence(c) for c in result.claims),
+        cited=cited_sentences(result),
+        signal_keys=signal_keys,
+    )
+
+
+def verdict_counts(claims: list[ClaimVerdict] | tuple[ClaimVerdict, ...]) -> dict[str, int]:
+    found = Counter(c.verdict for c in claims)
+    return {v: found[v] for v in VERDICTS}
+
+
+def segments(summary: str, claims: tuple[ClaimVerdict, ...]) -> tuple[Segment, ...]:
+    """Cut the summary into claim spans and the text between them, keeping every character once.
+
+    Claims whose offsets fall outside the text or overlap an earlier claim stay out of the inline
+    view (they are still listed below it), so a bad offset can never duplicate or lose text.
+    """
+    headings = {c.section for c in claims if c.section}
+    out: list[Segment] = []
+    cursor = 0
+
+    def gap(text: str) -> None:
+        for line in text.splitlines(keepends=True):
+            bare = line.strip()
+            out.append(Segment(line, heading=bool(bare) and bare in headings))
+
+    for index, claim in sorted(enumerate(claims), key=lambda item: item[1].start):
+        if claim.start < cursor or claim.end > len(summary) or claim.end <= claim.start:
+            continue
+        gap(summary[cursor : claim.start])
+        out.append(Segment(summary[claim.start : claim.end], claim=index))
+        cursor = claim.end
+    gap(summary[cursor:])
+    return tuple(out)
+
+
+def best_evidence(claim: ClaimVerdict) -> int:
+    return max(range(len(claim.evidence)), key=lambda i: claim.evidence[i].score, default=-1)
+
+
+def cited_sentences(result: SummaryResult) -> dict[int, tuple[Cite, ...]]:
+    """Which claims cite each article sentence, so the article can highlight and link back.
+
+    Every claim lists several candidate sentences; only its strongest evidence counts as `best`,
+    so the highlight picks out what the verdict rests on rather than most of the article.
+    """
+    cited: dict[int, dict[int, Cite]] = {}
+    for number, claim in enumerate(result.claims, start=1):
+        top = best_evidence(claim)
+        for rank, evidence in enumerate(claim.evidence):
+            for index in range(max(evidence.start, 0), min(evidence.end, len(result.body))):
+                known = cited.setdefault(index, {}).get(number)
+                cited[index][number] = Cite(number, claim.verdict, rank == top or (known is not None and known.best))
+    return {k: tuple(v.values()) for k, v in sorted(cited.items())}
+
+
+def histogram(
+    claims: list[ClaimVerdict], threshold: float | None, bins: int = 20, width: int = 720, height: int = 240
+) -> Histogram:
+    """Bins of equal width on [0, 1]; scores outside are clamped so every claim is counted."""
+    left, top, right, bottom = 48, 24, width - 16, height - 44
+    counts = [Counter() for _ in range(bins)]
+    for claim in claims:
+        index = min(max(int(claim.score * bins), 0), bins - 1)
+        counts[index][claim.verdict] += 1
+    peak = max((sum(c.values()) for c in counts), default=0)
+    step = _nice_step(peak)
+    ymax = max(step * -(-peak // step), 1)
+    bin_width = (right - left) / bins
+    scale = (bottom - top) / ymax
+    bars: list[Bar] = []
+    for index, counter in enumerate(counts):
+        y = float(bottom)
+        for verdict in ("unsupported", "weak", "supported"):
+            if counter[verdict]:
+                h = counter[verdict] * scale
+                y -= h
+                x = left + index * bin_width
+                bars.append(
+                    Bar(x + 1, y, bin_width - 2, h, verdict, counter[verdict], index / bins, (index + 1) / bins)
+                )
+    xticks = tuple(Tick(left + (right - left) * i / 10, f"{i / 10:.1f}") for i in range(11))
+    yticks = tuple(Tick(bottom - v * scale, str(v)) for v in range(0, ymax + 1, step))
+    marker = None
+    if threshold is not None and 0 <= threshold <= 1:
+        marker = Tick(left + (right - left) * threshold, f"threshold {threshold:.2f}")
+    return Histogram(width, height, left, top, right, bottom, tuple(bars), xticks, yticks, marker, len(claims), bins)
+
+
+def _nice_step(peak: int) -> int:
+    """A y-axis step of 1, 2 or 5 × 10ⁿ giving at most about five gridlines."""
+    magnitude = 1
+    while True:
+        for m in (1, 2, 5):
+            if peak <= 5 * m * magnitude:
+                return m * magnitude
+        magnitude *= 10

