@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -51,12 +51,14 @@ def make_encoder(settings: Settings) -> Encoder:
 def signature(settings: Settings, encoder: Encoder) -> dict:
     """What two runs must share for their numbers to be comparable (in the spirit of sacrebleu)."""
     judge = support.shipped_model()
+    low = judge.threshold if settings.support_threshold is None else settings.support_threshold
     return {
         "evalkit": evalkit_version(),
         "model": encoder.identity,
         "judge": judge.provenance.get("id", "unfitted"),
         "splitter": f"pysbd-{pysbd.__version__}",
-        "support_threshold": settings.support_threshold or judge.threshold,
+        "support_threshold": low,
+        "supported_at": judge.supported_at if settings.weak_band is None else low + settings.weak_band,
         "thresholds": settings.thresholds(),
     }
 
@@ -101,8 +103,7 @@ def _failures(result: SummaryResult, settings: Settings) -> tuple[str, ...]:
         failures.append(f"similarity {result.similarity:.3f} < min_similarity {settings.min_similarity:.3f}")
     if settings.min_score is not None and result.score < settings.min_score:
         failures.append(f"support score {result.score:.3f} < min_score {settings.min_score:.3f}")
-    pinned = {c.text for c in result.claims if _pin(c, settings) == c.verdict == "unsupported"}
-    open_unsupported = [c for c in result.unsupported if c.text not in pinned]
+    open_unsupported = [c for c in result.unsupported if c.expected != "unsupported"]
     if settings.max_unsupported_claims is not None and len(open_unsupported) > settings.max_unsupported_claims:
         failures.append(
             f"{len(open_unsupported)} unsupported claim(s) > max_unsupported_claims {settings.max_unsupported_claims}"
@@ -119,6 +120,7 @@ def _failures(result: SummaryResult, settings: Settings) -> tuple[str, ...]:
 
 
 def _pin(claim: ClaimVerdict, settings: Settings) -> str | None:
+    """The verdict a sidecar pins for this claim, matched by the claim's text or a part of it."""
     return next((v for k, v in settings.expect.items() if claim.text.startswith(k) or k in claim.text), None)
 
 
@@ -197,9 +199,10 @@ def _judge(p: _Prepared, encoder: Encoder) -> SummaryResult:
 
 
 def _with_failures(result: SummaryResult, settings: Settings) -> SummaryResult:
-    from dataclasses import replace
-
-    return replace(result, failures=_failures(result, settings))
+    """Attach the sidecar's pinned verdicts to the claims, then judge the result against its thresholds."""
+    claims = tuple(replace(c, expected=_pin(c, settings)) for c in result.claims)
+    pinned = replace(result, claims=claims)
+    return replace(pinned, failures=_failures(pinned, settings))
 
 
 def evaluate(

@@ -35,6 +35,7 @@ class ClaimVerdict:
     score: float
     evidence: tuple[Evidence, ...] = ()
     signals: dict[str, float] = field(default_factory=dict)
+    expected: Verdict | None = None  # the reviewed verdict a sidecar pins for this claim
 
 
 @dataclass(frozen=True)

@@ -208,7 +208,7 @@ def test_histogram_counts_every_claim_inside_the_plot() -> None:
     h = view.histogram(claims, threshold=0.5)
     assert sum(b.count for b in h.bars) == h.total == 5
     assert all(h.left <= b.x and b.x + b.width <= h.right and h.top - 1e-9 <= b.y <= h.bottom for b in h.bars)
-    assert h.threshold is not None and h.threshold.pos == (h.left + h.right) / 2
+    assert len(h.markers) == 1 and h.markers[0].pos == (h.left + h.right) / 2
     assert [t.label for t in h.xticks][::5] == ["0.0", "0.5", "1.0"]
 
 

@@ -84,7 +84,7 @@ class Histogram:
     bars: tuple[Bar, ...]
     xticks: tuple[Tick, ...]
     yticks: tuple[Tick, ...]
-    threshold: Tick | None
+    markers: tuple[Tick, ...]  # the verdict band edges: unsupported below the first, supported above the last
     total: int
     bins: int
 
@@ -105,12 +105,12 @@ def build(run: RunResult) -> RunView:
     """Everything the template needs beyond `run` itself; anchors are positional so odd ids stay out of URLs."""
     summaries = tuple(summary_view(r, f"s{i}") for i, r in enumerate(run.results))
     claims = [c for r in run.results for c in r.claims]
-    threshold = run.signature.get("support_threshold")
+    edges = [run.signature.get(k) for k in ("support_threshold", "supported_at")]
     return RunView(
         summaries=summaries,
         counts={k: sum(s.status == k for s in summaries) for k in ("pass", "fail", "error")},
         verdicts=verdict_counts(claims),
-        histogram=histogram(claims, threshold if isinstance(threshold, int | float) else None),
+        histogram=histogram(claims, *(e if isinstance(e, int | float) else None for e in edges)),
         signature={k: v for k, v in run.signature.items() if k != "thresholds"},
         thresholds=dict(run.signature.get("thresholds") or {}),
     )
@@ -182,7 +182,12 @@ def cited_sentences(result: SummaryResult) -> dict[int, tuple[Cite, ...]]:
 
 
 def histogram(
-    claims: list[ClaimVerdict], threshold: float | None, bins: int = 20, width: int = 720, height: int = 240
+    claims: list[ClaimVerdict],
+    threshold: float | None,
+    supported_at: float | None = None,
+    bins: int = 20,
+    width: int = 720,
+    height: int = 240,
 ) -> Histogram:
     """Bins of equal width on [0, 1]; scores outside are clamped so every claim is counted."""
     left, top, right, bottom = 48, 24, width - 16, height - 44
@@ -208,10 +213,12 @@ def histogram(
                 )
     xticks = tuple(Tick(left + (right - left) * i / 10, f"{i / 10:.1f}") for i in range(11))
     yticks = tuple(Tick(bottom - v * scale, str(v)) for v in range(0, ymax + 1, step))
-    marker = None
-    if threshold is not None and 0 <= threshold <= 1:
-        marker = Tick(left + (right - left) * threshold, f"threshold {threshold:.2f}")
-    return Histogram(width, height, left, top, right, bottom, tuple(bars), xticks, yticks, marker, len(claims), bins)
+    markers = tuple(
+        Tick(left + (right - left) * edge, f"{label} {edge:.2f}")
+        for edge, label in ((threshold, "unsupported below"), (supported_at, "supported from"))
+        if edge is not None and 0 <= edge <= 1
+    )
+    return Histogram(width, height, left, top, right, bottom, tuple(bars), xticks, yticks, markers, len(claims), bins)
 
 
 def _nice_step(peak: int) -> int:
