@@ -198,6 +198,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pin(args: argparse.Namespace) -> int:
+    from evalkit.sidecar import pin_captures
+
+    settings, _ = _settings(args)
+    for path in pin_captures(args.files, settings):
+        print(f"pinned {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="evalkit", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -226,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="print how a capture file was parsed")
     show.add_argument("file")
     show.set_defaults(func=cmd_show)
+
+    pin = sub.add_parser("pin", help="pin each claim's current verdict in the capture's sidecar (after review)")
+    pin.add_argument("files", nargs="+", help="capture files or folders")
+    model_options(pin)
+    pin.set_defaults(func=cmd_pin)
     return parser
 
 

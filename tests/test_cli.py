@@ -143,3 +143,14 @@ def test_missing_input_and_bad_setting(project: Path, capsys: pytest.CaptureFixt
 def test_model_that_is_not_local_is_a_clear_error(project: Path, capsys: pytest.CaptureFixture) -> None:
     assert cli.main(["run", "--model", "some-org/some-model"]) == 2
     assert "evalkit never downloads models" in capsys.readouterr().err
+
+
+def test_pin_writes_sidecar_that_makes_run_pass(project: Path, capsys: pytest.CaptureFixture) -> None:
+    invented = "Mayor Gonzalez said 300 workers from Toronto will finish it by 2031."
+    path = project / "refs" / "bad.txt"
+    path.write_text(capture_text(invented), encoding="utf-8")
+    assert cli.main(["pin", str(path)]) == 0
+    sidecar = project / "refs" / "bad.evalkit.toml"
+    assert '= "unsupported"' in sidecar.read_text(encoding="utf-8")
+    assert cli.main(["run"]) == 0
+    capsys.readouterr()
