@@ -1,8 +1,10 @@
 """On-disk store for model outputs, keyed by model identity and text hash.
 
 diskcache gives a size-bounded SQLite store that several processes (pytest-xdist workers, parallel
-CLI runs) can share safely. Keys carry the model's identity, so changing the model never reads a
-stale vector.
+CLI runs, Ray actors on one host) can share safely. Keys carry a namespace naming the model's identity
+(name + weights hash) and what was computed, so changing the model never reads a stale value, and any
+model's output fits: sentence vectors, sentence spans from the splitter, or a cross-encoder's pair scores
+(key the pair as one text, e.g. `pair_text(claim, passage)`).
 """
 
 from __future__ import annotations
@@ -19,26 +21,45 @@ def text_key(namespace: str, text: str) -> str:
     return f"{namespace}:{hashlib.blake2b(text.encode('utf-8'), digest_size=16).hexdigest()}"
 
 
+def pair_text(first: str, second: str) -> str:
+    """One cache text for a pair of texts (a cross-encoder's input); the separator never occurs in prose."""
+    return f"{first}\x1f{second}"
+
+
 class VectorCache:
-    """float32 vectors by (namespace, text); `namespace` names the model and what was computed."""
+    """Arrays by (namespace, text); `namespace` names the model and what was computed.
+
+    Arrays are stored as raw bytes of `dtype` (float32 by default); callers that store shaped arrays
+    reshape what they read. Eviction is least-recently-stored, so reads never write (no lock contention
+    between concurrent readers), and the store stays under `size_mb`.
+    """
 
     def __init__(self, directory: str | Path, size_mb: int) -> None:
+        self.directory = Path(directory)
         self._store = diskcache.Cache(
             str(directory), size_limit=size_mb * 1024 * 1024, eviction_policy="least-recently-stored"
         )
 
-    def get_many(self, namespace: str, texts: Iterable[str]) -> dict[str, np.ndarray]:
+    def get_many(self, namespace: str, texts: Iterable[str], dtype: type = np.float32) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
+        get = self._store.get
         for text in texts:
-            raw = self._store.get(text_key(namespace, text))
+            raw = get(text_key(namespace, text))
             if raw is not None:
-                found[text] = np.frombuffer(raw, dtype=np.float32)
+                found[text] = np.frombuffer(raw, dtype=dtype)
         return found
 
-    def put_many(self, namespace: str, items: dict[str, np.ndarray]) -> None:
+    def put_many(self, namespace: str, items: dict[str, np.ndarray], dtype: type = np.float32) -> None:
+        """Write all items in one transaction (one lock and one fsync, not one per item)."""
+        if not items:
+            return
         with self._store.transact():
-            for text, vector in items.items():
-                self._store.set(text_key(namespace, text), np.asarray(vector, dtype=np.float32).tobytes())
+            for text, array in items.items():
+                self._store.set(text_key(namespace, text), np.asarray(array, dtype=dtype).tobytes())
+
+    def volume(self) -> int:
+        """Bytes on disk, as diskcache counts them against the size limit."""
+        return int(self._store.volume())
 
     def close(self) -> None:
         self._store.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import OrderedDict
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,6 +54,15 @@ def model_identity(name: str) -> str:
     return f"{Path(name).name}@{digest.hexdigest()}"
 
 
+def torch_threads() -> int:
+    """Threads for the model's matrix work: `EVALKIT_THREADS`, else the CPUs this process may run on.
+
+    More threads than free cores makes torch's thread pool wait on descheduled peers (on a shared
+    2-core box, 2 threads ran at half the speed of 1), so a busy host or a Ray actor should set it.
+    """
+    return max(1, int(os.environ.get("EVALKIT_THREADS") or 0) or len(os.sched_getaffinity(0)))
+
+
 @cache
 def load_model(name: str) -> SentenceTransformer:
     """Load once per process; every caller shares the instance."""
@@ -62,19 +72,32 @@ def load_model(name: str) -> SentenceTransformer:
 
     transformers.logging.disable_progress_bar()
     transformers.logging.set_verbosity_error()
-    torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
+    if "OMP_NUM_THREADS" not in os.environ or "EVALKIT_THREADS" in os.environ:
+        torch.set_num_threads(torch_threads())
     return SentenceTransformer(str(resolve_model(name)), device="cpu")
 
 
 class Encoder:
-    """Unit-normalised embeddings for texts, each distinct text encoded once (and cached on disk)."""
+    """Unit-normalised embeddings for texts, each distinct text encoded once (and cached on disk).
 
-    def __init__(self, model: str = DEFAULT_MODEL, cache: VectorCache | None = None, batch_size: int = 64):
+    The in-process memo is an LRU of `memo_size` vectors (about 1.5 KB each for MiniLM), so memory stays
+    flat on corpora of any size while texts shared by neighbouring summaries are still encoded once.
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        cache: VectorCache | None = None,
+        batch_size: int = 64,
+        memo_size: int = 50_000,
+    ):
         self.model_name = model
         self.identity = model_identity(model)
         self.batch_size = batch_size
-        self._cache = cache
-        self._memo: dict[str, np.ndarray] = {}
+        self.memo_size = memo_size
+        self.cache = cache
+        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._dim = 384  # MiniLM's; replaced by the real width once a vector exists
 
     @property
     def max_tokens(self) -> int:
@@ -85,11 +108,22 @@ class Encoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """A (len(texts), dim) float32 matrix of unit vectors."""
-        missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
-        if missing and self._cache is not None:
-            found = self._cache.get_many(self.identity, missing)
-            self._memo.update(found)
-            missing = [t for t in missing if t not in found]
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        found: dict[str, np.ndarray] = {}
+        missing: list[str] = []
+        for text in dict.fromkeys(texts):
+            vector = self._memo.get(text)
+            if vector is None:
+                missing.append(text)
+            else:
+                found[text] = vector
+                self._memo.move_to_end(text)
+        if missing and self.cache is not None:
+            cached = self.cache.get_many(self.identity, missing)
+            found.update(cached)
+            self._remember(cached)
+            missing = [t for t in missing if t not in cached]
         if missing:
             # Longest first keeps padding low inside each batch.
             order = sorted(missing, key=len, reverse=True)
@@ -101,9 +135,15 @@ class Encoder:
                 show_progress_bar=False,
             )
             fresh = dict(zip(order, vectors.astype(np.float32), strict=True))
-            self._memo.update(fresh)
-            if self._cache is not None:
-                self._cache.put_many(self.identity, fresh)
-        if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        return np.stack([self._memo[t] for t in texts])
+            found.update(fresh)
+            self._remember(fresh)
+            if self.cache is not None:
+                self.cache.put_many(self.identity, fresh)
+        matrix = np.stack([found[t] for t in texts])
+        self._dim = matrix.shape[1]
+        return matrix
+
+    def _remember(self, vectors: dict[str, np.ndarray]) -> None:
+        self._memo.update(vectors)
+        while len(self._memo) > self.memo_size:
+            self._memo.popitem(last=False)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pysbd
 
 from evalkit import claims as claims_mod
-from evalkit import metrics, support
+from evalkit import metrics, sentences, support
 from evalkit.cache import VectorCache
 from evalkit.capture import Capture, pair_capture, read_capture, read_pairs
 from evalkit.encoder import Encoder
@@ -137,7 +137,24 @@ class _Prepared:
 
 
 def score_batch(jobs: list[Job], encoder: Encoder) -> list[SummaryResult]:
-    """Judge a batch of summaries, encoding every distinct text of the batch in one call."""
+    """Judge a batch of summaries, encoding every distinct text of the batch in one call.
+
+    Sentence splits (pure-Python pysbd, the costliest step after the model) are made once per distinct
+    text and kept in the encoder's disk cache; an article shared by many summaries is cut into units once.
+    """
+    sentences.preload(
+        (
+            text
+            for job in jobs
+            if job.capture is not None
+            for text in (
+                *(b.text for b in job.capture.summary_blocks if b.kind == "paragraph"),
+                *job.capture.body_paragraphs,
+            )
+        ),
+        encoder.cache,
+    )
+    units_of: dict[tuple[str, ...], list[str]] = {}
     prepared: list[_Prepared | SummaryResult] = []
     for job in jobs:
         if job.capture is None:
@@ -148,7 +165,10 @@ def score_batch(jobs: list[Job], encoder: Encoder) -> list[SummaryResult]:
         except InputError as exc:
             prepared.append(SummaryResult.for_error(job.id, str(exc)))
             continue
-        units = metrics.article_units(job.capture.body_paragraphs)
+        body = job.capture.body_paragraphs
+        if body not in units_of:
+            units_of[body] = metrics.article_units(body)
+        units = units_of[body]
         prepared.append(_Prepared(job, found, units, metrics.windows(units)))
     texts = [
         t for p in prepared if isinstance(p, _Prepared) for t in (*(c.text for c in p.claims), *p.units, *p.windows)
