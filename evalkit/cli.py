@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -99,15 +100,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else 0
 
 
-def _done_ids(output: Path) -> set[str]:
-    """Ids already written by an earlier (interrupted) run, for --resume."""
-    done: set[str] = set()
+def _done_ids(output: Path) -> Counter[str]:
+    """Ids (with their counts) of the complete records an earlier, interrupted run wrote, for --resume."""
+    done: Counter[str] = Counter()
     if not output.exists():
         return done
     with output.open(encoding="utf-8") as fh:
         for line in fh:
             try:
-                done.add(str(json.loads(line)["id"]))
+                done[str(json.loads(line)["id"])] += 1
             except (json.JSONDecodeError, KeyError, TypeError):
                 continue  # a line cut short by the interruption: it is scored again
     return done
@@ -120,16 +121,43 @@ def _trim_partial_line(output: Path) -> None:
         output.write_bytes(data[: data.rfind(b"\n") + 1])
 
 
+def _in_input_order(output: Path, ids: list[str]) -> int:
+    """Rewrite `output` in input order if a resumed run left it otherwise; return its error records.
+
+    Records are written in input order, so a resumed file normally already is; this covers a file whose
+    earlier part came from a run over other inputs or another order.
+    """
+    lines = output.read_text(encoding="utf-8").splitlines(keepends=True)
+    records = [json.loads(line) for line in lines]
+    slots: dict[str, list[int]] = {}
+    for position, id in enumerate(ids):
+        slots.setdefault(id, []).append(position)
+    keys = [slots[str(r["id"])].pop(0) if slots.get(str(r["id"])) else len(ids) + i for i, r in enumerate(records)]
+    if keys != sorted(keys):
+        ordered = [line for _, line in sorted(zip(keys, lines, strict=True), key=lambda pair: pair[0])]
+        partial = output.with_name(output.name + ".partial")
+        partial.write_text("".join(ordered), encoding="utf-8")
+        partial.replace(output)
+    return sum(1 for r in records if r.get("error"))
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     settings, _ = _settings(args)
     for name in args.inputs:
         if not Path(name).exists():
             raise InputError(name, "no such file or folder")
     output = Path(args.output)
-    done = _done_ids(output) if args.resume else set()
     if args.resume and output.exists():
-        _trim_partial_line(output)
-    jobs = [job for job in jobs_from_paths(args.inputs, settings) if job.id not in done]
+        _trim_partial_line(output)  # before reading ids: a cut-off last line may still parse as JSON
+    done = _done_ids(output) if args.resume else Counter()
+    every = list(jobs_from_paths(args.inputs, settings))
+    left = done.copy()
+    jobs = []
+    for job in every:
+        if left[job.id] > 0:  # skip as many records per id as were written (ids may repeat)
+            left[job.id] -= 1
+        else:
+            jobs.append(job)
     errors = 0
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("a" if args.resume else "w", encoding="utf-8") as fh, _progress(len(jobs), "pair") as bar:
@@ -152,11 +180,13 @@ def cmd_score(args: argparse.Namespace) -> int:
             fh.flush()
             print(f"\nevalkit: interrupted; finished records are in {output} (rerun with --resume)", file=sys.stderr)
             return EXIT_INTERRUPTED
-    skipped = f", {len(done)} already done" if done else ""
+    skipped = f", {len(every) - len(jobs)} already done" if done else ""
     print(
         f"scored {len(jobs) - errors} of {len(jobs)} input(s){skipped}; {errors} error(s); wrote {output}",
         file=sys.stderr,
     )
+    if args.resume:  # the exit code covers the whole file, as an uninterrupted run's would
+        errors = _in_input_order(output, [job.id for job in every])
     return EXIT_USAGE if errors else 0
 
 
