@@ -159,7 +159,8 @@ def _name_phrases(words: list[str]) -> list[list[str]]:
             current = []
     if current:
         phrases.append(current)
-    return [[w for w in p if w.lower() not in _JOINERS] for p in phrases]
+    kept = ([w for w in p if w.lower() not in _JOINERS] for p in phrases)
+    return [p for p in kept if p]
 
 
 def novel_mentions(claim: str, article: ArticleIndex) -> list[str]:

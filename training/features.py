@@ -1,0 +1,88 @@
+"""Per-claim raw material for fitting and benchmarking the support judge, extracted once and cached.
+
+Encoding the dev file cold takes minutes, so each row's claims, their evidence (with cosines) and
+the summary-level baselines are written to a JSONL file as they are produced; a rerun skips the ids
+already there. Signals are recomputed from this raw material, so a feature change needs no model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from evalkit import metrics
+from evalkit.capture import pair_capture
+from evalkit.errors import InputError
+from evalkit.pipeline import Job, make_encoder, score_batch
+from evalkit.result import Evidence
+from evalkit.settings import Settings
+
+WORK = Path(__file__).parent / ".work"
+ALLOWED = ("summedits", "fib", "xsumfaith")  # licenses allow fitting shipped weights (bench README)
+CHUNK = 128
+
+
+def read_rows(path: str | Path) -> list[dict]:
+    with Path(path).open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def extract(rows: list[dict], out: Path, log: bool = True) -> None:
+    """Append one record per row not yet in `out`: claims with evidence, ROUGE-2 precision, label."""
+    done = set()
+    if out.exists():
+        with out.open(encoding="utf-8") as fh:
+            done = {json.loads(line)["id"] for line in fh if line.strip()}
+    todo = [r for r in rows if r["id"] not in done]
+    settings = Settings(batch_size=64)
+    encoder = make_encoder(settings)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a", encoding="utf-8") as fh:
+        for start in range(0, len(todo), CHUNK):
+            chunk = todo[start : start + CHUNK]
+            jobs = []
+            for row in chunk:
+                try:
+                    jobs.append(
+                        Job(row["id"], pair_capture(row["id"], row["document"], row["summary"], row["id"]), settings)
+                    )
+                except InputError as exc:
+                    jobs.append(Job(row["id"], None, settings, str(exc)))
+            for row, result in zip(chunk, score_batch(jobs, encoder), strict=True):
+                record = {k: row.get(k) for k in ("id", "benchmark", "origin", "doc_id", "label", "spans")}
+                record["error"] = result.error
+                record["rouge2_p"] = result.rouge.get("rouge2", {}).get("precision", 0.0) if result.rouge else 0.0
+                record["claims"] = [
+                    {
+                        "text": c.text,
+                        "start": c.start,
+                        "end": c.end,
+                        "evidence": [e.__dict__ for e in c.evidence],
+                    }
+                    for c in result.claims
+                ]
+                fh.write(json.dumps(record) + "\n")
+            fh.flush()
+            if log:
+                print(f"extracted {start + len(chunk)}/{len(todo)}", flush=True)
+
+
+def load(out: Path) -> Iterator[dict]:
+    with out.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def match_of(claim: dict) -> metrics.Match:
+    """The stored evidence back as a `Match` (top sentences first, best window last)."""
+    evidence = [Evidence(**e) for e in claim["evidence"]]
+    windows = [e for e in evidence if e.end - e.start == 2]
+    return metrics.Match(tuple(e for e in evidence if e.end - e.start == 1), windows[0] if windows else None)
+
+
+if __name__ == "__main__":
+    import sys
+
+    extract(read_rows(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else WORK / "raw.jsonl")
