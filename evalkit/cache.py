@@ -36,8 +36,11 @@ class VectorCache:
 
     def __init__(self, directory: str | Path, size_mb: int) -> None:
         self.directory = Path(directory)
+        # No culling inside `set` (cull_limit=0): inside one write transaction SQLite frees no pages, so
+        # diskcache would see the store as over its limit and evict everything, new items included.
+        # `put_many` culls once its transaction has committed instead.
         self._store = diskcache.Cache(
-            str(directory), size_limit=size_mb * 1024 * 1024, eviction_policy="least-recently-stored"
+            str(directory), size_limit=size_mb * 1024 * 1024, eviction_policy="least-recently-stored", cull_limit=0
         )
 
     def get_many(self, namespace: str, texts: Iterable[str], dtype: type = np.float32) -> dict[str, np.ndarray]:
@@ -50,12 +53,14 @@ class VectorCache:
         return found
 
     def put_many(self, namespace: str, items: dict[str, np.ndarray], dtype: type = np.float32) -> None:
-        """Write all items in one transaction (one lock and one fsync, not one per item)."""
+        """Write all items in one transaction (one lock and one commit, not one per item), then evict the
+        least recently stored entries until the store is back under its size limit."""
         if not items:
             return
         with self._store.transact():
             for text, array in items.items():
                 self._store.set(text_key(namespace, text), np.asarray(array, dtype=dtype).tobytes())
+        self._store.cull()
 
     def volume(self) -> int:
         """Bytes on disk, as diskcache counts them against the size limit."""
