@@ -3,15 +3,16 @@
 Options and wiring only. The state of a session lives in one `EvalkitSession` in `config.stash`;
 scoring, thresholds and pins are `pipeline`'s. Each item attaches its result to its test report, so
 under pytest-xdist results reach the controller with the reports, and the controller alone writes
-the HTML report and the JSON. The scoring modules take seconds to import (rouge-score pulls in
-nltk and scipy), so they are imported only once a capture or the fixture is actually used: the
-plugin loads with every pytest run in an environment that has evalkit installed.
+the HTML report and the JSON. The plugin loads with every pytest run wherever evalkit is
+installed, so it imports the scoring modules (seconds: scikit-learn, torch) only once a capture
+or the fixture is used.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from collections.abc import Callable, Generator, Iterator
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ import pytest
 
 from evalkit.errors import EvalkitError
 from evalkit.result import SummaryResult
-from evalkit.settings import Settings, load
+from evalkit.settings import load
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
@@ -82,51 +83,46 @@ def evalkit_judge(pytestconfig: pytest.Config) -> Callable[..., SummaryResult]:
     return judge
 
 
-def assert_supported(result: SummaryResult, settings: Settings | None = None) -> None:
-    """Fail the test with the message a failing capture item shows, if `result` misses a check.
-
-    Pass the settings it was judged with to have claims pinned unsupported left out of the message.
-    """
+def assert_supported(result: SummaryResult) -> None:
+    """Fail the test with the message a failing capture item shows, if `result` misses a check."""
     __tracebackhide__ = True
     if not result.passed:
-        pytest.fail(explain(result, settings), pytrace=False)
+        pytest.fail(explain(result), pytrace=False)
 
 
-def explain(result: SummaryResult, settings: Settings | None = None) -> str:
-    """Why `result` failed: each check as value vs limit, then each flagged claim and its best evidence."""
+def explain(result: SummaryResult) -> str:
+    """Why `result` failed: each check as value vs limit, then each claim to look at with its best evidence.
+
+    Claims the sidecar pins as unsupported were reviewed already, so they are counted, not repeated.
+    """
     if result.error:
         return result.error
-    from evalkit.pipeline import _pin
-
     lines = list(result.failures)  # the first line is what pytest's short summary shows
-    pins = {c.text: _pin(c, settings) for c in result.claims} if settings else {}
     flagged = [
         c
         for c in result.claims
-        if (c.verdict == "unsupported" and pins.get(c.text) != "unsupported")
-        or pins.get(c.text) not in (None, c.verdict)
+        if (c.verdict == "unsupported" and c.expected != "unsupported") or c.expected not in (None, c.verdict)
     ]
-    accepted = sum(1 for c in result.unsupported if pins.get(c.text) == "unsupported")
     if flagged:
         lines.append("claims to check:")
     for claim in flagged:
-        pinned = f", pinned {pins[claim.text]}" if pins.get(claim.text) else ""
+        pinned = f", pinned {claim.expected}" if claim.expected else ""
         lines.append(f"  [{claim.verdict} {claim.score:.2f}{pinned}] {claim.text}")
         if claim.evidence:
             best = claim.evidence[0]
             lines.append(f"      best evidence ({best.score:.2f}): {best.sentence}")
+    accepted = sum(1 for c in result.unsupported if c.expected == "unsupported")
     if accepted:
-        lines.append(f"({accepted} claim(s) pinned unsupported by the sidecar not shown)")
+        lines.append(f"({accepted} other claim(s) pinned unsupported by the sidecar)")
     return "\n".join(lines)
 
 
 class CaptureFailed(Exception):
     """A capture missed a threshold or a pin: reported as `explain()` says, without a traceback."""
 
-    def __init__(self, result: SummaryResult, settings: Settings) -> None:
+    def __init__(self, result: SummaryResult) -> None:
         super().__init__(result.id)
         self.result = result
-        self.settings = settings
 
 
 class CaptureFile(pytest.File):
@@ -139,7 +135,7 @@ class CaptureFile(pytest.File):
         jobs = list(jobs_from_paths([self.path], state.settings))
         for number, job in enumerate(jobs, start=1):
             name = self.path.stem if len(jobs) == 1 else f"{self.path.stem}[{number}]"
-            yield CaptureItem.from_parent(self, name=name, job=state.adapt(job, self.path, self.nodeid))
+            yield CaptureItem.from_parent(self, name=name, job=state.adapt(job))
 
 
 class CaptureItem(pytest.Item):
@@ -153,11 +149,11 @@ class CaptureItem(pytest.Item):
     def runtest(self) -> None:
         self.result = self.config.stash[session_key].score(self)
         if not self.result.passed:
-            raise CaptureFailed(self.result, self.job.settings)
+            raise CaptureFailed(self.result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, CaptureFailed):
-            return explain(excinfo.value.result, excinfo.value.settings)
+            return explain(excinfo.value.result)
         if isinstance(excinfo.value, EvalkitError):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style)
@@ -199,10 +195,14 @@ class EvalkitSession:
     def is_controller(self) -> bool:
         return not hasattr(self.config, "workerinput")
 
-    def adapt(self, job: Job, path: Path, node_id: str) -> Job:
-        """The job with command-line settings over its sidecar's and an id relative to the root dir."""
+    def adapt(self, job: Job) -> Job:
+        """The job with command-line settings over its sidecar's, and paths in it relative to the root dir."""
         settings = job.settings.replace(self.overrides, "command line")
-        return dataclasses.replace(job, id=job.id.replace(str(path), node_id, 1), settings=settings)
+        error = job.error and self._relative(job.error)
+        return dataclasses.replace(job, id=self._relative(job.id), settings=settings, error=error)
+
+    def _relative(self, text: str) -> str:
+        return text.replace(f"{self.config.rootpath}{os.sep}", "")
 
     def score(self, item: CaptureItem) -> SummaryResult:
         """The item's result, scoring it together with the capture items due to run after it.

