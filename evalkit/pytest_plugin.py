@@ -187,6 +187,7 @@ class EvalkitSession:
 
     @cached_property
     def encoder(self) -> Encoder:
+        """Made on first use: a run that judges nothing (or an xdist controller) never loads the model."""
         from evalkit.pipeline import make_encoder
 
         return make_encoder(self.settings)
@@ -277,10 +278,10 @@ class EvalkitSession:
         from evalkit.pipeline import signature
         from evalkit.result import RunResult
 
-        # The controller of an xdist run scored nothing: a cache-less encoder is enough for the signature.
-        encoder = self.__dict__.get("encoder") or Encoder(self.settings.model)
+        # The signature needs only the model's identity, which an encoder without cache or model gives.
+        sig = signature(self.settings, Encoder(self.settings.model))
         results = tuple(sorted(self.results.values(), key=lambda r: r.id))
-        return RunResult(results, signature(self.settings, encoder), self._started, time.perf_counter() - self._clock)
+        return RunResult(results, sig, self._started, time.perf_counter() - self._clock)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if not self.is_controller or not self.results:

@@ -294,3 +294,22 @@ def test_xdist_workers_send_results_to_the_controller(project: pytest.Pytester) 
         [f"references/good_{n}.txt" for n in range(4)] + ["references/bad.txt", "references/broken.txt"]
     )
     result.stdout.fnmatch_lines(["*- evalkit -*", "references/bad.txt*FAIL"])
+
+
+def test_model_and_cache_options(project: pytest.Pytester) -> None:
+    add(project, "good.txt", capture(GOOD))
+    pyproject = project.path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("cache = false", 'cache_dir = "vectors"'), encoding="utf-8")
+    project.mkdir("sub")
+    with contextlib.chdir(project.path / "sub"):
+        project.runpytest_inprocess("../references", "--no-evalkit-cache", "--evalkit-report=").assert_outcomes(
+            passed=1
+        )
+        assert not (project.path / "vectors").exists()
+        project.runpytest_inprocess("../references", "--evalkit-report=").assert_outcomes(passed=1)
+    assert (project.path / "vectors").is_dir() and not (project.path / "sub" / "vectors").exists()
+
+    result = project.runpytest_inprocess("--evalkit-model=no/such/model", "--evalkit-report=")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["model 'no/such/model' is neither * (evalkit never downloads models)"])
+    assert "Traceback" not in result.stdout.str()
