@@ -1,6 +1,6 @@
 """The pytest plugin seen from a user's project: collection, messages, sidecars, fixture, reports, xdist.
 
-Each test builds a small project in pytester's temporary folder with its own settings (cache off),
+Each test builds a small project in pytester's temporary folder with its own settings,
 so nothing here depends on the repository's references or their current verdicts. In-process runs
 share the model this process already loaded; only the xdist test starts new processes.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -50,14 +51,20 @@ def _modules_loaded_before_inner_runs(encoder: Encoder) -> None:
         import hypothesis  # noqa: F401
 
 
+@pytest.fixture(scope="session")
+def vectors(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One embedding cache for every test project, so a text is encoded once per test run, not per inner run."""
+    return tmp_path_factory.mktemp("evalkit_cache")
+
+
 @pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
+def project(pytester: pytest.Pytester, vectors: Path) -> pytest.Pytester:
     """A project laid out like this repository: tests and references both on pytest's path."""
     pytester.makepyprojecttoml(
-        """
+        f"""
         [tool.evalkit]
         references = ["references"]
-        cache = false
+        cache_dir = "{vectors}"
         min_rouge_l = 0.05
         min_similarity = 0.30
         max_unsupported_claims = 0
@@ -169,11 +176,9 @@ def test_pinned_verdicts_pass_and_a_changed_verdict_fails(project: pytest.Pytest
     [("executing two surrendering", "executing three surrendering"), ("the Kursk region", "the Kherson region")],
     ids=["three prisoners", "wrong place"],
 )
-def test_breaking_the_seed_turns_its_item_red(
-    project: pytest.Pytester, encoder: Encoder, original: str, edit: str
-) -> None:
+def test_breaking_the_seed_turns_its_item_red(project: pytest.Pytester, original: str, edit: str) -> None:
     seed = add(project, "seed.txt", SEED.read_text(encoding="utf-8"))
-    pin_captures([seed], load(project.path)[0], encoder)
+    pin_captures([seed], load(project.path)[0])
     project.runpytest_inprocess("--evalkit-report=").assert_outcomes(passed=1)
 
     text = seed.read_text(encoding="utf-8")
@@ -299,7 +304,8 @@ def test_xdist_workers_send_results_to_the_controller(project: pytest.Pytester) 
 def test_model_and_cache_options(project: pytest.Pytester) -> None:
     add(project, "good.txt", capture(GOOD))
     pyproject = project.path / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace("cache = false", 'cache_dir = "vectors"'), encoding="utf-8")
+    text = re.sub(r'cache_dir = ".*"', 'cache_dir = "vectors"', pyproject.read_text(encoding="utf-8"))
+    pyproject.write_text(text, encoding="utf-8")
     project.mkdir("sub")
     with contextlib.chdir(project.path / "sub"):
         project.runpytest_inprocess("../references", "--no-evalkit-cache", "--evalkit-report=").assert_outcomes(
