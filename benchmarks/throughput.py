@@ -62,7 +62,7 @@ _FLOOR = """
 import json, resource, sys, time
 from evalkit import claims, metrics
 from evalkit.errors import InputError
-from evalkit.encoder import load_model, torch_threads
+from evalkit.encoder import MODEL_BATCH, load_model, torch_threads
 from evalkit.pipeline import jobs_from_paths
 from evalkit.settings import Settings
 settings = Settings(cache=False)
@@ -83,7 +83,7 @@ model = load_model(settings.model)
 model.encode(["warm up"])
 order = sorted(texts, key=len, reverse=True)
 t0 = time.perf_counter()
-model.encode(order, batch_size=settings.batch_size, normalize_embeddings=True, show_progress_bar=False)
+model.encode(order, batch_size=MODEL_BATCH, normalize_embeddings=True, show_progress_bar=False)
 floor = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 info = {"floor_s": floor, "texts": len(order), "docs": len(docs), "pairs": pairs, "threads": torch_threads()}

@@ -44,8 +44,10 @@ def evalkit_version() -> str:
 
 
 def make_encoder(settings: Settings) -> Encoder:
+    """The encoder with the disk cache the settings ask for; `Settings.batch_size` counts summaries, while
+    the model's own forward-pass batch is `encoder.MODEL_BATCH`."""
     cache = VectorCache(settings.cache_dir, settings.cache_size_mb) if settings.cache else None
-    return Encoder(settings.model, cache, settings.batch_size)
+    return Encoder(settings.model, cache)
 
 
 def signature(settings: Settings, encoder: Encoder) -> dict:
