@@ -1,6 +1,6 @@
 """Fit the claim support judge (`evalkit/data/support_model.json`) on the license-allowed dev rows.
 
-    python training/fit_support.py /work/shared/bench/dev.jsonl
+    python training/fit_support.py /work/shared/bench/dev.jsonl   # add --cached to skip extraction
 
 Labels are per summary, verdicts per claim, so the claim-level logistic regression is fitted as a
 multiple-instance problem: every claim of a faithful summary is a positive; an unfaithful summary
@@ -216,8 +216,10 @@ def predict(model: dict, t: Table) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main(argv: Sequence[str]) -> None:
-    dev = argv[0] if argv else "/work/shared/bench/dev.jsonl"
-    t = build(dev)
+    """`fit_support.py [DEV] [--cached]`: `--cached` fits on what was already extracted."""
+    args = [a for a in argv if a != "--cached"]
+    dev = args[0] if args else "/work/shared/bench/dev.jsonl"
+    t = build(dev, fresh="--cached" not in argv)
     train = t.subset(allowed(t))
     model = fit(train)
     score, consistent = predict(model, train)
@@ -231,6 +233,8 @@ def main(argv: Sequence[str]) -> None:
         }
     for name in ("polytope", "faithbench"):
         test = t.subset(t.column("benchmark") == name)
+        if not test.rows:
+            continue
         s, c = predict(model, test)
         cv[name] = {
             "roc_auc": round(auc(test.label, s), 4),
