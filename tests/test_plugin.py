@@ -1,8 +1,9 @@
 """The pytest plugin seen from a user's project: collection, messages, sidecars, fixture, reports, xdist.
 
-Each test builds a small project in pytester's temporary folder with its own settings,
-so nothing here depends on the repository's references or their current verdicts. In-process runs
-share the model this process already loaded; only the xdist test starts new processes.
+Each test builds a small project in pytester's temporary folder with its own settings and captures
+(a copy of the seed gets pins made on the spot), so nothing depends on the shipped sidecars or on
+verdicts beyond obvious inventions. In-process runs share the model this process already loaded;
+only the xdist test starts new processes.
 """
 
 from __future__ import annotations
