@@ -10,10 +10,11 @@ Measures, on the first N pairs of FILE (default the dev file):
   own yet; a cross-encoder's passes would belong here too);
 * `evalkit score` end to end in a subprocess, cold (empty temp cache) and warm (the cache it filled),
   with the process's peak RSS and its scoring time (after imports);
+* `evalkit run` over the project's references, cold then warm: its own evaluation time (results.json);
 * with `--long-words`, one generated article of that many words scored alone (peak memory, seconds).
 
 Prints a markdown table and writes it to benchmarks/results/throughput.md. Finished steps are kept in
-benchmarks/results/.throughput-state.json (keyed by file, limit, threads and commit), so an
+benchmarks/results/.throughput-state.json (by file, limit and threads; each step notes its commit), so an
 interrupted run resumes where it stopped; `--fresh` starts over.
 """
 
@@ -129,6 +130,13 @@ def _timed_score(subset: Path, out: Path, cache: Path) -> dict:
     return {**report, "wall_s": time.perf_counter() - t0}
 
 
+def _timed_run(out: Path, cache: Path) -> dict:
+    """`evalkit run` over the project's references; its own evaluation time comes from results.json."""
+    report = _child(_CHILD, "run", str(ROOT / "references"), "--output-dir", str(out), "--cache-dir", str(cache))
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    return {**report, "evaluation_s": results["seconds"], "captures": len(results["results"])}
+
+
 def _records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
@@ -164,7 +172,8 @@ def _table(s: dict, file: str) -> str:
     lines = [
         f"Input: `{file}`, first {pairs:,} pairs ({s['floor']['docs']:,} distinct articles, "
         f"{s['floor']['texts']:,} distinct texts to encode); {s['floor']['threads']} torch thread(s); "
-        f"{os.cpu_count()} CPU(s), {platform.processor() or platform.machine()}; commit {s['commit']}; "
+        f"{os.cpu_count()} CPU(s), {platform.processor() or platform.machine()}; "
+        f"commit(s) {', '.join(sorted(set(s.get('commits', {}).values()))) or s.get('commit', '?')}; "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "",
         "| step | seconds | pairs/s | vs floor | peak RSS MB | note |",
@@ -176,11 +185,19 @@ def _table(s: dict, file: str) -> str:
         row("`evalkit score`, warm, end to end", warm["wall_s"], warm["peak_mb"], "cache filled by the cold run"),
         row("… of which scoring (after imports)", warm["score_s"], None, ""),
     ]
-    if "long" in s:
-        long = s["long"]
+    for name in sorted(n for n in s if n.startswith("long-")):
+        long = s[name]
         lines.append(
-            f"| one {s['long_words']:,}-word article ({long['units']:,} units), cold | {long['long_s']:,.1f} | - | - "
-            f"| {long['peak_mb']:,.0f} | `judge()` without cache |"
+            f"| one {int(name[5:]):,}-word article ({long['units']:,} units), cold | {long['long_s']:,.1f} | - | - "
+            f"| {long['peak_mb']:,.0f} | `judge()`, no cache |"
+        )
+    run_cold, run_warm = s.get("run_cold"), s.get("run_warm")
+    if run_cold and run_warm:
+        lines.append(
+            f"| `evalkit run` ({run_cold['captures']} references), evaluation time, cold → warm "
+            f"| {run_cold['evaluation_s']:,.1f} → {run_warm['evaluation_s']:,.2f} | - | - "
+            f"| {run_cold['peak_mb']:,.0f} → {run_warm['peak_mb']:,.0f} "
+            f"| **{run_cold['evaluation_s'] / run_warm['evaluation_s']:,.0f}×** faster warm |"
         )
     lines += [
         "",
@@ -201,11 +218,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from evalkit.encoder import torch_threads
 
-    key = hashlib.sha1(
-        json.dumps([str(Path(args.file).resolve()), args.limit, args.long_words, torch_threads(), _commit()]).encode()
-    ).hexdigest()[:12]
+    key = hashlib.sha1(json.dumps([str(Path(args.file).resolve()), args.limit, torch_threads()]).encode()).hexdigest()
+    key = key[:12]
     states = {} if args.fresh or not STATE.exists() else json.loads(STATE.read_text())
-    state = states.setdefault(key, {"commit": _commit()})
+    state = states.setdefault(key, {})
     work = Path(tempfile.gettempdir()) / f"evalkit-throughput-{key}"
     work.mkdir(exist_ok=True)
 
@@ -213,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         if name not in state:
             print(f"[throughput] {name} …", file=sys.stderr, flush=True)
             state[name] = fn()
+            state.setdefault("commits", {})[name] = _commit()
             RESULTS.mkdir(parents=True, exist_ok=True)
             STATE.write_text(json.dumps(states, indent=1))
 
@@ -232,9 +249,15 @@ def main(argv: list[str] | None = None) -> int:
     step("cold", lambda: _timed_score(subset, work / "cold.jsonl", cache))
     step("warm", lambda: _timed_score(subset, work / "warm.jsonl", cache))
     step("same", lambda: _same_records(work / "cold.jsonl", work / "warm.jsonl"))
+    references = work / "run-cache"
+    if "run_cold" not in state and references.exists():
+        import shutil
+
+        shutil.rmtree(references)
+    step("run_cold", lambda: _timed_run(work / "run-cold", references))
+    step("run_warm", lambda: _timed_run(work / "run-warm", references))
     if args.long_words:
-        state["long_words"] = args.long_words
-        step("long", lambda: _child(_LONG, str(args.long_words)))
+        step(f"long-{args.long_words}", lambda: _child(_LONG, str(args.long_words)))
     table = _table(state, args.file)
     print(table)
     reproduce = f"python benchmarks/throughput.py {args.file}" + (f" --limit {args.limit}" if args.limit else "")
