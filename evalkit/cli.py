@@ -43,7 +43,8 @@ def _progress(total: int | None, unit: str) -> tqdm:
     return tqdm(total=total, unit=unit, disable=None, file=sys.stderr, dynamic_ncols=True, leave=False)
 
 
-def _table(results: list[SummaryResult]) -> str:
+def format_table(results: list[SummaryResult]) -> str:
+    """The results table `evalkit run` prints and the pytest plugin ends its summary with."""
     rows = [("file", "ROUGE-L F1", "similarity", "claims", "unsupported", "result")]
     for r in results:
         if r.error:
@@ -77,7 +78,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     with _progress(len(jobs), "summary") as bar:
         run = evaluate(jobs, settings, on_result=lambda _: bar.update())
     results = list(run.results)
-    print(_table(results))
+    print(format_table(results))
     for r in results:
         for message in ([r.error] if r.error else []) + [f"{r.id}: {f}" for f in r.failures]:
             print(message, file=sys.stderr)

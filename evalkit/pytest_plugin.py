@@ -175,8 +175,7 @@ class EvalkitSession:
             settings = settings.replace(self.overrides, "command line")
         except EvalkitError as exc:
             raise pytest.UsageError(f"evalkit: {exc}") from None
-        # Relative paths in settings refer to the project root, not to wherever pytest was started.
-        self.settings = settings.replace({"cache_dir": str(self.root / settings.cache_dir)}, "project root")
+        self.settings = settings
         self.folders = tuple((self.root / folder).resolve() for folder in settings.references)
         self.results: dict[str, SummaryResult] = {}  # by node id, so each item counts once
         self.written: list[Path] = []
@@ -286,10 +285,10 @@ class EvalkitSession:
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if not self.is_controller or not self.results:
             return
-        from evalkit.cli import _table
+        from evalkit.cli import format_table
 
         terminalreporter.write_sep("-", "evalkit")
-        terminalreporter.write_line(_table(sorted(self.results.values(), key=lambda r: r.id)))
+        terminalreporter.write_line(format_table(sorted(self.results.values(), key=lambda r: r.id)))
         for path in self.written:
             terminalreporter.write_line(f"evalkit: wrote {path}")
         for problem in self.problems:

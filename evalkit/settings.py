@@ -112,7 +112,10 @@ def load(start: Path | None = None) -> tuple[Settings, Path]:
     if pyproject is None:
         return Settings(), (start or Path.cwd()).resolve()
     table = _read_toml(pyproject).get("tool", {}).get("evalkit", {})
-    return Settings().replace(table, f"{pyproject} [tool.evalkit]"), pyproject.parent
+    settings = Settings().replace(table, f"{pyproject} [tool.evalkit]")
+    # A relative cache folder belongs to the project, wherever evalkit or pytest is started from.
+    cache_dir = pyproject.parent / settings.cache_dir
+    return settings.replace({"cache_dir": str(cache_dir)}, "project root"), pyproject.parent
 
 
 def sidecar_path(capture: Path) -> Path:
