@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -73,7 +74,7 @@ def format_table(results: list[SummaryResult]) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings, root = _settings(args)
-    paths = args.paths or [str(root / p) for p in settings.references]
+    paths = args.paths or [os.path.relpath(root / p) for p in settings.references]
     jobs = list(jobs_from_paths(paths, settings))
     with _progress(len(jobs), "summary") as bar:
         run = evaluate(jobs, settings, on_result=lambda _: bar.update())
@@ -84,7 +85,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(message, file=sys.stderr)
         for claim in r.unsupported:
             best = claim.evidence[0] if claim.evidence else None
-            print(f"{r.id}: unsupported ({claim.score:.2f}): {claim.text}", file=sys.stderr)
+            pinned = ", pinned" if claim.expected == "unsupported" else ""
+            print(f"{r.id}: unsupported ({claim.score:.2f}{pinned}): {claim.text}", file=sys.stderr)
             if best:
                 print(f"    best evidence ({best.score:.2f}): {best.sentence}", file=sys.stderr)
     out = Path(args.output_dir)
