@@ -260,7 +260,10 @@ def main(argv: list[str] | None = None) -> int:
         step(f"long-{args.long_words}", lambda: _child(_LONG, str(args.long_words)))
     table = _table(state, args.file)
     print(table)
-    reproduce = f"python benchmarks/throughput.py {args.file}" + (f" --limit {args.limit}" if args.limit else "")
+    threads = f"EVALKIT_THREADS={os.environ['EVALKIT_THREADS']} " if os.environ.get("EVALKIT_THREADS") else ""
+    reproduce = f"{threads}python benchmarks/throughput.py {args.file}"
+    if args.limit:
+        reproduce += f" --limit {args.limit}"
     if args.long_words:
         reproduce += f" --long-words {args.long_words}"
     RESULTS.mkdir(parents=True, exist_ok=True)
