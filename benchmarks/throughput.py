@@ -11,7 +11,8 @@ Measures, on the first N pairs of FILE (default the dev file):
 * `evalkit score` end to end in a subprocess, cold (empty temp cache) and warm (the cache it filled),
   with the process's peak RSS and its scoring time (after imports);
 * `evalkit run` over the project's references, cold then warm: its own evaluation time (results.json);
-* with `--long-words`, one generated article of that many words scored alone (peak memory, seconds).
+* with `--long-words`, one generated article of that many words scored alone (peak memory, seconds);
+  kept apart from FILE's steps, so it is measured once and shown with every table.
 
 Prints a markdown table and writes it to benchmarks/results/throughput.md. Finished steps are kept in
 benchmarks/results/.throughput-state.json (by file, limit and threads; each step notes its commit), so an
@@ -161,7 +162,7 @@ def _commit() -> str:
     return proc.stdout.strip() or "unknown"
 
 
-def _table(s: dict, file: str) -> str:
+def _table(s: dict, file: str, long_runs: dict) -> str:
     pairs, floor = s["floor"]["pairs"], s["floor"]["floor_s"]
 
     def row(name: str, seconds: float, peak: float | None, note: str = "") -> str:
@@ -185,10 +186,9 @@ def _table(s: dict, file: str) -> str:
         row("`evalkit score`, warm, end to end", warm["wall_s"], warm["peak_mb"], "cache filled by the cold run"),
         row("… of which scoring (after imports)", warm["score_s"], None, ""),
     ]
-    for name in sorted(n for n in s if n.startswith("long-")):
-        long = s[name]
+    for words, long in sorted(long_runs.items(), key=lambda item: int(item[0])):
         lines.append(
-            f"| one {int(name[5:]):,}-word article ({long['units']:,} units), cold | {long['long_s']:,.1f} | - | - "
+            f"| one {int(words):,}-word article ({long['units']:,} units), cold | {long['long_s']:,.1f} | - | - "
             f"| {long['peak_mb']:,.0f} | `judge()`, no cache |"
         )
     run_cold, run_warm = s.get("run_cold"), s.get("run_warm")
@@ -256,16 +256,19 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(references)
     step("run_cold", lambda: _timed_run(work / "run-cold", references))
     step("run_warm", lambda: _timed_run(work / "run-warm", references))
-    if args.long_words:
-        step(f"long-{args.long_words}", lambda: _child(_LONG, str(args.long_words)))
-    table = _table(state, args.file)
+    long = states.setdefault("long", {})  # one article, whatever FILE and --limit are
+    if args.long_words and str(args.long_words) not in long:
+        print(f"[throughput] {args.long_words}-word article …", file=sys.stderr, flush=True)
+        long[str(args.long_words)] = {**_child(_LONG, str(args.long_words)), "commit": _commit()}
+        STATE.write_text(json.dumps(states, indent=1))
+    table = _table(state, args.file, long)
     print(table)
     threads = f"EVALKIT_THREADS={os.environ['EVALKIT_THREADS']} " if os.environ.get("EVALKIT_THREADS") else ""
     reproduce = f"{threads}python benchmarks/throughput.py {args.file}"
     if args.limit:
         reproduce += f" --limit {args.limit}"
-    if args.long_words:
-        reproduce += f" --long-words {args.long_words}"
+    if long:
+        reproduce += f" --long-words {max(long, key=int)}"
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "throughput.md").write_text(
         f"# evalkit score throughput\n\nReproduce: `{reproduce}`\n\n{table}\n", encoding="utf-8"

@@ -200,7 +200,7 @@ def _score(jobs: list[Job], settings: Settings, write: Any, args: argparse.Names
         for result in score_with_ray(jobs, settings, address=args.ray_address):
             write(result)
     else:
-        evaluate(jobs, settings, on_result=write)
+        evaluate(jobs, settings, on_result=write, keep=False)
 
 
 def _show_lines(path: str) -> Iterator[str]:

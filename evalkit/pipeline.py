@@ -232,8 +232,13 @@ def evaluate(
     settings: Settings,
     on_result: Callable[[SummaryResult], None] | None = None,
     encoder: Encoder | None = None,
+    keep: bool = True,
 ) -> RunResult:
-    """Judge every job in batches; `on_result` sees each result as soon as it exists."""
+    """Judge every job in batches; `on_result` sees each result as soon as it exists.
+
+    `keep=False` leaves the results out of the returned run, for callers that stream them (`evalkit
+    score`), so memory stays flat however many summaries there are.
+    """
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
     encoder = encoder or make_encoder(settings)
@@ -242,7 +247,8 @@ def evaluate(
 
     def flush() -> None:
         for result in score_batch(batch, encoder):
-            results.append(result)
+            if keep:
+                results.append(result)
             if on_result:
                 on_result(result)
         batch.clear()

@@ -39,7 +39,7 @@ def interrupt_after(count: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the next run raise KeyboardInterrupt (as Ctrl-C would) once `count` records are written."""
     real = cli.evaluate
 
-    def evaluate(jobs: list, settings: object, on_result: Callable[[SummaryResult], None]) -> object:
+    def evaluate(jobs: list, settings: object, on_result: Callable[[SummaryResult], None], **options: object) -> object:
         seen = 0
 
         def hook(result: SummaryResult) -> None:
@@ -49,7 +49,7 @@ def interrupt_after(count: int, monkeypatch: pytest.MonkeyPatch) -> None:
             if seen == count:
                 raise KeyboardInterrupt
 
-        return real(jobs, settings, on_result=hook)
+        return real(jobs, settings, on_result=hook, **options)
 
     monkeypatch.setattr(cli, "evaluate", evaluate)
 
