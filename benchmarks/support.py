@@ -134,8 +134,8 @@ def _row(name: str, n: int, label: np.ndarray, score: np.ndarray, consistent: np
     return "| " + " | ".join(cells) + " |"
 
 
-def report(dev: str) -> str:
-    t = build(dev)
+def report(dev: str, fresh: bool = True) -> str:
+    t = build(dev, fresh=fresh)
     score, consistent, claim = out_of_fold(t)
     base = baselines(t)
     bench, origin = t.column("benchmark"), t.column("origin")
@@ -146,6 +146,8 @@ def report(dev: str) -> str:
     ]
 
     def add(name: str, keep: np.ndarray) -> None:
+        if not keep.any():
+            return
         lines.append(
             _row(
                 name,
@@ -192,8 +194,10 @@ def report(dev: str) -> str:
 
 
 def main(argv: list[str]) -> None:
-    dev = argv[0] if argv else "/work/shared/bench/dev.jsonl"
-    text = report(dev)
+    """`support.py [DEV] [--cached]`: `--cached` reports on the rows already extracted."""
+    args = [a for a in argv if a != "--cached"]
+    dev = args[0] if args else "/work/shared/bench/dev.jsonl"
+    text = report(dev, fresh="--cached" not in argv)
     header = (
         "# Support judge on the dev benchmarks\n\n"
         f"Reproduce: `python benchmarks/support.py {dev}`. Fitted figures are cross-validated: leave-one-benchmark-out "
