@@ -251,6 +251,7 @@ def main(argv: Sequence[str]) -> None:
         "classes and benchmarks weighted equally; threshold = best balanced accuracy of `consistent`; "
         f"supported_at = {EXCLUDE_UNFAITHFUL:.0%} quantile of unfaithful summaries' scores",
         "features": list(support.FEATURES),
+        "dropped_by_sign_constraint": [f for f, w in model["weights"].items() if w == 0.0],
         "training_rows": {name: int((train.column("benchmark") == name).sum()) for name in ALLOWED},
         "data_licenses": {
             "summedits": "Apache-2.0 (Laban et al. 2023)",
