@@ -18,10 +18,8 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
-
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from evalkit.metrics import Match, tokens
 from evalkit.result import Verdict
@@ -110,6 +108,14 @@ def shipped_model() -> SupportModel:
     )
 
 
+@cache
+def _stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words, imported on first use: importing sklearn takes seconds."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
 def _norm(word: str) -> str:
     return word.lower().replace(".", "").replace("’", "'").removesuffix("'s")
 
@@ -138,6 +144,7 @@ class ArticleIndex:
     content: frozenset[str]
 
 
+@lru_cache(maxsize=256)  # many summaries share one article
 def index_article(text: str) -> ArticleIndex:
     words = _WORD.findall(text)
     normed = {_norm(w) for w in words}
@@ -179,12 +186,12 @@ def novel_mentions(claim: str, article: ArticleIndex) -> list[str]:
         initials = "".join(w[0].lower() for w in phrase)
         if len(phrase) > 1 and initials in article.words:
             continue
-        novel.extend(w for w in phrase if _norm(w) not in article.words and _norm(w) not in ENGLISH_STOP_WORDS)
+        novel.extend(w for w in phrase if _norm(w) not in article.words and _norm(w) not in _stop_words())
     return novel
 
 
 def _content(text: str) -> list[str]:
-    return [t for t in tokens(text) if t not in ENGLISH_STOP_WORDS]
+    return [t for t in tokens(text) if t not in _stop_words()]
 
 
 def signals(claim: str, match: Match, article: ArticleIndex) -> dict[str, float]:
