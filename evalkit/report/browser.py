@@ -12,6 +12,7 @@ import argparse
 import shutil
 import subprocess
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from evalkit.report import render
@@ -59,13 +60,15 @@ def screenshot(html: Path, png: Path, width: int = 1280, height: int = 2000, tim
     return png
 
 
-def readme_screenshots(run: RunResult, html_dir: Path, docs: Path) -> tuple[Path, Path]:
-    """The overview and the first summary's detail view, as the README shows them."""
+def readme_screenshots(run: RunResult, html_dir: Path, docs: Path, detail_id: str = "") -> tuple[Path, Path]:
+    """The overview, and the detail view of the first summary whose id contains `detail_id`."""
     html = render(run)
+    shown = next((r for r in run.results if detail_id in r.id), None)
+    detail_html = render(replace(run, results=(shown,))) if shown else html
     overview, detail = html_dir / "report.html", html_dir / "report-detail.html"
     html_dir.mkdir(parents=True, exist_ok=True)
     overview.write_text(html, encoding="utf-8")
-    detail.write_text(html.replace("</head>", DETAIL_ONLY + "</head>", 1), encoding="utf-8")
+    detail.write_text(detail_html.replace("</head>", DETAIL_ONLY + "</head>", 1), encoding="utf-8")
     return (
         screenshot(overview, docs / "report-overview.png", height=900),
         screenshot(detail, docs / "report-detail.png", height=1950),
@@ -76,6 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Refresh the README screenshots of the HTML report from a real run.")
     parser.add_argument("paths", nargs="*", default=["references"], help="captures to evaluate (default: references)")
     parser.add_argument("--docs", type=Path, default=Path("docs"), help="where the PNGs go (default: docs)")
+    parser.add_argument("--detail", default="seed", help="show the summary whose id contains this (default: seed)")
     parser.add_argument("--html", type=Path, default=Path("reports"), help="where the HTML goes (default: reports)")
     args = parser.parse_args(argv)
 
@@ -84,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
 
     settings, _ = load()
     run = evaluate(jobs_from_paths(args.paths, settings), settings)
-    for png in readme_screenshots(run, args.html, args.docs):
+    for png in readme_screenshots(run, args.html, args.docs, args.detail):
         print(png)
 
 
