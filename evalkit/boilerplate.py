@@ -17,6 +17,12 @@ SUMMARY_MARKERS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^\W*(?:ai|a\.i\.)[\s-]*(?:generated\s+)?summary\b", re.I),
     re.compile(r"^\W*summary\s+(?:by|from)\s+ai\b", re.I),
     re.compile(r"^\W*(?:key\s+takeaways|tl;?dr)\s*\(?ai", re.I),
+    re.compile(r"^\W*summari[sz]ed\s+(?:by|with|using)\s+(?:ai|a\.i\.)\b", re.I),
+)
+
+# Used only when no line names AI: a standalone heading that introduces a summary box.
+FALLBACK_SUMMARY_MARKERS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^\W*(?:summary|key\s+(?:takeaways|points)|tl;?\s*dr|in\s+brief|at\s+a\s+glance)\W*$", re.I),
 )
 
 # Lines that close the summary without being part of it (the body follows).
@@ -59,7 +65,25 @@ BOILERPLATE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("advertisement", r"^\W*(?:skip\s+)?advertisement\W*$|^\W*sponsored(?:\s+content)?\W*$"),
         ("share bar", r"^\W*(?:share|share\s+(?:this|full)\s+article|print|save|comments?|listen)\W*$"),
         ("cookie notice", r"\bcookies?\b.*\b(?:accept|consent|policy|preferences)\b"),
+        ("byline", r"^\W*by\s+[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|and|,))*\W*$"),
+        (
+            "dateline",
+            r"^\W*(?:published|updated|posted|last\s+modified)(?:\s+on)?\s*:?\s*(?:[A-Za-z]{3,9}\.?,?\s+)?\d{1,4}\b.{0,60}$"
+            r"|\b\d+\s+min(?:ute)?s?\s+read\b",
+        ),
+        ("image credit", r"^\W*(?:photo|image|picture|video)(?:\s+credit)?s?\s*:|^\W*credit\s*:"),
+        (
+            "reader prompt",
+            r"^\W*(?:listen\s+to\s+(?:this\s+)?(?:article|story)|continue\s+reading|read\s+(?:more|the\s+full\s+"
+            r"(?:article|story))|show\s+(?:more|less)|rate\s+this\s+summary|give\s+feedback|feedback)\b.{0,40}$",
+        ),
     )
+)
+
+
+# Chrome that sits between article paragraphs; every other rule marks where the page's footer starts.
+INLINE_RULES = frozenset(
+    {"advertisement", "share bar", "cookie notice", "byline", "dateline", "image credit", "reader prompt"}
 )
 
 
@@ -73,8 +97,9 @@ def boilerplate_rule(paragraph: str) -> str | None:
     return None
 
 
-def is_summary_marker(line: str) -> bool:
-    return any(p.search(line) for p in SUMMARY_MARKERS)
+def is_summary_marker(line: str, fallback: bool = False) -> bool:
+    """Does `line` open the summary? `fallback` accepts plain "Summary"-style headings too."""
+    return any(p.search(line) for p in (FALLBACK_SUMMARY_MARKERS if fallback else SUMMARY_MARKERS))
 
 
 def is_summary_end(line: str) -> bool:

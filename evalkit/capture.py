@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from evalkit.boilerplate import boilerplate_rule, is_summary_end, is_summary_marker
+from evalkit.boilerplate import INLINE_RULES, boilerplate_rule, is_summary_end, is_summary_marker
 from evalkit.errors import InputError
 
 # A page capture is a few hundred KB at most; anything far larger is not a capture.
@@ -153,7 +153,7 @@ def _split_summary(items: list[_Item], source: str) -> tuple[list[_Item], list[_
 
 
 def _clean_body(items: list[_Item]) -> tuple[list[str], list[Dropped]]:
-    """Article paragraphs with chrome removed; short paragraphs after chrome starts are chrome too."""
+    """Article paragraphs with chrome removed; short paragraphs after the page footer starts are chrome too."""
     kept: list[str] = []
     dropped: list[Dropped] = []
     seen: set[str] = set()
@@ -163,7 +163,7 @@ def _clean_body(items: list[_Item]) -> tuple[list[str], list[Dropped]]:
         if rule is None and chrome_started and kept and len(item.text.split()) < TAIL_CHROME_WORDS:
             rule = "trailing page chrome"
         if rule is not None:
-            chrome_started = chrome_started or bool(kept)
+            chrome_started = chrome_started or (bool(kept) and rule not in INLINE_RULES)
             dropped.append(Dropped(rule, item.text))
         elif item.text in seen:
             dropped.append(Dropped("repeated paragraph", item.text))
@@ -179,6 +179,8 @@ def parse_capture(text: str, source: str) -> Capture:
         raise InputError(source, "is empty")
     lines = text.split("\n")
     marker = next((i for i, line in enumerate(lines) if is_summary_marker(line)), None)
+    if marker is None:
+        marker = next((i for i, line in enumerate(lines) if is_summary_marker(line, fallback=True)), None)
     if marker is None:
         raise InputError(source, "has no AI summary marker line (a line starting 'AI Summary')")
     title = next((line.strip() for line in lines[:marker] if line.strip()), "")

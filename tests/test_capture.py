@@ -227,3 +227,35 @@ def test_reader_never_crashes_on_capture_like_text(lines: list[str]) -> None:
         assert exc.source == "fuzz.txt"
     else:
         assert all(b.text.strip() for b in capture.summary_blocks)
+
+
+def test_other_layout_plain_summary_heading_byline_and_reader_prompts() -> None:
+    text = (
+        "Storm Closes Schools Across the Region | Daily Post\n\n"
+        "Summary\n\n"
+        "- Schools in four districts closed on Monday because of the storm.\n"
+        "- Officials expect them to reopen on Wednesday.\n\n"
+        "Listen to this article · 3 min\n\n"
+        "By Jane Doe and Sam Lee\n\n"
+        "Published March 3, 2025\n\n"
+        "Schools in four districts closed on Monday as a storm brought heavy snow, officials said.\n\n"
+        "Photo: Daily Post\n\n"
+        "District leaders said they expect classes to resume on Wednesday.\n\n"
+        "Continue reading\n"
+    )
+    capture = parse_capture(text, "layout.txt")
+    assert [b.kind for b in capture.summary_blocks] == ["bullet", "bullet"]
+    assert capture.body_paragraphs == (
+        "Schools in four districts closed on Monday as a storm brought heavy snow, officials said.",
+        "District leaders said they expect classes to resume on Wednesday.",
+    )
+    assert {d.rule for d in capture.dropped} >= {"reader prompt", "byline", "dateline", "image credit"}
+
+
+def test_ai_marker_wins_over_a_plain_summary_heading() -> None:
+    text = (
+        "T\n\nSummary\n\nThis page has two summary boxes.\n\nSummarized by AI\n\nThe dam opened in 1990.\n\n"
+        "Sign in to unlock more AI features\n\nThe dam opened in 1990 after a decade of work.\n"
+    )
+    capture = parse_capture(text, "x")
+    assert [b.text for b in capture.summary_blocks] == ["The dam opened in 1990."]
