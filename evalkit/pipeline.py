@@ -270,5 +270,5 @@ def judge(
     job = Job(id, pair_capture(id, document, summary, id), settings)
     result = score_batch([job], encoder or make_encoder(settings))[0]
     if result.error:
-        raise InputError(id, result.error)
+        raise EvalkitError(result.error)  # already names `id`
     return result
