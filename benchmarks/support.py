@@ -41,8 +41,6 @@ from training.fit_support import (  # noqa: E402
     summary_min,
 )
 
-MIN_ROWS = 100  # groups smaller than this are listed but not held to the targets
-
 
 def folds(t: Table) -> list[tuple[dict, np.ndarray]]:
     """(judge, rows it scores) pairs covering every row once; no judge saw its rows' benchmark or domain."""

@@ -3,8 +3,7 @@
 diskcache gives a size-bounded SQLite store that several processes (pytest-xdist workers, parallel
 CLI runs, Ray actors on one host) can share safely. Keys carry a namespace naming the model's identity
 (name + weights hash) and what was computed, so changing the model never reads a stale value, and any
-model's output fits: sentence vectors, sentence spans from the splitter, or a cross-encoder's pair scores
-(key the pair as one text, e.g. `pair_text(claim, passage)`).
+model's output fits: sentence vectors, sentence spans from the splitter, or a future judge model's scores.
 """
 
 from __future__ import annotations
@@ -19,11 +18,6 @@ import numpy as np
 
 def text_key(namespace: str, text: str) -> str:
     return f"{namespace}:{hashlib.blake2b(text.encode('utf-8'), digest_size=16).hexdigest()}"
-
-
-def pair_text(first: str, second: str) -> str:
-    """One cache text for a pair of texts (a cross-encoder's input); the separator never occurs in prose."""
-    return f"{first}\x1f{second}"
 
 
 class VectorCache:

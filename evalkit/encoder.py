@@ -105,13 +105,6 @@ class Encoder:
         self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
         self._dim = 384  # MiniLM's; replaced by the real width once a vector exists
 
-    @property
-    def max_tokens(self) -> int:
-        return int(load_model(self.model_name).max_seq_length)
-
-    def count_tokens(self, text: str) -> int:
-        return len(load_model(self.model_name).tokenizer.tokenize(text))
-
     def encode(self, texts: list[str]) -> np.ndarray:
         """A (len(texts), dim) float32 matrix of unit vectors."""
         if not texts:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from evalkit import sentences
-from evalkit.cache import VectorCache, pair_text
+from evalkit.cache import VectorCache
 from evalkit.encoder import Encoder, model_identity
 
 if TYPE_CHECKING:
@@ -32,9 +32,6 @@ def test_round_trip_keeps_exact_values_and_dtype(tmp_path: Path) -> None:
     spans = np.array([0, 5, 6, 20], dtype=np.int32)
     cache.put_many("spans", {"text": spans}, np.int32)
     assert np.array_equal(cache.get_many("spans", ["text"], np.int32)["text"], spans)
-    # A pair (a cross-encoder's input) is one text; its order matters.
-    cache.put_many("judge@1", {pair_text("claim", "passage"): np.array([0.75], dtype=np.float32)})
-    assert cache.get_many("judge@1", [pair_text("passage", "claim")]) == {}
     cache.close()
 
 
