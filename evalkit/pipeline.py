@@ -156,7 +156,7 @@ def score_batch(jobs: list[Job], encoder: Encoder) -> list[SummaryResult]:
         ),
         encoder.cache,
     )
-    units_of: dict[tuple[str, ...], list[str]] = {}
+    units_of: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}  # article -> (sentences, windows)
     prepared: list[_Prepared | SummaryResult] = []
     for job in jobs:
         if job.capture is None:
@@ -169,9 +169,9 @@ def score_batch(jobs: list[Job], encoder: Encoder) -> list[SummaryResult]:
             continue
         body = job.capture.body_paragraphs
         if body not in units_of:
-            units_of[body] = metrics.article_units(body)
-        units = units_of[body]
-        prepared.append(_Prepared(job, found, units, metrics.windows(units)))
+            units = metrics.article_units(body)
+            units_of[body] = (units, metrics.windows(units))
+        prepared.append(_Prepared(job, found, *units_of[body]))
     texts = [
         t for p in prepared if isinstance(p, _Prepared) for t in (*(c.text for c in p.claims), *p.units, *p.windows)
     ]
