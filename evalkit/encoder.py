@@ -83,8 +83,46 @@ def load_model(name: str) -> SentenceTransformer:
     return SentenceTransformer(str(resolve_model(name)), device="cpu")
 
 
+def model_pieces(model: SentenceTransformer, texts: list[str]) -> list[list[str]]:
+    """Each text as pieces the model reads whole: itself if it fits, else cut at word boundaries."""
+    limit = model.max_seq_length - 2  # [CLS] and [SEP]
+    # A word piece covers at least one character, so a text of `limit` characters always fits.
+    long = [t for t in texts if len(t) > limit]
+    offsets = (
+        model.tokenizer(long, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"] if long else []
+    )
+    spans_of = dict(zip(long, offsets, strict=True))
+    out = []
+    for text in texts:
+        spans = spans_of.get(text, ())
+        if len(spans) <= limit:
+            out.append([text])
+            continue
+        parts, first = [], 0
+        while first < len(spans):
+            end = min(first + limit, len(spans))
+            if end < len(spans):
+                # Cut before the last word start that fits; one word longer than the limit is cut inside.
+                end = next((i for i in range(end, first, -1) if text[spans[i][0] - 1].isspace()), end)
+            parts.append(text[spans[first][0] : spans[end - 1][1]])
+            first = end
+        out.append(parts)
+    return out
+
+
+def _mean_direction(vectors: list[np.ndarray]) -> np.ndarray:
+    """A long text's vector: where its pieces point on average, unit length like every other vector."""
+    if len(vectors) == 1:
+        return vectors[0]
+    mean = np.mean(vectors, axis=0)
+    return (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
+
+
 class Encoder:
     """Unit-normalised embeddings for texts, each distinct text encoded once (and cached on disk).
+
+    A text longer than the model reads (256 word pieces for MiniLM) is never truncated: it is cut at
+    word boundaries into pieces that fit, and its vector is the normalised mean of theirs.
 
     The in-process memo is an LRU of `memo_size` vectors (about 1.5 KB each for MiniLM), so memory stays
     flat on corpora of any size while texts shared by neighbouring summaries are still encoded once.
@@ -99,6 +137,8 @@ class Encoder:
     ):
         self.model_name = model
         self.identity = model_identity(model)
+        # Cache entries written before long texts were read in pieces held truncated vectors.
+        self.namespace = f"{self.identity}:pieces"
         self.batch_size = batch_size
         self.memo_size = memo_size
         self.cache = cache
@@ -119,25 +159,28 @@ class Encoder:
                 found[text] = vector
                 self._memo.move_to_end(text)
         if missing and self.cache is not None:
-            cached = self.cache.get_many(self.identity, missing)
+            cached = self.cache.get_many(self.namespace, missing)
             found.update(cached)
             self._remember(cached)
             missing = [t for t in missing if t not in cached]
         if missing:
             # Longest first keeps padding low inside each batch.
-            order = sorted(missing, key=len, reverse=True)
-            vectors = load_model(self.model_name).encode(
+            model = load_model(self.model_name)
+            pieces = dict(zip(missing, model_pieces(model, missing), strict=True))
+            order = sorted({p for parts in pieces.values() for p in parts}, key=len, reverse=True)
+            vectors = model.encode(
                 order,
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-            fresh = dict(zip(order, vectors.astype(np.float32), strict=True))
+            of_piece = dict(zip(order, vectors.astype(np.float32), strict=True))
+            fresh = {text: _mean_direction([of_piece[p] for p in parts]) for text, parts in pieces.items()}
             found.update(fresh)
             self._remember(fresh)
             if self.cache is not None:
-                self.cache.put_many(self.identity, fresh)
+                self.cache.put_many(self.namespace, fresh)
         matrix = np.stack([found[t] for t in texts])
         self._dim = matrix.shape[1]
         return matrix

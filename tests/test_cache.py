@@ -63,7 +63,7 @@ def test_encoder_never_reads_another_models_vectors(tmp_path: Path, encoder: Enc
     fresh = cached.encode([text])[0]
     assert not np.array_equal(fresh, stale)
     np.testing.assert_allclose(fresh, encoder.encode([text])[0], atol=1e-5)
-    assert np.array_equal(cache.get_many(cached.identity, [text])[text], fresh)
+    assert np.array_equal(cache.get_many(cached.namespace, [text])[text], fresh)
     # A new process (a new Encoder) reads it back instead of running the model.
     assert np.array_equal(Encoder(encoder.model_name, cache).encode([text])[0], fresh)
 

@@ -1,0 +1,57 @@
+"""The model never silently truncates: texts over its 256 word-piece limit are read in pieces."""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from evalkit.encoder import load_model, model_pieces
+
+if TYPE_CHECKING:
+    from evalkit.encoder import Encoder
+
+
+def _prose(words: int, seed: int) -> str:
+    rng = random.Random(seed)
+    vocabulary = ["harbour", "council", "engineers", "storm", "repair", "Riverton", "1,250", "budget", "said", "the"]
+    return " ".join(rng.choice(vocabulary) for _ in range(words))
+
+
+def _pieces_fit(encoder: Encoder, text: str) -> list[str]:
+    model = load_model(encoder.model_name)
+    (pieces,) = model_pieces(model, [text])
+    for piece in pieces:
+        assert len(model.tokenizer(piece, add_special_tokens=False)["input_ids"]) <= model.max_seq_length - 2
+    return pieces
+
+
+def test_long_text_is_cut_at_word_boundaries_and_nothing_is_lost(encoder: Encoder) -> None:
+    text = _prose(700, 1)
+    pieces = _pieces_fit(encoder, text)
+    assert len(pieces) >= 3
+    assert " ".join(pieces).split() == text.split()
+
+
+def test_a_word_longer_than_the_limit_is_still_read_in_full(encoder: Encoder) -> None:
+    text = "-".join(["harbour"] * 400) + " tail"  # ~800 word pieces, no space to cut at
+    pieces = _pieces_fit(encoder, text)
+    assert len(pieces) >= 3
+    assert "".join(pieces).replace(" ", "") == text.replace(" ", "")
+
+
+def test_short_text_is_one_piece(encoder: Encoder) -> None:
+    text = "The council approved the harbour repair."
+    assert _pieces_fit(encoder, text) == [text]
+
+
+def test_the_end_of_a_long_text_changes_its_vector(encoder: Encoder) -> None:
+    """Under truncation both texts would read as their shared first 300 words and get one vector."""
+    shared = _prose(300, 2)
+    a, b = encoder.encode([f"{shared} The storm destroyed the wall.", f"{shared} Engineers praised the budget."])
+    assert float(a @ b) < 0.9999
+    assert abs(float(np.linalg.norm(a)) - 1.0) < 1e-5
+    pieces = _pieces_fit(encoder, f"{shared} The storm destroyed the wall.")
+    mean = encoder.encode(pieces).mean(axis=0)
+    np.testing.assert_allclose(a, mean / np.linalg.norm(mean), atol=1e-5)
