@@ -57,17 +57,38 @@ def folds(t: Table) -> list[tuple[dict, np.ndarray]]:
     return out
 
 
-def out_of_fold(t: Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-row scores, per-row `consistent` and per-claim probabilities, all out-of-fold."""
+def out_of_fold(t: Table) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-row scores, per-row `consistent`, per-claim probabilities and the per-row verdict of the
+    weakest claim ("unsupported", "weak", "supported"), all out-of-fold."""
     claim = np.full(len(t.X), np.nan)
     threshold = np.full(len(t.rows), np.nan)
+    supported_at = np.full(len(t.rows), np.nan)
     for model, rows in folds(t):
         w = np.array([model["weights"][f] for f in support.FEATURES])
         claims = rows[t.row]
         claim[claims] = 1.0 / (1.0 + np.exp(-(t.X[claims] @ w + model["bias"])))
         threshold[rows] = model["threshold"]
+        supported_at[rows] = model["supported_at"]
     score = summary_min(claim, t.row, len(t.rows))
-    return score, score >= threshold, claim
+    verdict = np.where(score < threshold, "unsupported", np.where(score < supported_at, "weak", "supported"))
+    return score, score >= threshold, claim, verdict
+
+
+def bands(t: Table, verdict: np.ndarray) -> list[str]:
+    """What each verdict of a summary's weakest claim means: how many summaries get it, how many of
+    those people judged faithful, and what share of all faithful / unfaithful summaries land there."""
+    lines = [
+        "| weakest claim's verdict | summaries | of them faithful | share of all faithful | share of all unfaithful |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    faithful, unfaithful = t.label == 1, t.label == 0
+    for name in ("unsupported", "weak", "supported"):
+        keep = verdict == name
+        lines.append(
+            f"| {name} | {keep.sum()} | {t.label[keep].mean():.0%} | {(keep & faithful).sum() / faithful.sum():.0%} "
+            f"| {(keep & unfaithful).sum() / unfaithful.sum():.0%} |"
+        )
+    return lines
 
 
 def baselines(t: Table) -> dict[str, np.ndarray]:
@@ -135,7 +156,7 @@ def _row(name: str, n: int, label: np.ndarray, score: np.ndarray, consistent: np
 
 def report(dev: str, fresh: bool = True) -> str:
     t = build(dev, fresh=fresh)
-    score, consistent, claim = out_of_fold(t)
+    score, consistent, claim, verdict = out_of_fold(t)
     base = baselines(t)
     bench, origin = t.column("benchmark"), t.column("origin")
     lines = [
@@ -183,6 +204,10 @@ def report(dev: str, fresh: bool = True) -> str:
     spans = span_hits(t, claim)
     seconds = timing()
     notes = [
+        "",
+        "Verdict bands, out-of-fold, all rows:",
+        "",
+        *bands(t, verdict),
         "",
         "Claim-level check (rows labelled unsupported whose annotated spans were located in the summary): "
         + "; ".join(
