@@ -167,7 +167,7 @@ class Encoder:
             # Longest first keeps padding low inside each batch.
             model = load_model(self.model_name)
             pieces = dict(zip(missing, model_pieces(model, missing), strict=True))
-            order = sorted({p for parts in pieces.values() for p in parts}, key=len, reverse=True)
+            order = sorted(dict.fromkeys(p for parts in pieces.values() for p in parts), key=len, reverse=True)
             vectors = model.encode(
                 order,
                 batch_size=self.batch_size,
