@@ -63,13 +63,23 @@ BOILERPLATE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("ai feature prompt", r"\bai\s+features?\b"),
         ("courtesy line", r"^\W*thank\s+you(?:\s+for\s+(?:your\s+patience|reading))?\W*$"),
         ("advertisement", r"^\W*(?:skip\s+)?advertisement\W*$|^\W*sponsored(?:\s+content)?\W*$"),
-        ("share bar", r"^\W*(?:share|share\s+(?:this|full)\s+article|print|save|comments?|listen)\W*$"),
+        (
+            "share bar",
+            r"^\W*(?:share|share\s+(?:this|full)\s+(?:article|story)|print|save|comments?|listen)\W*"
+            r"(?:(?:facebook|twitter|x|email|e-mail|linkedin|whatsapp|reddit|copy\s+link|print)\W*)*$",
+        ),
         ("cookie notice", r"\bcookies?\b.*\b(?:accept|consent|policy|preferences)\b"),
-        ("byline", r"^\W*by\s+[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|and|,))*\W*$"),
+        ("byline", r"^\W*by\s+(?-i:[A-Z][\w.'’-]+(?:,?\s+(?:[A-Z][\w.'’-]+|and))*)\W*$"),
         (
             "dateline",
             r"^\W*(?:published|updated|posted|last\s+modified)(?:\s+on)?\s*:?\s*(?:[A-Za-z]{3,9}\.?,?\s+)?\d{1,4}\b.{0,60}$"
             r"|\b\d+\s+min(?:ute)?s?\s+read\b",
+        ),
+        (
+            "related links",
+            r"^\W*(?:related(?:\s+(?:articles?|stories|coverage|content|reading))?|see\s+also|more\s+on\s+this"
+            r"(?:\s+story)?|recommended(?:\s+for\s+you)?|most\s+(?:read|popular)|trending(?:\s+now)?"
+            r"|you\s+may\s+also\s+like)\s*(?::|$)",
         ),
         ("image credit", r"^\W*(?:photo|image|picture|video)(?:\s+credit)?s?\s*:|^\W*credit\s*:"),
         (
@@ -83,7 +93,16 @@ BOILERPLATE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 # Chrome that sits between article paragraphs; every other rule marks where the page's footer starts.
 INLINE_RULES = frozenset(
-    {"advertisement", "share bar", "cookie notice", "byline", "dateline", "image credit", "reader prompt"}
+    {
+        "advertisement",
+        "share bar",
+        "cookie notice",
+        "byline",
+        "dateline",
+        "image credit",
+        "reader prompt",
+        "related links",
+    }
 )
 
 

@@ -26,6 +26,7 @@ MAX_LINE_BYTES = 5_000_000
 # A trailing paragraph shorter than this after page chrome has started is chrome too.
 TAIL_CHROME_WORDS = 30
 
+_SENTENCE_END = re.compile(r"[.!?:\"”’)]$")
 _BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*+–—-]|\d{1,2}[.)])\s+")
 _HEADING_MARKUP = re.compile(r"^\s*#{1,6}\s+|^\s*\*\*(.+)\*\*\s*$")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
@@ -86,7 +87,12 @@ def decode(data: bytes, source: str) -> str:
 
 
 def _items(lines: list[str]) -> list[_Item]:
-    """Group lines into paragraphs and bullets; hard-wrapped lines are joined."""
+    """Group lines into paragraphs and bullets; hard-wrapped lines are joined, page chrome is not.
+
+    Pages often stack chrome on consecutive lines ("By Jane Doe" over "Updated March 3"), so a line
+    is joined only when neither it nor the paragraph so far reads as chrome on its own; a wrapped
+    article line that merely resembles chrome still joins when the paragraph has not ended a sentence.
+    """
     items: list[_Item] = []
     blanks = 0
     current: _Item | None = None
@@ -98,7 +104,7 @@ def _items(lines: list[str]) -> list[_Item]:
         if _BULLET.match(line):
             current = _Item("bullet", _BULLET.sub("", line, count=1).strip(), blanks)
             items.append(current)
-        elif current is not None and (current.kind == "bullet" or current.kind == "paragraph"):
+        elif current is not None and not _starts_new_item(current.text, line.strip()):
             current.text = f"{current.text} {line.strip()}"
         else:
             current = _Item("paragraph", line.strip(), blanks)
@@ -109,6 +115,14 @@ def _items(lines: list[str]) -> list[_Item]:
             item.kind = "heading"
             item.text = _HEADING_MARKUP.sub(lambda m: m.group(1) or "", item.text).strip()
     return items
+
+
+def _starts_new_item(paragraph: str, line: str) -> bool:
+    if boilerplate_rule(paragraph) or is_summary_end(line):
+        return True
+    return boilerplate_rule(line) is not None and (
+        _SENTENCE_END.search(paragraph) is not None or _is_heading(paragraph)
+    )
 
 
 def _is_heading(text: str) -> bool:

@@ -259,3 +259,38 @@ def test_ai_marker_wins_over_a_plain_summary_heading() -> None:
     )
     capture = parse_capture(text, "x")
     assert [b.text for b in capture.summary_blocks] == ["The dam opened in 1990."]
+
+
+def test_chrome_on_consecutive_lines_is_dropped_line_by_line() -> None:
+    """Pages stack chrome without blank lines; joining it into one paragraph would hide it from the rules."""
+    text = (
+        "Council approves harbour wall | Gazette\n\nSummarized by AI\n"
+        "• The council approved a $40 million plan.\n\nAdvertisement\n\n"
+        "By Jane Doe, Staff Writer\nUpdated March 3, 2026, 6:00 a.m. ET\n\n"
+        "The council on Tuesday approved a $40 million plan to rebuild the harbour wall.\n"
+        "Related: Is the sea wall in your town safe?\n\n"
+        "Work starts next spring, the mayor said.\n\n"
+        "Sign up for our Morning Briefing newsletter\nWe use cookies to improve your experience. Accept all\n"
+        "Share this article: Facebook Twitter Email\n"
+    )
+    capture = parse_capture(text, "stacked.txt")
+    assert capture.body_paragraphs == (
+        "The council on Tuesday approved a $40 million plan to rebuild the harbour wall.",
+        "Work starts next spring, the mayor said.",
+    )
+    assert {d.rule for d in capture.dropped} >= {"byline", "dateline", "related links", "cookie notice", "share bar"}
+
+
+def test_hard_wrapped_article_lines_that_resemble_chrome_stay_joined() -> None:
+    text = (
+        "T\n\nAI Summary\nThe mayor spoke.\n\nEnd of summary\n\n"
+        "The mayor said the plan would be finished, and she thanked everyone who had\n"
+        "subscribe to the idea that the harbour could be saved, before the vote.\n\n"
+        "By the end of the day, officials said.\n"
+    )
+    capture = parse_capture(text, "wrapped.txt")
+    assert capture.body_paragraphs == (
+        "The mayor said the plan would be finished, and she thanked everyone who had subscribe to the idea "
+        "that the harbour could be saved, before the vote.",
+        "By the end of the day, officials said.",
+    )
