@@ -18,6 +18,12 @@ SUMMARY_MARKERS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^\W*summary\s+(?:by|from)\s+ai\b", re.I),
     re.compile(r"^\W*(?:key\s+takeaways|tl;?dr)\s*\(?ai", re.I),
     re.compile(r"^\W*summari[sz]ed\s+(?:by|with|using)\s+(?:ai|a\.i\.)\b", re.I),
+    # Any short line naming both a summary and AI: "Quick Summary by AI:", "Key points (AI-generated)".
+    re.compile(
+        r"^(?=.{0,60}$)(?=.*\b(?:summary|summari[sz]ed|overview|takeaways|key\s+points|highlights|tl;?dr)\b)"
+        r"(?=.*\b(?:ai|a\.i\.|artificial\s+intelligence)\b)(?!\W*(?:was|is|how|rate)\b)",
+        re.I,
+    ),
 )
 
 # Used only when no line names AI: a standalone heading that introduces a summary box.
@@ -80,6 +86,15 @@ BOILERPLATE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"^\W*(?:related(?:\s+(?:articles?|stories|coverage|content|reading))?|see\s+also|more\s+on\s+this"
             r"(?:\s+story)?|recommended(?:\s+for\s+you)?|most\s+(?:read|popular)|trending(?:\s+now)?"
             r"|you\s+may\s+also\s+like)\s*(?::|$)",
+        ),
+        ("byline", r"^\W*(?:(?:additional\s+)?reporting|writing|editing|compiled|produced)\s+by\s+(?-i:[A-Z])"),
+        ("site links", r"^\W*(?:our\s+standards|editorial\s+(?:standards|guidelines)|corrections\s+policy)\s*:"),
+        ("copyright", r"^\W*(?:©|\(c\)\s*\d|copyright\b)|\ball\s+rights\s+reserved\W*$"),
+        (
+            "site links",
+            r"^\W*(?:(?:terms\s+(?:of\s+(?:use|service)|&\s+conditions)|privacy(?:\s+(?:policy|notice))?|cookie\s+"
+            r"(?:policy|settings)|contact(?:\s+us)?|about(?:\s+us)?|help|accessibility|sitemap|careers"
+            r"|advertise(?:\s+with\s+us)?)\W*){2,}$",
         ),
         ("image credit", r"^\W*(?:photo|image|picture|video)(?:\s+credit)?s?\s*:|^\W*credit\s*:"),
         (

@@ -26,6 +26,7 @@ MAX_LINE_BYTES = 5_000_000
 # A trailing paragraph shorter than this after page chrome has started is chrome too.
 TAIL_CHROME_WORDS = 30
 
+SHORT_HEADING_WORDS = 6  # a title-like line this short is a heading even with no blank line around it
 _SENTENCE_END = re.compile(r"[.!?:\"”’)]$")
 _BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*+–—-]|\d{1,2}[.)])\s+")
 _HEADING_MARKUP = re.compile(r"^\s*#{1,6}\s+|^\s*\*\*(.+)\*\*\s*$")
@@ -118,11 +119,19 @@ def _items(lines: list[str]) -> list[_Item]:
 
 
 def _starts_new_item(paragraph: str, line: str) -> bool:
-    if boilerplate_rule(paragraph) or is_summary_end(line):
+    """Should `line` begin an item of its own rather than continue `paragraph` (no blank line between)?"""
+    if boilerplate_rule(paragraph) or is_summary_end(line) or _HEADING_MARKUP.match(line):
         return True
-    return boilerplate_rule(line) is not None and (
-        _SENTENCE_END.search(paragraph) is not None or _is_heading(paragraph)
-    )
+    if _short_heading(paragraph) and line[:1].isupper():
+        return True  # "Key findings" directly over its first paragraph
+    # After a finished sentence, a short title-like line is a heading and a chrome line is chrome; a
+    # hard-wrapped article line in mid-sentence is neither.
+    ended = _SENTENCE_END.search(paragraph) is not None or _short_heading(paragraph)
+    return ended and (_short_heading(line) or boilerplate_rule(line) is not None)
+
+
+def _short_heading(text: str) -> bool:
+    return _HEADING_MARKUP.match(text) is not None or (_is_heading(text) and len(text.split()) <= SHORT_HEADING_WORDS)
 
 
 def _is_heading(text: str) -> bool:
@@ -196,7 +205,9 @@ def parse_capture(text: str, source: str) -> Capture:
     if marker is None:
         marker = next((i for i, line in enumerate(lines) if is_summary_marker(line, fallback=True)), None)
     if marker is None:
-        raise InputError(source, "has no AI summary marker line (a line starting 'AI Summary')")
+        raise InputError(
+            source, "has no AI summary marker line (a line such as 'AI Summary' or 'Summarized by AI' above it)"
+        )
     title = next((line.strip() for line in lines[:marker] if line.strip()), "")
     summary_items, rest, dropped = _split_summary(_items(lines[marker + 1 :]), source)
     if not any(item.kind != "heading" for item in summary_items):

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evalkit.boilerplate import is_summary_marker
 from evalkit.capture import Capture, parse_capture, read_capture, read_pairs
 from evalkit.errors import InputError
 
@@ -294,3 +295,40 @@ def test_hard_wrapped_article_lines_that_resemble_chrome_stay_joined() -> None:
         "that the harbour could be saved, before the vote.",
         "By the end of the day, officials said.",
     )
+
+
+def test_headings_directly_over_their_text_and_a_site_footer() -> None:
+    text = (
+        "Mars rover finds lake bed - Science Daily\n\nQuick Summary by AI:\n"
+        "## What happened\n- The rover found an ancient lake bed.\n"
+        "Why it matters\nThe find strengthens the case for past life.\n\n"
+        "AI-generated content may contain errors.\n\n"
+        "The rover found layered sediments laid down in a lake about 3.5 billion years ago.\n\n"
+        "Reporting by Ann Saphir; Editing by Paul Simao\n"
+        "© 2026 Science Daily. All rights reserved.\nTerms of Use | Privacy Policy | Contact Us\n"
+    )
+    capture = parse_capture(text, "headings.txt")
+    assert [(b.kind, b.text) for b in capture.summary_blocks] == [
+        ("heading", "What happened"),
+        ("bullet", "The rover found an ancient lake bed."),
+        ("heading", "Why it matters"),
+        ("paragraph", "The find strengthens the case for past life."),
+    ]
+    assert capture.body_paragraphs == (
+        "The rover found layered sediments laid down in a lake about 3.5 billion years ago.",
+    )
+    assert {d.rule for d in capture.dropped} >= {"byline", "copyright", "site links"}
+
+
+@pytest.mark.parametrize(
+    ("line", "opens"),
+    [
+        ("Quick Summary by AI:", True),
+        ("Key points (AI-generated)", True),
+        ("AI Overview", True),
+        ("Was this AI summary helpful?", False),
+        ("The AI summary feature launched in 2024, and critics say its overview often misstates facts.", False),
+    ],
+)
+def test_summary_markers_name_a_summary_and_ai_in_a_short_line(line: str, opens: bool) -> None:
+    assert is_summary_marker(line) is opens

@@ -199,7 +199,8 @@ def test_unreadable_capture_or_sidecar_is_one_failed_item(project: pytest.Pytest
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines_random(
         [
-            "references/no_marker.txt: has no AI summary marker line (a line starting 'AI Summary')",
+            "references/no_marker.txt: has no AI summary marker line (a line such as 'AI Summary' or "
+            "'Summarized by AI' above it)",
             "references/bad_sidecar.evalkit.toml: invalid TOML (*)",
         ]
     )
