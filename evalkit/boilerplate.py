@@ -45,7 +45,8 @@ SUMMARY_END_MARKERS: tuple[re.Pattern[str], ...] = (
 # marker it is dropped.
 AI_NOTE = re.compile(
     r"^(?=.{0,160}$)(?:\W*|.*\b(?:summary|content|text|this)\b.*)\b(?:generated|written|created|produced)"
-    r"\s+(?:by|with|using)\s+(?:an?\s+)?(?:ai|a\.i\.|artificial\s+intelligence)\b",
+    r"\s+(?:by|with|using)\s+(?:an?\s+)?(?:ai|a\.i\.|artificial\s+intelligence)\b"
+    r"|^\W*(?:ai[\s-]generated|powered\s+by\s+(?:\w+\s+)?ai|beta)\W*$",
     re.I,
 )
 

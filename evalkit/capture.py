@@ -29,7 +29,7 @@ TAIL_CHROME_WORDS = 30
 SHORT_HEADING_WORDS = 6  # a title-like line this short is a heading even with no blank line around it
 _LABELLED = re.compile(r"^([^:]{1,60}):\s*(\S.*)$")  # "Summary: text" on one line
 _SENTENCE_END = re.compile(r"[.!?:\"”’)]$")
-_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*+–—-]|\d{1,2}[.)])\s+")
+_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*+–—▸►➤→✓✔■□○-]|\d{1,2}[.)])\s+")
 _HEADING_MARKUP = re.compile(r"^\s*#{1,6}\s+|^\s*\*\*(.+)\*\*\s*$")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 

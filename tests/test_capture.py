@@ -365,3 +365,16 @@ def test_ai_notes_above_and_below_the_summary_and_a_bullet_list_ending_at_the_ar
         "The council on Tuesday approved the plan to rebuild the harbour wall.",
         "Work starts in spring.",
     )
+
+
+def test_ai_label_under_a_plain_summary_heading_and_arrow_bullets() -> None:
+    text = (
+        "Title\n\nSummary\nAI-generated\n▸ The council approved the plan.\n▸ Work starts next spring.\n\n"
+        "The council on Tuesday approved the plan to rebuild the wall.\n\nWork starts next spring, the mayor said.\n"
+    )
+    capture = parse_capture(text, "arrows.txt")
+    assert [(b.kind, b.text) for b in capture.summary_blocks] == [
+        ("bullet", "The council approved the plan."),
+        ("bullet", "Work starts next spring."),
+    ]
+    assert [d.rule for d in capture.dropped] == ["summary note"]
