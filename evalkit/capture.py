@@ -18,6 +18,7 @@ from typing import Literal
 
 from evalkit.boilerplate import INLINE_RULES, boilerplate_rule, is_ai_note, is_summary_end, is_summary_marker
 from evalkit.errors import InputError
+from evalkit.page_html import html_to_capture_text, looks_like_html
 
 # A page capture is a few hundred KB at most; anything far larger is not a capture.
 MAX_CAPTURE_BYTES = 5_000_000
@@ -264,9 +265,12 @@ def _read_bytes(path: Path, limit: int) -> bytes:
 
 
 def read_capture(path: str | Path) -> Capture:
-    """Read one captured page file."""
+    """Read one captured page file: the capture text format, or a saved HTML page."""
     path = Path(path)
-    return parse_capture(decode(_read_bytes(path, MAX_CAPTURE_BYTES), str(path)), str(path))
+    text = decode(_read_bytes(path, MAX_CAPTURE_BYTES), str(path))
+    if path.suffix.lower() in (".html", ".htm") or looks_like_html(text):
+        text = html_to_capture_text(text)
+    return parse_capture(text, str(path))
 
 
 def pair_capture(id: str, document: str, summary: str, source: str) -> Capture:

@@ -24,7 +24,7 @@ class Settings:
 
     model: str = DEFAULT_MODEL
     references: tuple[str, ...] = ("references",)
-    patterns: tuple[str, ...] = ("*.txt",)
+    patterns: tuple[str, ...] = ("*.txt", "*.html", "*.htm")
     # Thresholds a summary must meet (None turns a check off).
     min_rouge_l: float | None = None
     min_similarity: float | None = None
