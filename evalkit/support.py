@@ -191,7 +191,8 @@ def novel_mentions(claim: str, article: ArticleIndex) -> list[str]:
 
 
 def _content(text: str) -> list[str]:
-    return [t for t in tokens(text) if t not in _stop_words()]
+    stop = _stop_words()
+    return [t for t in tokens(text) if t not in stop]
 
 
 def signals(claim: str, match: Match, article: ArticleIndex) -> dict[str, float]:
