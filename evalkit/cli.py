@@ -2,7 +2,8 @@
 
 A thin shell over `pipeline`: it parses arguments, shows progress, writes outputs, and turns every
 `EvalkitError` into one line on stderr and exit code 2. Exit 1 means the run worked and some
-summary failed its thresholds.
+summary failed its thresholds; exit 3 that the judge could not score some claims (a served judge that
+kept failing), whose records say why.
 """
 
 from __future__ import annotations
@@ -22,54 +23,29 @@ from evalkit import claims as claims_mod
 from evalkit import report
 from evalkit.capture import read_capture
 from evalkit.errors import EvalkitError, InputError
-from evalkit.pipeline import Job, evaluate, jobs_from_paths
+from evalkit.pipeline import Job, evaluate, jobs_from_paths, run_signature
+from evalkit.present import claim_lines, format_table
 from evalkit.result import SummaryResult
 from evalkit.settings import Settings, load
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_UNJUDGED = 3
 EXIT_INTERRUPTED = 130
+# Command-line options that are settings, by their `Settings` names.
+FLAGS = ("model", "cache_dir", "batch_size", "judge", "judge_model", "support_threshold", "weak_band")
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
-    settings, root = load()
-    overrides: dict[str, Any] = {"model": args.model, "cache_dir": args.cache_dir, "batch_size": args.batch_size}
+    flags: dict[str, Any] = {name: getattr(args, name) for name in FLAGS}
     if args.no_cache:
-        overrides["cache"] = False
-    return settings.replace(overrides, "command line"), root
+        flags["cache"] = False
+    return load(flags=flags)
 
 
 def _progress(total: int | None, unit: str) -> tqdm:
     """Items/s and ETA on a terminal; silent when stderr is not a TTY (CI logs, pipes)."""
     return tqdm(total=total, unit=unit, disable=None, file=sys.stderr, dynamic_ncols=True, leave=False)
-
-
-def format_table(results: list[SummaryResult]) -> str:
-    """The results table `evalkit run` prints and the pytest plugin ends its summary with."""
-    rows = [("file", "ROUGE-L F1", "similarity", "claims", "unsupported", "result")]
-    for r in results:
-        if r.error:
-            rows.append((r.id, "-", "-", "-", "-", "ERROR"))
-            continue
-        rows.append(
-            (
-                r.id,
-                f"{r.rouge['rougeL']['f1']:.3f}",
-                f"{r.similarity:.3f}",
-                str(len(r.claims)),
-                str(len(r.unsupported)),
-                "pass" if r.passed else "FAIL",
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(
-            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        )
-        for row in rows
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -83,12 +59,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     for r in results:
         for message in ([r.error] if r.error else []) + [f"{r.id}: {f}" for f in r.failures]:
             print(message, file=sys.stderr)
-        for claim in r.unsupported:
-            best = claim.evidence[0] if claim.evidence else None
-            pinned = ", pinned" if claim.expected == "unsupported" else ""
-            print(f"{r.id}: unsupported ({claim.score:.2f}{pinned}): {claim.text}", file=sys.stderr)
-            if best:
-                print(f"    best evidence ({best.score:.2f}): {best.sentence}", file=sys.stderr)
+        for claim in (*r.unsupported, *r.unjudged):
+            head, *details = claim_lines(claim, indent="")
+            print(f"{r.id}: {head}", *details, sep="\n", file=sys.stderr)
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(run.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
@@ -100,6 +73,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if any(r.error for r in results):
         return EXIT_USAGE
+    if any(r.unjudged for r in results):
+        return EXIT_UNJUDGED
     return EXIT_FAILED if failed else 0
 
 
@@ -124,8 +99,17 @@ def _trim_partial_line(output: Path) -> None:
         output.write_bytes(data[: data.rfind(b"\n") + 1])
 
 
-def _in_input_order(output: Path, ids: list[str]) -> int:
-    """Rewrite `output` in input order if a resumed run left it otherwise; return its error records.
+def _exit_code(records: list[dict[str, Any]]) -> int:
+    """2 when some input could not be read, else 3 when some claim could not be judged, else 0."""
+    if any(r.get("error") for r in records):
+        return EXIT_USAGE
+    if any(c.get("verdict") == "error" for r in records for c in r.get("claims", ())):
+        return EXIT_UNJUDGED
+    return 0
+
+
+def _in_input_order(output: Path, ids: list[str]) -> list[dict[str, Any]]:
+    """Rewrite `output` in input order if a resumed run left it otherwise; return its records.
 
     Records are written in input order, so a resumed file normally already is; this covers a file whose
     earlier part came from a run over other inputs or another order.
@@ -141,7 +125,7 @@ def _in_input_order(output: Path, ids: list[str]) -> int:
         partial = output.with_name(output.name + ".partial")
         partial.write_text("".join(ordered), encoding="utf-8")
         partial.replace(output)
-    return sum(1 for r in records if r.get("error"))
+    return records
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -161,18 +145,28 @@ def cmd_score(args: argparse.Namespace) -> int:
             left[job.id] -= 1
         else:
             jobs.append(job)
-    errors = 0
+    errors = unjudged = 0
     output.parent.mkdir(parents=True, exist_ok=True)
+    meta = output.with_suffix(".meta.json")  # the signature, so scores from another judge are never mixed up
+    sig = run_signature(settings)
+    meta.write_text(json.dumps({"signature": sig}, indent=2, ensure_ascii=False), "utf-8")
     with output.open("a" if args.resume else "w", encoding="utf-8") as fh, _progress(len(jobs), "pair") as bar:
 
         def write(result: SummaryResult) -> None:
-            nonlocal errors
+            nonlocal errors, unjudged
             if result.error:
                 errors += 1
                 bar.write(f"evalkit: {result.error}", file=sys.stderr)
-                record = {"id": result.id, "consistent": False, "score": 0.0, "error": result.error}
+                record = {
+                    "id": result.id,
+                    "judge": sig["judge"],
+                    "consistent": False,
+                    "score": 0.0,
+                    "error": result.error,
+                }
             else:
                 record = result.to_record()
+                unjudged += bool(result.unjudged)
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
             fh.flush()
             bar.update()
@@ -185,12 +179,16 @@ def cmd_score(args: argparse.Namespace) -> int:
             return EXIT_INTERRUPTED
     skipped = f", {len(every) - len(jobs)} already done" if done else ""
     print(
-        f"scored {len(jobs) - errors} of {len(jobs)} input(s){skipped}; {errors} error(s); wrote {output}",
+        f"scored {len(jobs) - errors} of {len(jobs)} input(s){skipped}; {errors} error(s)"
+        + (f"; {unjudged} with claims the judge could not score" if unjudged else "")
+        + f"; wrote {output} and {meta}",
         file=sys.stderr,
     )
     if args.resume:  # the exit code covers the whole file, as an uninterrupted run's would
-        errors = _in_input_order(output, [job.id for job in every])
-    return EXIT_USAGE if errors else 0
+        return _exit_code(_in_input_order(output, [job.id for job in every]))
+    if errors:
+        return EXIT_USAGE
+    return EXIT_UNJUDGED if unjudged else 0
 
 
 def _score(jobs: list[Job], settings: Settings, write: Any, args: argparse.Namespace) -> None:
@@ -249,6 +247,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--cache-dir", help="embedding cache folder (default .evalkit_cache)")
         p.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
         p.add_argument("--batch-size", type=int, help="summaries per encoding batch (default 64)")
+        p.add_argument("--judge", help="bundled (default), lexical, nli:DIR or openai:URL (see README)")
+        p.add_argument("--judge-model", help="the model an openai: judge asks for")
+        p.add_argument("--support-threshold", type=float, help="claims scoring below this are unsupported")
+        p.add_argument("--weak-band", type=float, help="width of the weak band above the threshold")
 
     run = sub.add_parser("run", help="judge every capture in the references (or PATHS) and write reports")
     run.add_argument("paths", nargs="*", help="capture files or folders (default: [tool.evalkit] references)")

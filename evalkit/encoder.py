@@ -21,6 +21,7 @@ from evalkit.settings import DEFAULT_MODEL
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+    from transformers import PreTrainedTokenizerBase
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -85,12 +86,17 @@ def load_model(name: str) -> SentenceTransformer:
 
 def model_pieces(model: SentenceTransformer, texts: list[str]) -> list[list[str]]:
     """Each text as pieces the model reads whole: itself if it fits, else cut at word boundaries."""
-    limit = model.max_seq_length - 2  # [CLS] and [SEP]
+    return word_pieces(model.tokenizer, texts, model.max_seq_length - 2)  # [CLS] and [SEP]
+
+
+def word_pieces(tokenizer: PreTrainedTokenizerBase, texts: list[str], limit: int) -> list[list[str]]:
+    """Each text as pieces of at most `limit` word pieces: itself if it fits, else cut at word boundaries.
+
+    Shared by the encoder and the cross-encoder judge, so no model ever truncates a text silently.
+    """
     # A word piece covers at least one character, so a text of `limit` characters always fits.
     long = [t for t in texts if len(t) > limit]
-    offsets = (
-        model.tokenizer(long, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"] if long else []
-    )
+    offsets = tokenizer(long, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"] if long else []
     spans_of = dict(zip(long, offsets, strict=True))
     out = []
     for text in texts:

@@ -24,7 +24,7 @@ import numpy as np
 from evalkit.errors import SettingsError
 from evalkit.pipeline import Job, make_encoder, score_batch
 from evalkit.result import SummaryResult
-from evalkit.settings import Settings
+from evalkit.settings import Settings, resolve
 
 
 class _Scorer:
@@ -52,6 +52,13 @@ def _connect(address: str | None, num_cpus: int | None) -> None:
         ray.init(num_cpus=num_cpus or os.cpu_count(), logging_level="ERROR", log_to_driver=False)
 
 
+def for_actors(settings: Settings, jobs: list[Job]) -> tuple[Settings, list[Job]]:
+    """Settings and jobs as actors need them: an absolute cache path (an actor may run in another working
+    directory, or on another host), applied like a flag so it keeps each job's own precedence."""
+    flags = {"cache_dir": str(Path(settings.cache_dir).resolve())}
+    return resolve(settings, flags=flags), [replace(job, settings=resolve(job.settings, flags=flags)) for job in jobs]
+
+
 def score_with_ray(
     jobs: Iterable[Job],
     settings: Settings,
@@ -69,9 +76,7 @@ def score_with_ray(
     if not jobs:
         return
     _connect(address, num_cpus)
-    # Actors may run in another working directory (or on another host): give them an absolute cache path.
-    settings = replace(settings, cache_dir=str(Path(settings.cache_dir).resolve()))
-    jobs = [replace(job, settings=replace(job.settings, cache_dir=settings.cache_dir)) for job in jobs]
+    settings, jobs = for_actors(settings, jobs)
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True

@@ -1,7 +1,9 @@
 """The one scoring path every front end uses: captures in, `SummaryResult`s out.
 
 Work is batched across summaries so each distinct text (article sentence, window, claim) is encoded
-once per batch even when many summaries share an article, and once ever with the disk cache on.
+once per batch even when many summaries share an article, and once ever with the disk cache on. The
+judge (`evalkit.judges`) then scores every claim of the batch in one call, so a model judge batches
+and a served judge runs its requests in parallel.
 The CLI, the pytest plugin, the Ray engine and `judge()` are thin shells over `score_batch`.
 """
 
@@ -14,16 +16,18 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import numpy as np
 import pysbd
 
 from evalkit import claims as claims_mod
-from evalkit import metrics, sentences, support
+from evalkit import metrics, reasons, sentences, sidecar, support
 from evalkit.cache import VectorCache
 from evalkit.capture import Capture, pair_capture, read_capture, read_pairs
 from evalkit.encoder import Encoder
 from evalkit.errors import EvalkitError, InputError
+from evalkit.judges import ClaimInput, Judge, Judgement, bands, load_judge
 from evalkit.result import ClaimVerdict, RunResult, SummaryResult
-from evalkit.settings import Settings, for_capture
+from evalkit.settings import Settings, resolve
 
 
 @dataclass(frozen=True)
@@ -50,19 +54,27 @@ def make_encoder(settings: Settings) -> Encoder:
     return Encoder(settings.model, cache)
 
 
-def signature(settings: Settings, encoder: Encoder) -> dict:
+def make_judge(settings: Settings, encoder: Encoder) -> Judge:
+    """The judge the settings name, sharing the encoder's disk cache for its scores."""
+    return load_judge(settings, encoder.cache)
+
+
+def signature(settings: Settings, encoder: Encoder, judge: Judge | None = None) -> dict:
     """What two runs must share for their numbers to be comparable (in the spirit of sacrebleu)."""
-    judge = support.shipped_model()
-    low = judge.threshold if settings.support_threshold is None else settings.support_threshold
+    judge = judge or make_judge(settings, encoder)
     return {
         "evalkit": evalkit_version(),
         "model": encoder.identity,
-        "judge": judge.provenance.get("id", "unfitted"),
+        "judge": judge.id,
         "splitter": f"pysbd-{pysbd.__version__}",
-        "support_threshold": low,
-        "supported_at": judge.supported_at if settings.weak_band is None else low + settings.weak_band,
+        **bands(judge, settings).to_dict(),
         "thresholds": settings.thresholds(),
     }
+
+
+def run_signature(settings: Settings) -> dict:
+    """The signature of a run with these settings, for a front end that holds no encoder (no model load)."""
+    return signature(settings, Encoder(settings.model))
 
 
 def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator[Job]:
@@ -90,7 +102,7 @@ def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator
                 yield Job(str(path), None, settings, str(exc))
         else:
             try:
-                yield Job(str(path), read_capture(path), for_capture(settings, path))
+                yield Job(str(path), read_capture(path), resolve(settings, path))
             except EvalkitError as exc:
                 yield Job(str(path), None, settings, str(exc))
 
@@ -105,29 +117,15 @@ def _failures(result: SummaryResult, settings: Settings) -> tuple[str, ...]:
         failures.append(f"similarity {result.similarity:.3f} < min_similarity {settings.min_similarity:.3f}")
     if settings.min_score is not None and result.score < settings.min_score:
         failures.append(f"support score {result.score:.3f} < min_score {settings.min_score:.3f}")
+    if result.unjudged:
+        failures.append(f"{len(result.unjudged)} claim(s) could not be judged: {result.unjudged[0].error}")
     open_unsupported = [c for c in result.unsupported if c.expected != "unsupported"]
     if settings.max_unsupported_claims is not None and len(open_unsupported) > settings.max_unsupported_claims:
         failures.append(
             f"{len(open_unsupported)} unsupported claim(s) > max_unsupported_claims {settings.max_unsupported_claims}"
         )
-    for key, expected in settings.expect.items():
-        claim = next((c for c in result.claims if c.text.startswith(key) or key in c.text), None)
-        if claim is None:
-            failures.append(f"pinned claim not found in the summary: '{key}'")
-        elif claim.verdict != expected:
-            failures.append(
-                f"claim '{_short(claim.text)}' was pinned {expected}, now {claim.verdict} (score {claim.score:.3f})"
-            )
+    failures.extend(sidecar.broken_pins(result.claims, settings.expect))
     return tuple(failures)
-
-
-def _pin(claim: ClaimVerdict, settings: Settings) -> str | None:
-    """The verdict a sidecar pins for this claim, matched by the claim's text or a part of it."""
-    return next((v for k, v in settings.expect.items() if claim.text.startswith(k) or k in claim.text), None)
-
-
-def _short(text: str, limit: int = 70) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass
@@ -138,7 +136,7 @@ class _Prepared:
     windows: list[str]
 
 
-def score_batch(jobs: list[Job], encoder: Encoder) -> list[SummaryResult]:
+def score_batch(jobs: list[Job], encoder: Encoder, judge: Judge | None = None) -> list[SummaryResult]:
     """Judge a batch of summaries, encoding every distinct text of the batch in one call.
 
     Sentence splits (pure-Python pysbd, the costliest step after the model) are made once per distinct
@@ -176,53 +174,93 @@ def score_batch(jobs: list[Job], encoder: Encoder) -> list[SummaryResult]:
         t for p in prepared if isinstance(p, _Prepared) for t in (*(c.text for c in p.claims), *p.units, *p.windows)
     ]
     encoder.encode(list(dict.fromkeys(texts)))  # one batched pass; lookups below hit the memo
-    return [p if isinstance(p, SummaryResult) else _judge(p, encoder) for p in prepared]
+    placed = [_place(p, encoder) for p in prepared if isinstance(p, _Prepared)]
+    if not placed:
+        return [p for p in prepared if isinstance(p, SummaryResult)]
+    judged = iter(_judge_all(placed, judge or make_judge(placed[0].prepared.job.settings, encoder)))
+    return [p if isinstance(p, SummaryResult) else next(judged) for p in prepared]
 
 
-def _judge(p: _Prepared, encoder: Encoder) -> SummaryResult:
-    judge = support.shipped_model()
-    settings, capture = p.job.settings, p.job.capture
-    assert capture is not None
+@dataclass
+class _Placed:
+    """A prepared summary with its vectors and the judge's inputs for its claims."""
+
+    prepared: _Prepared
+    claim_vecs: np.ndarray
+    unit_vecs: np.ndarray
+    inputs: list[ClaimInput]
+
+
+def _place(p: _Prepared, encoder: Encoder) -> _Placed:
+    """Retrieve each claim's evidence passages (vectors come from the batch's one encoding pass)."""
+    assert p.job.capture is not None
     claim_vecs = encoder.encode([c.text for c in p.claims])
     unit_vecs = encoder.encode(p.units)
     window_vecs = encoder.encode(p.windows)
-    article = support.index_article(capture.body)
-    verdicts = []
-    for claim, vec in zip(p.claims, claim_vecs, strict=True):
-        found = metrics.match(claim.text, vec, p.units, unit_vecs, window_vecs)
-        sig = support.signals(claim.text, found, article)
-        score = judge.score(sig)
-        verdicts.append(
-            ClaimVerdict(
-                text=claim.text,
-                section=claim.section,
-                start=claim.start,
-                end=claim.end,
-                verdict=judge.verdict(score, settings.support_threshold, settings.weak_band),
-                score=score,
-                evidence=found.evidence(),
-                signals=sig,
-            )
-        )
+    article = support.index_article(p.job.capture.body)
+    inputs = [
+        ClaimInput(claim.text, metrics.match(claim.text, vec, p.units, unit_vecs, window_vecs), article)
+        for claim, vec in zip(p.claims, claim_vecs, strict=True)
+    ]
+    return _Placed(p, claim_vecs, unit_vecs, inputs)
+
+
+def _judge_all(placed: list[_Placed], judge: Judge) -> list[SummaryResult]:
+    """One judge call for every claim of the batch, then one result per summary."""
+    judgements = iter(judge.judge([i for p in placed for i in p.inputs]))
+    return [_result(p, [next(judgements) for _ in p.inputs], judge) for p in placed]
+
+
+def _verdict(
+    claim: claims_mod.Claim, given: ClaimInput, judged: Judgement, settings: Settings, judge: Judge
+) -> ClaimVerdict:
+    evidence = given.passages
+    decided = judged.passage if 0 <= judged.passage < len(evidence) else -1
+    passage = evidence[decided].sentence if decided >= 0 else " ".join(e.sentence for e in evidence)
+    return ClaimVerdict(
+        text=claim.text,
+        section=claim.section,
+        start=claim.start,
+        end=claim.end,
+        verdict=bands(judge, settings).verdict(judged.score),
+        score=judged.score,
+        evidence=evidence,
+        signals=judged.signals,
+        decided_by=decided,
+        reasons=reasons.explain(claim.text, passage, given.article),
+        error=judged.error,
+    )
+
+
+def _result(placed: _Placed, judgements: list[Judgement], judge: Judge) -> SummaryResult:
+    p = placed.prepared
+    settings, capture = p.job.settings, p.job.capture
+    assert capture is not None
+    verdicts = [
+        _verdict(claim, given, judged, settings, judge)
+        for claim, given, judged in zip(p.claims, placed.inputs, judgements, strict=True)
+    ]
     result = SummaryResult(
         id=p.job.id,
         title=capture.title,
         rouge=metrics.rouge([c.text for c in p.claims], p.units),
-        similarity=metrics.document_similarity(claim_vecs, unit_vecs),
+        similarity=metrics.document_similarity(placed.claim_vecs, placed.unit_vecs),
         claims=tuple(verdicts),
-        consistent=all(v.verdict != "unsupported" for v in verdicts),
-        score=min(v.score for v in verdicts),
+        consistent=all(v.verdict not in ("unsupported", "error") for v in verdicts),
+        score=min((v.score for v in verdicts if v.score is not None), default=0.0),
         thresholds=settings.thresholds(),
         summary=capture.summary,
         body=tuple(p.units),
         dropped=tuple(f"[{d.rule}] {d.text}" for d in capture.dropped),
+        judge=judge.id,
+        bands=bands(judge, settings).to_dict(),
     )
     return _with_failures(result, settings)
 
 
 def _with_failures(result: SummaryResult, settings: Settings) -> SummaryResult:
     """Attach the sidecar's pinned verdicts to the claims, then judge the result against its thresholds."""
-    claims = tuple(replace(c, expected=_pin(c, settings)) for c in result.claims)
+    claims = tuple(replace(c, expected=sidecar.pinned(c, settings.expect)) for c in result.claims)
     pinned = replace(result, claims=claims)
     return replace(pinned, failures=_failures(pinned, settings))
 
@@ -242,11 +280,12 @@ def evaluate(
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
     encoder = encoder or make_encoder(settings)
+    judge = make_judge(settings, encoder)
     results: list[SummaryResult] = []
     batch: list[Job] = []
 
     def flush() -> None:
-        for result in score_batch(batch, encoder):
+        for result in score_batch(batch, encoder, judge):
             if keep:
                 results.append(result)
             if on_result:
@@ -259,7 +298,7 @@ def evaluate(
             flush()
     if batch:
         flush()
-    return RunResult(tuple(results), signature(settings, encoder), started, time.perf_counter() - clock)
+    return RunResult(tuple(results), signature(settings, encoder, judge), started, time.perf_counter() - clock)
 
 
 def judge(

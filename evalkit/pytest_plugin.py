@@ -50,6 +50,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--evalkit-json", metavar="PATH", help="also write the run as JSON (the report's data)")
     group.addoption("--evalkit-model", metavar="MODEL", help="sentence-transformers model folder to judge with")
     group.addoption("--no-evalkit-cache", action="store_true", help="neither read nor write the embedding cache")
+    group.addoption("--evalkit-judge", metavar="JUDGE", help="bundled (default), lexical, nli:DIR or openai:URL")
+    group.addoption("--evalkit-judge-model", metavar="NAME", help="the model an openai: judge asks for")
+    group.addoption("--evalkit-support-threshold", type=float, metavar="X", help="unsupported below this score")
+    group.addoption("--evalkit-weak-band", type=float, metavar="X", help="width of the weak band above it")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -91,30 +95,10 @@ def assert_supported(result: SummaryResult) -> None:
 
 
 def explain(result: SummaryResult) -> str:
-    """Why `result` failed: each check as value vs limit, then each claim to look at with its best evidence.
+    """Why `result` failed, as `evalkit run` says it (imported on use: the plugin loads with every pytest)."""
+    from evalkit.present import explain as explain_result
 
-    Claims the sidecar pins as unsupported were reviewed already, so they are counted, not repeated.
-    """
-    if result.error:
-        return result.error
-    lines = list(result.failures)  # the first line is what pytest's short summary shows
-    flagged = [
-        c
-        for c in result.claims
-        if (c.verdict == "unsupported" and c.expected != "unsupported") or c.expected not in (None, c.verdict)
-    ]
-    if flagged:
-        lines.append("claims to check:")
-    for claim in flagged:
-        pinned = f", pinned {claim.expected}" if claim.expected else ""
-        lines.append(f"  [{claim.verdict} {claim.score:.2f}{pinned}] {claim.text}")
-        if claim.evidence:
-            best = claim.evidence[0]
-            lines.append(f"      best evidence ({best.score:.2f}): {best.sentence}")
-    accepted = sum(1 for c in result.unsupported if c.expected == "unsupported")
-    if accepted:
-        lines.append(f"({accepted} other claim(s) pinned unsupported by the sidecar)")
-    return "\n".join(lines)
+    return explain_result(result)
 
 
 class CaptureFailed(Exception):
@@ -168,11 +152,17 @@ class EvalkitSession:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         try:
-            settings, self.root = load(config.rootpath)
-            self.overrides: dict[str, Any] = {"model": config.option.evalkit_model}
-            if config.option.no_evalkit_cache:
-                self.overrides["cache"] = False
-            settings = settings.replace(self.overrides, "command line")
+            option = config.option
+            flags: dict[str, Any] = {
+                "model": option.evalkit_model,
+                "judge": option.evalkit_judge,
+                "judge_model": option.evalkit_judge_model,
+                "support_threshold": option.evalkit_support_threshold,
+                "weak_band": option.evalkit_weak_band,
+            }
+            if option.no_evalkit_cache:
+                flags["cache"] = False
+            settings, self.root = load(config.rootpath, flags)
         except EvalkitError as exc:
             raise pytest.UsageError(f"evalkit: {exc}") from None
         self.settings = settings
@@ -196,10 +186,9 @@ class EvalkitSession:
         return not hasattr(self.config, "workerinput")
 
     def adapt(self, job: Job) -> Job:
-        """The job with command-line settings over its sidecar's, and paths in it relative to the root dir."""
-        settings = job.settings.replace(self.overrides, "command line")
+        """The job with the paths in it relative to the root dir."""
         error = job.error and self._relative(job.error)
-        return dataclasses.replace(job, id=self._relative(job.id), settings=settings, error=error)
+        return dataclasses.replace(job, id=self._relative(job.id), error=error)
 
     def _relative(self, text: str) -> str:
         return text.replace(f"{self.config.rootpath}{os.sep}", "")
@@ -273,19 +262,17 @@ class EvalkitSession:
                 self.problems.append(f"evalkit: cannot write {path}: {exc.strerror or exc}")
 
     def _run(self) -> RunResult:
-        from evalkit.encoder import Encoder
-        from evalkit.pipeline import signature
+        from evalkit.pipeline import run_signature
         from evalkit.result import RunResult
 
-        # The signature needs only the model's identity, which an encoder without cache or model gives.
-        sig = signature(self.settings, Encoder(self.settings.model))
+        sig = run_signature(self.settings)
         results = tuple(sorted(self.results.values(), key=lambda r: r.id))
         return RunResult(results, sig, self._started, time.perf_counter() - self._clock)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if not self.is_controller or not self.results:
             return
-        from evalkit.cli import format_table
+        from evalkit.present import format_table
 
         terminalreporter.write_sep("-", "evalkit")
         terminalreporter.write_line(format_table(sorted(self.results.values(), key=lambda r: r.id)))

@@ -7,9 +7,12 @@ CLI writes it, xdist workers send it to the controller, and the report renders i
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-Verdict = Literal["supported", "weak", "unsupported"]
+# The one list of verdict names. `error`: the judge could not score the claim (a failed call), which is
+# neither support nor its absence, so it never counts as `unsupported`.
+Verdict = Literal["supported", "weak", "unsupported", "error"]
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,22 @@ class ClaimVerdict:
     start: int
     end: int
     verdict: Verdict
-    score: float
+    score: float | None  # None when the judge could not score the claim (verdict `error`)
     evidence: tuple[Evidence, ...] = ()
     signals: dict[str, float] = field(default_factory=dict)
     expected: Verdict | None = None  # the reviewed verdict a sidecar pins for this claim
+    decided_by: int = -1  # index into `evidence` of the passage the judge's score rests on
+    # Why the verdict may be wrong, in the claim's own words: "novel" names and numbers the article never
+    # mentions, "missing" content words absent from the deciding passage (see `evalkit.reasons`).
+    reasons: dict[str, list[str]] = field(default_factory=dict)
+    error: str | None = None  # why the judge could not score it
+
+    @property
+    def best(self) -> Evidence | None:
+        """The one best-evidence rule: the passage the judge decided on, else the most similar one."""
+        if 0 <= self.decided_by < len(self.evidence):
+            return self.evidence[self.decided_by]
+        return max(self.evidence, key=lambda e: e.score, default=None)
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,8 @@ class SummaryResult:
     body: tuple[str, ...] = ()
     dropped: tuple[str, ...] = ()
     error: str | None = None
+    judge: str = ""  # the judge's id
+    bands: dict[str, float] = field(default_factory=dict)  # the verdict bands that judged it
 
     @property
     def passed(self) -> bool:
@@ -64,6 +81,10 @@ class SummaryResult:
     def unsupported(self) -> tuple[ClaimVerdict, ...]:
         return tuple(c for c in self.claims if c.verdict == "unsupported")
 
+    @property
+    def unjudged(self) -> tuple[ClaimVerdict, ...]:
+        return tuple(c for c in self.claims if c.verdict == "error")
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -71,16 +92,21 @@ class SummaryResult:
         """The compact line `evalkit score` writes and benchmarks read."""
         return {
             "id": self.id,
+            "judge": self.judge,
             "consistent": self.consistent,
             "score": round(self.score, 6),
             "rouge": self.rouge,
             "similarity": round(self.similarity, 6),
+            "bands": self.bands,
             "claims": [
                 {
                     "text": c.text,
                     "verdict": c.verdict,
-                    "score": round(c.score, 6),
+                    "score": None if c.score is None else round(c.score, 6),
                     "evidence": [{"sentence": e.sentence, "score": round(e.score, 6)} for e in c.evidence],
+                    "decided_by": c.decided_by,
+                    "reasons": c.reasons,
+                    **({"error": c.error} if c.error else {}),
                 }
                 for c in self.claims
             ],

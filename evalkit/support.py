@@ -22,7 +22,6 @@ from functools import cache, lru_cache
 from importlib import resources
 
 from evalkit.metrics import Match, tokens
-from evalkit.result import Verdict
 
 FEATURES = ("sim", "coverage", "doc_coverage", "bigram", "novel")
 NOVEL_CAP = 3  # beyond three invented names/numbers the claim is plainly unsupported
@@ -74,7 +73,7 @@ _NUMBER_WORDS = {
     "pair": "2",
     "couple": "2",
 }
-_WORD = re.compile(r"[A-Za-z][A-Za-z.'’&-]*[A-Za-z]|[A-Za-z]|\$?\d[\d,.]*%?")
+WORD = re.compile(r"[A-Za-z][A-Za-z.'’&-]*[A-Za-z]|[A-Za-z]|\$?\d[\d,.]*%?")
 _JOINERS = {"of", "the", "for", "and", "de", "du", "van", "von", "&"}
 
 
@@ -91,13 +90,6 @@ class SupportModel:
     def score(self, signals: dict[str, float]) -> float:
         z = self.bias + sum(self.weights[f] * signals[f] for f in FEATURES)
         return 1.0 / (1.0 + math.exp(-z))
-
-    def verdict(self, score: float, threshold: float | None = None, band: float | None = None) -> Verdict:
-        low = self.threshold if threshold is None else threshold
-        high = self.supported_at if band is None else low + band
-        if score < low:
-            return "unsupported"
-        return "weak" if score < high else "supported"
 
 
 @cache
@@ -146,7 +138,7 @@ class ArticleIndex:
 
 @lru_cache(maxsize=256)  # many summaries share one article
 def index_article(text: str) -> ArticleIndex:
-    words = _WORD.findall(text)
+    words = WORD.findall(text)
     normed = {_norm(w) for w in words}
     numbers = {n for w in words if (n := _number(w)) is not None}
     acronyms = {"".join(w[0].lower() for w in phrase) for phrase in _name_phrases(words) if len(phrase) > 1}
@@ -172,7 +164,7 @@ def _name_phrases(words: list[str]) -> list[list[str]]:
 
 def novel_mentions(claim: str, article: ArticleIndex) -> list[str]:
     """Names and numbers in the claim that the article never mentions."""
-    words = _WORD.findall(claim)
+    words = WORD.findall(claim)
     novel = [
         w
         for w in words
@@ -190,14 +182,15 @@ def novel_mentions(claim: str, article: ArticleIndex) -> list[str]:
     return novel
 
 
-def _content(text: str) -> list[str]:
+def content_words(text: str) -> list[str]:
+    """The text's tokens (stemmed, as ROUGE's) that are not stop words."""
     stop = _stop_words()
     return [t for t in tokens(text) if t not in stop]
 
 
 def signals(claim: str, match: Match, article: ArticleIndex) -> dict[str, float]:
     """The judge's inputs for one claim (also stored with the verdict, for reports and refitting)."""
-    content = _content(claim)
+    content = content_words(claim)
     evidence_text = " ".join(e.sentence for e in match.evidence())
     evidence = set(tokens(evidence_text))
     claim_tokens = tokens(claim)

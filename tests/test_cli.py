@@ -69,10 +69,11 @@ def test_score_writes_one_record_per_input_and_reports_bad_lines(project: Path, 
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in records] == ["ok", f"{pairs}:2", "empty"]
     good = records[0]
-    assert set(good) == {"id", "consistent", "score", "rouge", "similarity", "claims"}
-    assert set(good["claims"][0]) == {"text", "verdict", "score", "evidence"}
+    assert set(good) == {"id", "judge", "consistent", "score", "rouge", "similarity", "bands", "claims"}
+    assert set(good["claims"][0]) == {"text", "verdict", "score", "evidence", "decided_by", "reasons"}
     assert {"sentence", "score"} <= set(good["claims"][0]["evidence"][0])
     assert records[1]["error"] and records[2]["error"] and not records[2]["consistent"]
+    assert {r["judge"] for r in records} == {json.loads(out.with_suffix(".meta.json").read_text())["signature"]["judge"]}
     err = capsys.readouterr().err
     assert f"{pairs}:2: is not valid JSON" in err and "document is empty" in err
 

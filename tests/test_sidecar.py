@@ -9,7 +9,7 @@ import pytest
 
 from evalkit.errors import EvalkitError
 from evalkit.result import ClaimVerdict, SummaryResult
-from evalkit.settings import Settings, for_capture
+from evalkit.settings import Settings, resolve
 from evalkit.sidecar import PIN_WORDS, pin, pin_key
 
 
@@ -45,7 +45,7 @@ def test_pin_writes_a_sidecar_that_settings_read_back(tmp_path: Path) -> None:
     sidecar = tmp_path / "a.evalkit.toml"
     quoted = claim('He said "no" \\ then\tleft.', "unsupported")  # quotes, backslash and tab need escapes
     pin(result(claim("The council voted to build a library."), quoted), sidecar)
-    assert for_capture(Settings(), capture).expect == {
+    assert resolve(Settings(), capture).expect == {
         "The council voted to build a": "supported",
         quoted.text: "unsupported",
     }
@@ -76,3 +76,23 @@ def test_result_with_error_cannot_be_pinned(tmp_path: Path) -> None:
     with pytest.raises(EvalkitError, match="has no AI summary marker"):
         pin(SummaryResult.for_error("a.txt", "a.txt: has no AI summary marker line"), tmp_path / "a.evalkit.toml")
     assert not (tmp_path / "a.evalkit.toml").exists()
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('model = "other"', "model apply to a whole run"),
+        ('judge = "nli:x"', "judge apply to a whole run"),
+        ("batch_size = 3", "batch_size apply to a whole run"),
+        ('cache_dir = "x"', "cache_dir apply to a whole run"),
+        ("support_threshold = 2", "'support_threshold' must be between 0 and 1, not 2"),
+        ("weak_band = -5", "'weak_band' must be between 0 and 1, not -5"),
+        ("max_unsupported_claims = -1", "'max_unsupported_claims' must be a whole number >= 0"),
+    ],
+)
+def test_sidecar_refuses_run_level_keys_and_values_out_of_range(tmp_path: Path, line: str, problem: str) -> None:
+    capture = tmp_path / "a.txt"
+    (tmp_path / "a.evalkit.toml").write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(EvalkitError) as caught:
+        resolve(Settings(), capture)
+    assert str(caught.value).startswith(str(tmp_path / "a.evalkit.toml")) and problem in str(caught.value)

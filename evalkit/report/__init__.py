@@ -11,12 +11,13 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from evalkit import reasons
 from evalkit.report import view
 from evalkit.result import RunResult
 
 __all__ = ["render", "write"]
 
-MARKS = {"supported": "✓", "weak": "≈", "unsupported": "✗"}  # a verdict never rests on colour alone
+MARKS = {"supported": "✓", "weak": "≈", "unsupported": "✗", "error": "!"}  # a verdict never rests on colour alone
 
 
 def _fmt(value: float | None, digits: int = 3, missing: str = "—") -> str:
@@ -33,7 +34,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["fmt"] = _fmt
-    env.globals.update(marks=MARKS, rouge_keys=view.ROUGE_KEYS)
+    env.globals.update(marks=MARKS, rouge_keys=view.ROUGE_KEYS, reason_kinds=reasons.KINDS)
     return env
 
 

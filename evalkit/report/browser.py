@@ -75,6 +75,15 @@ def readme_screenshots(run: RunResult, html_dir: Path, docs: Path, detail_id: st
     )
 
 
+def evaluate_paths(paths: list[str]) -> RunResult:
+    """A run over `paths` with the project's settings, as `evalkit run` would judge them."""
+    from evalkit.pipeline import evaluate, jobs_from_paths  # loads the model: only here, never on import
+    from evalkit.settings import load
+
+    settings, _ = load()
+    return evaluate(jobs_from_paths(paths, settings), settings)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Refresh the README screenshots of the HTML report from a real run.")
     parser.add_argument("paths", nargs="*", default=["references"], help="captures to evaluate (default: references)")
@@ -82,13 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--detail", default="seed", help="show the summary whose id contains this (default: seed)")
     parser.add_argument("--html", type=Path, default=Path("reports"), help="where the HTML goes (default: reports)")
     args = parser.parse_args(argv)
-
-    from evalkit.pipeline import evaluate, jobs_from_paths  # loads the model: only here, never on import
-    from evalkit.settings import load
-
-    settings, _ = load()
-    run = evaluate(jobs_from_paths(args.paths, settings), settings)
-    for png in readme_screenshots(run, args.html, args.docs, args.detail):
+    for png in readme_screenshots(evaluate_paths(args.paths), args.html, args.docs, args.detail):
         print(png)
 
 

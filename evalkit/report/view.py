@@ -11,9 +11,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from evalkit.result import ClaimVerdict, RunResult, SummaryResult
+from evalkit import reasons
+from evalkit.result import VERDICTS, ClaimVerdict, RunResult, SummaryResult
 
-VERDICTS = ("supported", "weak", "unsupported")
 ROUGE_KEYS = (("rouge1", "ROUGE-1"), ("rouge2", "ROUGE-2"), ("rougeL", "ROUGE-L"), ("rougeLsum", "ROUGE-Lsum"))
 
 
@@ -45,6 +45,7 @@ class SummaryView:
     counts: dict[str, int]
     segments: tuple[Segment, ...]
     best: tuple[int, ...]  # per claim, the index of its strongest evidence (-1 when it has none)
+    marked: tuple[tuple[reasons.Piece, ...], ...]  # per claim, its text with the words to check marked
     cited: dict[int, tuple[Cite, ...]]  # article sentence index -> the claims citing it
     signal_keys: tuple[str, ...]
 
@@ -126,6 +127,7 @@ def summary_view(result: SummaryResult, anchor: str) -> SummaryView:
         counts=verdict_counts(result.claims),
         segments=segments(result.summary, result.claims),
         best=tuple(best_evidence(c) for c in result.claims),
+        marked=tuple(reasons.pieces(c.text, c.reasons) for c in result.claims),
         cited=cited_sentences(result),
         signal_keys=signal_keys,
     )
@@ -133,7 +135,7 @@ def summary_view(result: SummaryResult, anchor: str) -> SummaryView:
 
 def verdict_counts(claims: list[ClaimVerdict] | tuple[ClaimVerdict, ...]) -> dict[str, int]:
     found = Counter(c.verdict for c in claims)
-    return {v: found[v] for v in VERDICTS}
+    return {v: found[v] for v in VERDICTS if v != "error" or found[v]}  # `error` only where it happened
 
 
 def segments(summary: str, claims: tuple[ClaimVerdict, ...]) -> tuple[Segment, ...]:
@@ -162,7 +164,9 @@ def segments(summary: str, claims: tuple[ClaimVerdict, ...]) -> tuple[Segment, .
 
 
 def best_evidence(claim: ClaimVerdict) -> int:
-    return max(range(len(claim.evidence)), key=lambda i: claim.evidence[i].score, default=-1)
+    """Index of `ClaimVerdict.best` in the claim's evidence (-1 when it has none)."""
+    best = claim.best
+    return -1 if best is None else claim.evidence.index(best)
 
 
 def cited_sentences(result: SummaryResult) -> dict[int, tuple[Cite, ...]]:
@@ -189,9 +193,10 @@ def histogram(
     width: int = 720,
     height: int = 240,
 ) -> Histogram:
-    """Bins of equal width on [0, 1]; scores outside are clamped so every claim is counted."""
+    """Bins of equal width on [0, 1]; scores outside are clamped so every scored claim is counted."""
     left, top, right, bottom = 48, 24, width - 16, height - 44
     counts = [Counter() for _ in range(bins)]
+    claims = [c for c in claims if c.score is not None]
     for claim in claims:
         index = min(max(int(claim.score * bins), 0), bins - 1)
         counts[index][claim.verdict] += 1

@@ -1,0 +1,41 @@
+"""The lexical judge: evalkit's fitted logistic model over similarity and word-overlap signals.
+
+Offline, fast and measured (README, "How good are the verdicts?"); its weights and calibrated bands ship
+in `evalkit/data/support_model.json`. `bundled` currently names this judge.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from evalkit import support
+from evalkit.errors import SettingsError
+from evalkit.judges import Bands, ClaimInput, Judgement
+
+if TYPE_CHECKING:
+    from evalkit.cache import VectorCache
+    from evalkit.settings import Settings
+
+
+class LexicalJudge:
+    """Scores each claim from `support.signals`; the most similar passage is the one it rests on."""
+
+    def __init__(self) -> None:
+        self.model = support.shipped_model()
+        self.id = f"lexical:{self.model.provenance.get('id', 'unfitted')}"
+        self.bands = Bands(self.model.threshold, self.model.supported_at)
+
+    def judge(self, claims: list[ClaimInput]) -> list[Judgement]:
+        out = []
+        for claim in claims:
+            signals = support.signals(claim.text, claim.match, claim.article)
+            scores = [p.score for p in claim.passages]
+            best = max(range(len(scores)), key=scores.__getitem__, default=-1)
+            out.append(Judgement(self.model.score(signals), best, signals))
+        return out
+
+
+def make(argument: str, settings: Settings, store: VectorCache | None) -> LexicalJudge:
+    if argument:
+        raise SettingsError(f"judge 'lexical' takes no argument (got '{argument}')")
+    return LexicalJudge()

@@ -1,0 +1,59 @@
+"""Why a claim may not be supported, in the claim's own words, whatever judge scored it.
+
+Two lists: the names and numbers the claim states that the article never mentions (`support`'s `novel`
+signal, which the lexical judge also scores), and the claim's content words missing from the passage its
+verdict rests on. The report marks both inside the claim text and the terminal lists them, so a reader
+sees at once that "eleven" in "executing eleven surrendering soldiers" is the word to check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evalkit.metrics import tokens
+from evalkit.support import WORD, ArticleIndex, content_words, novel_mentions
+
+KINDS = {"novel": "not in the article", "missing": "not in the deciding passage"}
+
+
+def explain(claim: str, passage: str, article: ArticleIndex) -> dict[str, list[str]]:
+    """`{"novel": [...], "missing": [...]}` for one claim; each word listed once, in claim order."""
+    novel = list(dict.fromkeys(novel_mentions(claim, article)))
+    in_passage = set(tokens(passage))
+    missing = [
+        word
+        for word in dict.fromkeys(WORD.findall(claim))
+        if word not in novel and (stems := content_words(word)) and not any(s in in_passage for s in stems)
+    ]
+    return {"novel": novel, "missing": missing}
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of claim text; `kind` names the reason it is marked for (None: plain text)."""
+
+    text: str
+    kind: str | None = None
+
+
+def pieces(claim: str, reasons: dict[str, list[str]]) -> tuple[Piece, ...]:
+    """The claim cut into plain runs and the words its reasons list, every character kept once."""
+    kind_of = {word: kind for kind in KINDS for word in reasons.get(kind, ())}
+    out: list[Piece] = []
+    cursor = 0
+    for found in WORD.finditer(claim):
+        kind = kind_of.get(found.group())
+        if kind is None:
+            continue
+        if found.start() > cursor:
+            out.append(Piece(claim[cursor : found.start()]))
+        out.append(Piece(found.group(), kind))
+        cursor = found.end()
+    if cursor < len(claim):
+        out.append(Piece(claim[cursor:]))
+    return tuple(out)
+
+
+def summary(reasons: dict[str, list[str]]) -> str:
+    """One line for the terminal: 'not in the article: eleven; not in the deciding passage: Kursk'."""
+    return "; ".join(f"{label}: {', '.join(reasons[k])}" for k, label in KINDS.items() if reasons.get(k))
