@@ -73,7 +73,9 @@ def test_score_writes_one_record_per_input_and_reports_bad_lines(project: Path, 
     assert set(good["claims"][0]) == {"text", "verdict", "score", "evidence", "decided_by", "reasons"}
     assert {"sentence", "score"} <= set(good["claims"][0]["evidence"][0])
     assert records[1]["error"] and records[2]["error"] and not records[2]["consistent"]
-    assert {r["judge"] for r in records} == {json.loads(out.with_suffix(".meta.json").read_text())["signature"]["judge"]}
+    assert {r["judge"] for r in records} == {
+        json.loads(out.with_suffix(".meta.json").read_text())["signature"]["judge"]
+    }
     err = capsys.readouterr().err
     assert f"{pairs}:2: is not valid JSON" in err and "document is empty" in err
 

@@ -1,0 +1,143 @@
+"""`openai:URL` against a real HTTP server on 127.0.0.1 that answers as the claim asks it to.
+
+Each claim names its fate: "library" is answered Yes (with logprobs), "Quackenbush" No (without), "maybe"
+gets a malformed answer, "bridge" always HTTP 500, "slow" never answers within the timeout, and
+"flaky" fails once and then succeeds. No real model runs here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from evalkit import cli
+from evalkit.judges import openai
+
+ARTICLE = (
+    "The town council of Millbrook voted on Tuesday to build a new public library on Elm Street. "
+    "The library will cost 4 million dollars and is due to open in 2026, the council said."
+)
+TIMEOUT = 0.3
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    calls: Counter[str]
+    bodies: list[dict]
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: Server
+
+    def log_message(self, *args: object) -> None:  # keep test output clean
+        pass
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.bodies.append({**body, "auth": self.headers.get("Authorization")})
+        claim = re.search(r"Claim: (.*)", body["messages"][0]["content"]).group(1)
+        kind = next((k for k in ("library", "Quackenbush", "maybe", "bridge", "slow", "flaky") if k in claim), "?")
+        self.server.calls[kind] += 1
+        if kind == "bridge" or (kind == "flaky" and self.server.calls[kind] == 1):
+            self.send_error(500)
+            return
+        if kind == "slow":
+            time.sleep(TIMEOUT * 3)
+        message = {"library": "Yes", "Quackenbush": "No.", "maybe": "Perhaps, partly.", "flaky": "yes"}.get(kind)
+        choice: dict = {"index": 0, "message": {"role": "assistant", "content": message}}
+        if kind == "library":
+            top = [{"token": "Yes", "logprob": -0.1}, {"token": "No", "logprob": -2.4}]
+            choice["logprobs"] = {"content": [{"token": "Yes", "logprob": -0.1, "top_logprobs": top}]}
+        data = json.dumps({"choices": [choice]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up on "slow"
+            self.wfile.write(data)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    httpd = Server(("127.0.0.1", 0), Handler)
+    httpd.calls, httpd.bodies = Counter(), []
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "pyproject.toml").write_text(
+        f"[tool.evalkit]\njudge_timeout = {TIMEOUT}\njudge_retries = 2\njudge_concurrency = 4\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(openai, "BACKOFF_S", 0.01)
+    monkeypatch.setenv("EVALKIT_JUDGE_API_KEY", "sk-test")
+    return tmp_path
+
+
+def score(project: Path, server: Server, *summaries: str) -> tuple[int, list[dict]]:
+    pairs = project / "pairs.jsonl"
+    rows = [json.dumps({"id": f"s{n}", "document": ARTICLE, "summary": s}) for n, s in enumerate(summaries)]
+    pairs.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    out = project / "out.jsonl"
+    code = cli.main(["score", str(pairs), "-o", str(out), "--judge", f"openai:{url}", "--judge-model", "checker"])
+    return code, [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def verdicts(record: dict) -> list[str]:
+    return [c["verdict"] for c in record["claims"]]
+
+
+def test_yes_and_no_answers_become_verdicts_and_a_rerun_asks_nothing(project: Path, server: Server) -> None:
+    summaries = ("The council voted to build a new library.", "Mayor Quackenbush opposed the plan.")
+    code, records = score(project, server, *summaries)
+    assert code == 0
+    assert verdicts(records[0]) == ["supported"] and verdicts(records[1]) == ["unsupported"]
+    assert records[0]["claims"][0]["score"] == pytest.approx(math.exp(-0.1) / (math.exp(-0.1) + math.exp(-2.4)))
+    assert records[1]["claims"][0]["score"] == 0.0 and not records[1]["consistent"]
+    assert {r["judge"] for r in records} == {
+        f"openai:http://127.0.0.1:{server.server_address[1]}/v1#checker@prompt-" + records[0]["judge"].rsplit("-", 1)[1]
+    }
+    (sent,) = [b for b in server.bodies if "Claim: The council voted" in b["messages"][0]["content"]]
+    assert sent["model"] == "checker" and sent["temperature"] == 0 and sent["auth"] == "Bearer sk-test"
+    assert "[1] The town council of Millbrook voted" in sent["messages"][0]["content"]  # the passages are in it
+    asked = sum(server.calls.values())
+    assert score(project, server, *summaries)[1] == records
+    assert sum(server.calls.values()) == asked  # every answer came from the cache
+
+
+def test_failures_are_error_verdicts_and_nothing_is_lost(project: Path, server: Server) -> None:
+    code, records = score(
+        project,
+        server,
+        "The council voted to build a new library. Mayor Quackenbush opposed the plan.",
+        "The bridge will be finished by May.",
+        "The opening was maybe delayed. The slow council met on Friday. The flaky vote was held on Tuesday.",
+    )
+    assert code == cli.EXIT_UNJUDGED
+    assert [r["id"] for r in records] == ["s0", "s1", "s2"]
+    assert verdicts(records[0]) == ["supported", "unsupported"]
+    (bridge,) = records[1]["claims"]
+    assert bridge["verdict"] == "error" and bridge["score"] is None and "HTTP 500 after 3 tries" in bridge["error"]
+    assert not records[1]["consistent"] and records[1]["score"] == 0.0
+    maybe, slow, flaky = records[2]["claims"]
+    assert maybe["verdict"] == "error" and "does not start with Yes or No" in maybe["error"]
+    assert slow["verdict"] == "error" and "timed out" in slow["error"]
+    assert flaky["verdict"] == "supported"
+    assert server.calls["bridge"] == 3 and server.calls["slow"] == 3 and server.calls["flaky"] == 2
+    assert server.calls["maybe"] == 1  # a readable answer that is not Yes/No is not asked again
