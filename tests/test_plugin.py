@@ -321,3 +321,28 @@ def test_model_and_cache_options(project: pytest.Pytester) -> None:
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["model 'no/such/model' is neither * (evalkit never downloads models)"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_flag_beats_sidecar_beats_pyproject_beats_default(project: pytest.Pytester) -> None:
+    add(project, "a.txt", capture(GOOD))
+    add(project, "a.evalkit.toml", "support_threshold = 0.3\n")
+    add(project, "b.txt", capture(GOOD))
+    bands = lambda data: {r["id"]: r["bands"]["support_threshold"] for r in data["results"]}  # noqa: E731
+    _, data = run_json(project)
+    default = data["results"][1]["bands"]["support_threshold"]
+    assert bands(data) == {"references/a.txt": 0.3, "references/b.txt": default} and default not in (0.2, 0.3, 0.4)
+    pyproject = project.path / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8").replace("max_unsupported_claims = 0", "max_unsupported_claims = 9")
+    pyproject.write_text(text.replace("[tool.evalkit]", "[tool.evalkit]\nsupport_threshold = 0.2"), encoding="utf-8")
+    assert bands(run_json(project)[1]) == {"references/a.txt": 0.3, "references/b.txt": 0.2}
+    _, data = run_json(project, "--evalkit-support-threshold=0.4")
+    assert bands(data) == {"references/a.txt": 0.4, "references/b.txt": 0.4}
+    assert data["signature"]["support_threshold"] == 0.4
+
+
+def test_sidecar_with_a_run_level_key_fails_its_item_naming_the_sidecar(project: pytest.Pytester) -> None:
+    add(project, "a.txt", capture(GOOD))
+    add(project, "a.evalkit.toml", 'model = "other"\n')
+    result = project.runpytest_inprocess("--evalkit-report=")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*references/a.evalkit.toml: model apply to a whole run*"])

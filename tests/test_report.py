@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
@@ -215,3 +216,22 @@ def test_histogram_counts_every_claim_inside_the_plot() -> None:
 @pytest.mark.parametrize(("peak", "step"), [(0, 1), (4, 1), (7, 2), (12, 5), (40, 10), (230, 50)])
 def test_histogram_y_axis_steps_are_round(peak: int, step: int) -> None:
     assert view._nice_step(peak) == step
+
+
+def test_reasons_are_marked_inside_the_claim_text_and_escaped() -> None:
+    text = "The mayor <b>Zed</b> resigned after eleven years."
+    summary = f"Decisions\n{text}"
+    marked = claim(text, "unsupported", 0.1, (Evidence(BODY[2], 0.4, 0.5, 2, 3),), summary)
+    marked = replace(marked, reasons={"novel": ["Zed", "eleven"], "missing": ["resigned"]})
+    failed = replace(claim(text, "error", 0.0, (), summary), score=None, error="HTTP 500 after 3 tries")
+    html = render(
+        run_of(result(summary=summary, claims=(marked,)), result(id="b.txt", summary=summary, claims=(failed,)))
+    )
+    assert (
+        'The mayor &lt;b&gt;<mark class="reason-novel" title="not in the article">Zed</mark>&lt;/b&gt; '
+        '<mark class="reason-missing" title="not in the deciding passage">resigned</mark> after '
+        '<mark class="reason-novel" title="not in the article">eleven</mark> years.'
+    ) in html
+    assert "Not in the article: Zed, eleven" in html and "<b>" not in html
+    assert "The judge could not score this claim: HTTP 500 after 3 tries" in html
+    assert "! 1 error" in html  # the error verdict is counted where it happened

@@ -1,0 +1,85 @@
+"""The judge registry, the one verdict rule, and the lexical (bundled) judge's numbers pinned."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from evalkit.errors import SettingsError
+from evalkit.judges import PROBABILITY_BANDS, Bands, bands, load_judge
+from evalkit.judges.lexical import LexicalJudge
+from evalkit.pipeline import judge
+from evalkit.settings import Settings
+
+if TYPE_CHECKING:
+    from evalkit.encoder import Encoder
+
+ARTICLE = (
+    "The town council of Millbrook voted on Tuesday to build a new public library on Elm Street.\n\n"
+    "The library will cost 4 million dollars and is due to open in 2026, the council said.\n\n"
+    "Mayor Ellen Harper said the old library, built in 1931, had become too small for the growing town."
+)
+
+
+def test_verdicts_come_from_the_bands() -> None:
+    b = Bands(0.4, 0.7)
+    assert [b.verdict(s) for s in (0.1, 0.4, 0.5, 0.7, 0.9, None)] == [
+        "unsupported",
+        "weak",
+        "weak",
+        "supported",
+        "supported",
+        "error",
+    ]
+
+
+def test_settings_override_the_judges_own_bands() -> None:
+    lexical = load_judge(Settings())
+    assert bands(lexical, Settings()) == lexical.bands
+    assert bands(lexical, Settings(support_threshold=0.3)) == Bands(0.3, lexical.bands.supported_at)
+    assert bands(lexical, Settings(support_threshold=0.3, weak_band=0.2)) == Bands(0.3, 0.5)
+    assert Bands(0.5, 0.6) == PROBABILITY_BANDS
+
+
+def test_bundled_is_the_lexical_judge_loaded_once() -> None:
+    bundled = load_judge(Settings())
+    assert isinstance(bundled, LexicalJudge) and load_judge(Settings(judge="lexical")) is bundled
+    assert bundled.id.startswith("lexical:logreg-")
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ("magic", "unknown judge 'magic' (known: lexical, bundled, nli:DIR, openai:URL)"),
+        ("../x", "unknown judge"),
+        ("nli", "judge 'nli' needs a model folder"),
+        ("nli:/no/such/folder", "/no/such/folder: not a local model folder"),
+        ("openai:http://127.0.0.1:9/v1", "needs a model: --judge-model NAME"),
+        ("lexical:x", "judge 'lexical' takes no argument"),
+    ],
+)
+def test_bad_judge_names_are_one_line_errors(spec: str, problem: str) -> None:
+    with pytest.raises(SettingsError, match=problem.replace("(", r"\(").replace(")", r"\)")):
+        load_judge(Settings(judge=spec))
+
+
+def test_openai_judge_needs_an_http_url() -> None:
+    with pytest.raises(SettingsError, match="needs an http"):
+        load_judge(Settings(judge="openai:localhost:11434", judge_model="m"))
+
+
+@pytest.mark.parametrize(
+    ("summary", "scores"),
+    [
+        # Scores of the lexical judge as shipped (logreg-20261125-7c5776f0); a change here changes every verdict.
+        ("The Millbrook town council voted on Tuesday to build a new public library on Elm Street.", [0.80412]),
+        ("The new library will cost four million dollars. It opens in 2026.", [0.775597, 0.650303]),
+        ("Mayor Zebulon Quackenbush said 900 workers from Lisbon will finish the library by 2041.", [0.014729]),
+        ("The old library was built in 1931 and the mayor wants to demolish it.", [0.619414]),
+    ],
+)
+def test_lexical_judge_scores_are_pinned(summary: str, scores: list[float], encoder: Encoder) -> None:
+    result = judge(summary, ARTICLE, Settings(cache=False), encoder)
+    assert [round(c.score or 0, 6) for c in result.claims] == scores
+    assert result.judge == load_judge(Settings()).id
