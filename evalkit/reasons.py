@@ -2,8 +2,9 @@
 
 Two lists: the names and numbers the claim states that the article never mentions (`support`'s `novel`
 signal, which the lexical judge also scores), and the claim's content words missing from the passage its
-verdict rests on. The report marks both inside the claim text and the terminal lists them, so a reader
-sees at once that "eleven" in "executing eleven surrendering soldiers" is the word to check.
+verdict rests on (all its passages, for a judge that reads them together). The report marks both inside
+the claim text and the terminal lists them, so a reader sees at once that "eleven" in "executing eleven
+surrendering soldiers" is the word to check.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evalkit.metrics import tokens
-from evalkit.support import WORD, ArticleIndex, content_words, novel_mentions
+from evalkit.support import WORD, ArticleIndex, content_words, novel_mentions, stop_words
 
 KINDS = {"novel": "not in the article", "missing": "not in the deciding passage"}
 
@@ -20,10 +21,14 @@ def explain(claim: str, passage: str, article: ArticleIndex) -> dict[str, list[s
     """`{"novel": [...], "missing": [...]}` for one claim; each word listed once, in claim order."""
     novel = list(dict.fromkeys(novel_mentions(claim, article)))
     in_passage = set(tokens(passage))
+    stop = stop_words()  # checked on the word too: stemming hides some ("this" -> "thi")
     missing = [
         word
         for word in dict.fromkeys(WORD.findall(claim))
-        if word not in novel and (stems := content_words(word)) and not any(s in in_passage for s in stems)
+        if word not in novel
+        and word.lower() not in stop
+        and (stems := content_words(word))
+        and not any(s in in_passage for s in stems)
     ]
     return {"novel": novel, "missing": missing}
 

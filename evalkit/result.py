@@ -39,9 +39,10 @@ class ClaimVerdict:
     evidence: tuple[Evidence, ...] = ()
     signals: dict[str, float] = field(default_factory=dict)
     expected: Verdict | None = None  # the reviewed verdict a sidecar pins for this claim
-    decided_by: int = -1  # index into `evidence` of the passage the judge's score rests on
+    decided_by: int = -1  # index into `evidence` of the passage that decided; -1: the judge read them together
     # Why the verdict may be wrong, in the claim's own words: "novel" names and numbers the article never
-    # mentions, "missing" content words absent from the deciding passage (see `evalkit.reasons`).
+    # mentions, "missing" content words absent from the deciding passage, or from all the passages when
+    # none decided alone (see `evalkit.reasons`).
     reasons: dict[str, list[str]] = field(default_factory=dict)
     error: str | None = None  # why the judge could not score it
 

@@ -101,7 +101,7 @@ def shipped_model() -> SupportModel:
 
 
 @cache
-def _stop_words() -> frozenset[str]:
+def stop_words() -> frozenset[str]:
     """scikit-learn's English stop words, imported on first use: importing sklearn takes seconds."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -178,13 +178,13 @@ def novel_mentions(claim: str, article: ArticleIndex) -> list[str]:
         initials = "".join(w[0].lower() for w in phrase)
         if len(phrase) > 1 and initials in article.words:
             continue
-        novel.extend(w for w in phrase if _norm(w) not in article.words and _norm(w) not in _stop_words())
+        novel.extend(w for w in phrase if _norm(w) not in article.words and _norm(w) not in stop_words())
     return novel
 
 
 def content_words(text: str) -> list[str]:
     """The text's tokens (stemmed, as ROUGE's) that are not stop words."""
-    stop = _stop_words()
+    stop = stop_words()
     return [t for t in tokens(text) if t not in stop]
 
 

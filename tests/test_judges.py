@@ -82,4 +82,6 @@ def test_openai_judge_needs_an_http_url() -> None:
 def test_lexical_judge_scores_are_pinned(summary: str, scores: list[float], encoder: Encoder) -> None:
     result = judge(summary, ARTICLE, Settings(cache=False), encoder)
     assert [round(c.score or 0, 6) for c in result.claims] == scores
+    # Its coverage signal reads all the passages together, so none decides alone and reasons read them all.
+    assert all(c.decided_by == -1 and c.best == max(c.evidence, key=lambda e: e.score) for c in result.claims)
     assert result.judge == load_judge(Settings()).id

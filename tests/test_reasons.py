@@ -18,6 +18,8 @@ def test_invented_numbers_and_words_missing_from_the_passage_are_named() -> None
     found = reasons.explain(CLAIM, ARTICLE, index_article(ARTICLE))
     assert found == {"novel": ["eleven"], "missing": ["troops"]}
     assert reasons.summary(found) == "not in the article: eleven; not in the deciding passage: troops"
+    stop = reasons.explain("This bridge collapsed.", "A video.", index_article(ARTICLE))
+    assert stop["missing"] == ["bridge", "collapsed"]  # "This" is a stop word
 
 
 def test_pieces_mark_the_words_and_keep_every_character() -> None:

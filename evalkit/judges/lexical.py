@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 
 class LexicalJudge:
-    """Scores each claim from `support.signals`; the most similar passage is the one it rests on."""
+    """Scores each claim from `support.signals`, which read all its passages together (word coverage spans
+    them), so no single passage decides: `ClaimVerdict.best` falls back to the most similar one."""
 
     def __init__(self) -> None:
         self.model = support.shipped_model()
@@ -29,9 +30,7 @@ class LexicalJudge:
         out = []
         for claim in claims:
             signals = support.signals(claim.text, claim.match, claim.article)
-            scores = [p.score for p in claim.passages]
-            best = max(range(len(scores)), key=scores.__getitem__, default=-1)
-            out.append(Judgement(self.model.score(signals), best, signals))
+            out.append(Judgement(self.model.score(signals), -1, signals))
         return out
 
 
