@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +39,7 @@ MIL_ROUNDS = 6
 C = 1.0  # mild L2: the features are few and on comparable scales
 # The direction each signal may push the score; a weight fitted the other way is a quirk of the
 # training data (e.g. SummEdits' paraphrase edits add new words to faithful summaries) and is dropped.
-SIGNS = {"sim": 1, "coverage": 1, "doc_coverage": 1, "bigram": 1, "novel": -1}
+SIGNS = {"entail": 1, "sim": 1, "coverage": 1, "doc_coverage": 1, "bigram": 1, "novel": -1}
 EXCLUDE_UNFAITHFUL = 0.75  # share of unfaithful summaries whose weakest claim stays below `supported_at`
 
 
@@ -106,15 +106,15 @@ def _weakest(values: np.ndarray, row: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def fit_mil(t: Table, rounds: int = MIL_ROUNDS) -> tuple[np.ndarray, float]:
-    """Multiple-instance logistic regression; returns (weights, bias) over `support.FEATURES`."""
+def fit_mil(t: Table, features: Sequence[str] = support.FEATURES, rounds: int = MIL_ROUNDS) -> tuple[np.ndarray, float]:
+    """Multiple-instance logistic regression; returns (weights, bias) over `features` (the columns of `t.X`)."""
     n = len(t.rows)
     bench = t.column("benchmark")
     claims_per_row = np.bincount(t.row, minlength=n)
     pos_claims = np.flatnonzero(t.label[t.row] == 1)
     neg_rows = np.flatnonzero(t.label == 0)
-    # Round 0 picks each unfaithful summary's least similar claim.
-    current = t.X[:, support.FEATURES.index("sim")]
+    # Round 0 picks each unfaithful summary's claim lowest on the first feature (the strongest signal).
+    current = t.X[:, 0]
     w, b = np.zeros(t.X.shape[1]), 0.0
     picked = None
     for _ in range(rounds):
@@ -133,14 +133,16 @@ def fit_mil(t: Table, rounds: int = MIL_ROUNDS) -> tuple[np.ndarray, float]:
                 if sel.any():
                     weight[sel] /= weight[sel].sum()
         weight *= len(weight) / weight.sum()
-        w, b = _monotone_fit(t.X[idx], y, weight)
+        w, b = _monotone_fit(t.X[idx], y, weight, features)
         current = t.X @ w + b
     return w, b
 
 
-def _monotone_fit(X: np.ndarray, y: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, float]:
+def _monotone_fit(
+    X: np.ndarray, y: np.ndarray, weight: np.ndarray, features: Sequence[str]
+) -> tuple[np.ndarray, float]:
     """Logistic regression that refits without any feature whose weight goes against `SIGNS`."""
-    signs = np.array([SIGNS[f] for f in support.FEATURES])
+    signs = np.array([SIGNS[f] for f in features])
     active = np.ones(X.shape[1], dtype=bool)
     while True:
         lr = LogisticRegression(C=C, max_iter=1000).fit(X[:, active], y, sample_weight=weight)
@@ -183,13 +185,13 @@ def auc(label: np.ndarray, score: np.ndarray) -> float:
     return float(roc_auc_score(label, score)) if 0 < label.sum() < len(label) else float("nan")
 
 
-def fit(t: Table) -> dict:
+def fit(t: Table, features: Sequence[str] = support.FEATURES) -> dict:
     """Weights, bias and both verdict bands fitted on `t` (already restricted to allowed rows)."""
-    w, b = fit_mil(t)
+    w, b = fit_mil(t, features)
     score = scores(t, w, b)
     threshold, _ = best_threshold(score, t.label)
     return {
-        "weights": dict(zip(support.FEATURES, map(float, w), strict=True)),
+        "weights": dict(zip(features, map(float, w), strict=True)),
         "bias": b,
         "threshold": threshold,
         "supported_at": supported_band(score, t.label, threshold),
@@ -200,17 +202,17 @@ def allowed(t: Table) -> np.ndarray:
     return np.isin(t.column("benchmark"), ALLOWED)
 
 
-def lobo(t: Table, held_out: str, key: str = "benchmark") -> tuple[dict, Table]:
-    """Model fitted on the allowed rows outside `held_out` (and sharing no document with it)."""
+def lobo(t: Table, held_out: str, key: str = "benchmark", fitter: Callable[[Table], dict] = fit) -> tuple[dict, Table]:
+    """Model fitted (by `fitter`) on the allowed rows outside `held_out` (and sharing no document with it)."""
     test = t.column(key) == held_out
     held_docs = set(t.column("doc_id")[test])
     train = allowed(t) & ~test & ~np.isin(t.column("doc_id"), list(held_docs))
-    return fit(t.subset(train)), t.subset(test)
+    return fitter(t.subset(train)), t.subset(test)
 
 
 def predict(model: dict, t: Table) -> tuple[np.ndarray, np.ndarray]:
     """(summary scores, consistent) under `model`."""
-    w = np.array([model["weights"][f] for f in support.FEATURES])
+    w = np.array(list(model["weights"].values()))
     score = scores(t, w, model["bias"])
     return score, score >= model["threshold"]
 
