@@ -4,10 +4,11 @@
 
 Measures, on the first N pairs of FILE (default the dev file):
 
-* model load: importing torch + sentence-transformers and loading MiniLM, in a fresh process;
-* floor: encoding every distinct claim, article sentence and 2-sentence window once, with the same
-  model, batch size and threads, and nothing else (the support judge has no model forward pass of its
-  own yet; a cross-encoder's passes would belong here too);
+* model load: importing torch + sentence-transformers and loading MiniLM and the judge's cross-encoder,
+  in a fresh process;
+* floor: the model work alone, with the same models, batch sizes and threads: encoding every distinct
+  claim, article sentence and 2-sentence window once, then the bundled judge's cross-encoder reading
+  every distinct (claim, evidence passage) pair once;
 * `evalkit score` end to end in a subprocess, cold (empty temp cache) and warm (the cache it filled),
   with the process's peak RSS and its scoring time (after imports);
 * `evalkit run` over the project's references, cold then warm: its own evaluation time (results.json);
@@ -54,21 +55,26 @@ _LOAD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
 from evalkit.encoder import load_model
+from evalkit.judges.bundled import BundledJudge
 from evalkit.settings import DEFAULT_MODEL
 load_model(DEFAULT_MODEL).encode(["warm up"])
+BundledJudge(None).scorer.score([("warm", "up")])
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print("BENCH " + json.dumps({"load_s": time.perf_counter() - t0, "peak_mb": peak}), file=sys.stderr)
 """
 
 _FLOOR = """
 import json, resource, sys, time
+import numpy as np
 from evalkit import claims, metrics
 from evalkit.errors import InputError
 from evalkit.encoder import MODEL_BATCH, load_model, torch_threads
+from evalkit.judges.bundled import data_folder
+from evalkit.judges.nli import CrossEncoderScorer
 from evalkit.pipeline import jobs_from_paths
 from evalkit.settings import Settings
 settings = Settings(cache=False)
-texts, docs, pairs = {}, set(), 0
+texts, docs, pairs, found_of = {}, set(), 0, []
 for job in jobs_from_paths([sys.argv[1]], settings):
     if job.capture is None:
         continue
@@ -79,16 +85,31 @@ for job in jobs_from_paths([sys.argv[1]], settings):
     pairs += 1
     docs.add(job.capture.body_paragraphs)
     units = metrics.article_units(job.capture.body_paragraphs)
+    found_of.append(([c.text for c in found], units, metrics.windows(units)))
     for text in (*(c.text for c in found), *units, *metrics.windows(units)):
         texts[text] = None
 model = load_model(settings.model)
 model.encode(["warm up"])
 order = sorted(texts, key=len, reverse=True)
 t0 = time.perf_counter()
-model.encode(order, batch_size=MODEL_BATCH, normalize_embeddings=True, show_progress_bar=False)
-floor = time.perf_counter() - t0
+vectors = model.encode(order, batch_size=MODEL_BATCH, normalize_embeddings=True, show_progress_bar=False)
+encode_s = time.perf_counter() - t0
+vec = dict(zip(order, vectors))
+judge_pairs = {}
+for claim_texts, units, windows in found_of:
+    unit_vecs = np.stack([vec[u] for u in units])
+    window_vecs = np.stack([vec[w] for w in windows]) if windows else np.zeros((0, unit_vecs.shape[1]))
+    for claim in claim_texts:
+        for e in metrics.match(claim, vec[claim], units, unit_vecs, window_vecs).evidence():
+            judge_pairs[(claim, e.sentence)] = None
+scorer = CrossEncoderScorer(data_folder() / "cross-encoder")
+scorer.score([("warm", "up")])
+t0 = time.perf_counter()
+scorer.score(list(judge_pairs))
+judge_s = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-info = {"floor_s": floor, "texts": len(order), "docs": len(docs), "pairs": pairs, "threads": torch_threads()}
+info = {"floor_s": encode_s + judge_s, "encode_s": encode_s, "judge_s": judge_s, "judge_pairs": len(judge_pairs)}
+info.update({"texts": len(order), "docs": len(docs), "pairs": pairs, "threads": torch_threads()})
 print("BENCH " + json.dumps({**info, "peak_mb": peak}), file=sys.stderr)
 """
 
@@ -179,8 +200,19 @@ def _table(s: dict, file: str, long_runs: dict) -> str:
         "",
         "| step | seconds | pairs/s | vs floor | peak RSS MB | note |",
         "|---|---:|---:|---:|---:|---|",
-        row("model load (fresh process)", s["load"]["load_s"], s["load"]["peak_mb"], "imports + MiniLM weights"),
-        row("floor: model work only", floor, s["floor"]["peak_mb"], "each distinct text encoded once"),
+        row(
+            "model load (fresh process)",
+            s["load"]["load_s"],
+            s["load"]["peak_mb"],
+            "imports + MiniLM + cross-encoder weights",
+        ),
+        row(
+            "floor: model work only",
+            floor,
+            s["floor"]["peak_mb"],
+            f"each distinct text encoded once ({s['floor']['encode_s']:,.1f} s), each of "
+            f"{s['floor']['judge_pairs']:,} claim-passage pairs judged once ({s['floor']['judge_s']:,.1f} s)",
+        ),
         row("`evalkit score`, cold, end to end", cold["wall_s"], cold["peak_mb"], "empty cache, fresh process"),
         row("… of which scoring (after imports)", cold["score_s"], None, "includes model load"),
         row("`evalkit score`, warm, end to end", warm["wall_s"], warm["peak_mb"], "cache filled by the cold run"),

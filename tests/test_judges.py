@@ -1,4 +1,4 @@
-"""The judge registry, the one verdict rule, and the lexical (bundled) judge's numbers pinned."""
+"""The judge registry, the one verdict rule, and the lexical judge's numbers pinned."""
 
 from __future__ import annotations
 
@@ -42,10 +42,11 @@ def test_settings_override_the_judges_own_bands() -> None:
     assert Bands(0.5, 0.6) == PROBABILITY_BANDS
 
 
-def test_bundled_is_the_lexical_judge_loaded_once() -> None:
-    bundled = load_judge(Settings())
-    assert isinstance(bundled, LexicalJudge) and load_judge(Settings(judge="lexical")) is bundled
-    assert bundled.id.startswith("lexical:logreg-")
+def test_each_judge_is_loaded_once() -> None:
+    lexical = load_judge(Settings(judge="lexical"))
+    assert isinstance(lexical, LexicalJudge) and load_judge(Settings(judge="lexical")) is lexical
+    assert lexical.id.startswith("lexical:logreg-")
+    assert load_judge(Settings()) is load_judge(Settings(judge="bundled"))
 
 
 @pytest.mark.parametrize(
@@ -80,8 +81,8 @@ def test_openai_judge_needs_an_http_url() -> None:
     ],
 )
 def test_lexical_judge_scores_are_pinned(summary: str, scores: list[float], encoder: Encoder) -> None:
-    result = judge(summary, ARTICLE, Settings(cache=False), encoder)
+    result = judge(summary, ARTICLE, Settings(judge="lexical", cache=False), encoder)
     assert [round(c.score or 0, 6) for c in result.claims] == scores
     # Its coverage signal reads all the passages together, so none decides alone and reasons read them all.
     assert all(c.decided_by == -1 and c.best == max(c.evidence, key=lambda e: e.score) for c in result.claims)
-    assert result.judge == load_judge(Settings()).id
+    assert result.judge == load_judge(Settings(judge="lexical")).id

@@ -22,9 +22,6 @@ if TYPE_CHECKING:
     from evalkit.settings import Settings
     from evalkit.support import ArticleIndex
 
-# Names that stand for another backend. `bundled` is the default, whichever judge evalkit ships.
-ALIASES = {"bundled": "lexical"}
-
 
 @dataclass(frozen=True)
 class Bands:
@@ -90,7 +87,6 @@ def bands(judge: Judge, settings: Settings) -> Bands:
 def load_judge(settings: Settings, store: VectorCache | None = None) -> Judge:
     """The judge `settings.judge` names (`lexical`, `bundled`, `nli:DIR`, `openai:URL`), made once per process."""
     name, _, argument = settings.judge.partition(":")
-    name = ALIASES.get(name, name)
     options = tuple(sorted((k, v) for k, v in vars(settings).items() if k.startswith("judge_")))
     key = (name, argument, options, None if store is None else str(store.directory))
     if key not in _made:

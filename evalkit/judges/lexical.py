@@ -1,7 +1,7 @@
 """The lexical judge: evalkit's fitted logistic model over similarity and word-overlap signals.
 
 Offline, fast and measured (README, "How good are the verdicts?"); its weights and calibrated bands ship
-in `evalkit/data/support_model.json`. `bundled` currently names this judge.
+in `evalkit/data/support_model.json`. It was evalkit's default before the entailment-trained `bundled` judge.
 """
 
 from __future__ import annotations
