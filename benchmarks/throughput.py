@@ -69,7 +69,7 @@ import numpy as np
 from evalkit import claims, metrics
 from evalkit.errors import InputError
 from evalkit.encoder import MODEL_BATCH, load_model, torch_threads
-from evalkit.judges.bundled import data_folder
+from evalkit.judges.bundled import data_folder, passages
 from evalkit.judges.nli import CrossEncoderScorer
 from evalkit.pipeline import jobs_from_paths
 from evalkit.settings import Settings
@@ -100,8 +100,8 @@ for claim_texts, units, windows in found_of:
     unit_vecs = np.stack([vec[u] for u in units])
     window_vecs = np.stack([vec[w] for w in windows]) if windows else np.zeros((0, unit_vecs.shape[1]))
     for claim in claim_texts:
-        for e in metrics.match(claim, vec[claim], units, unit_vecs, window_vecs).evidence():
-            judge_pairs[(claim, e.sentence)] = None
+        for passage in passages(metrics.match(claim, vec[claim], units, unit_vecs, window_vecs).evidence()):
+            judge_pairs[(claim, passage)] = None
 scorer = CrossEncoderScorer(data_folder() / "cross-encoder")
 scorer.score([("warm", "up")])
 t0 = time.perf_counter()
