@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from evalkit.boilerplate import (
 )
 from evalkit.errors import InputError
 from evalkit.page_html import html_to_capture_text, looks_like_html
+from evalkit.text import clean, identifier, printable
 
 # A page capture is a few hundred KB at most; anything far larger is not a capture.
 MAX_CAPTURE_BYTES = 5_000_000
@@ -39,7 +39,6 @@ _LABELLED = re.compile(r"^([^:]{1,60}):\s*(\S.*)$")  # "Summary: text" on one li
 _SENTENCE_END = re.compile(r"[.!?:\"”’)]$")
 _BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*+–—▸►➤→✓✔■□○-]|\d{1,2}[.)])\s+")
 _HEADING_MARKUP = re.compile(r"^\s*#{1,6}\s+|^\s*\*\*(.+)\*\*\s*$")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 BlockKind = Literal["heading", "paragraph", "bullet"]
 
@@ -89,13 +88,11 @@ class _Item:
 
 
 def decode(data: bytes, source: str) -> str:
-    """UTF-8 text with line endings, spaces and invisible characters normalised."""
+    """The bytes as UTF-8 text, as they are: `text.clean` normalises once the syntax has been parsed."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(source, f"is not valid UTF-8 (bad byte at offset {exc.start}); save it as UTF-8") from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
-    return unicodedata.normalize("NFKC", text)
 
 
 def _items(lines: list[str]) -> list[_Item]:
@@ -243,6 +240,7 @@ def _find_marker(lines: list[str], fallback: bool) -> tuple[int, str] | None:
 
 def parse_capture(text: str, source: str) -> Capture:
     """Parse the text of a captured page; raises `InputError` saying what is missing."""
+    text = clean(text, source)
     if not text.strip():
         raise InputError(source, "is empty")
     lines = text.split("\n")
@@ -265,26 +263,29 @@ def parse_capture(text: str, source: str) -> Capture:
 
 
 def _read_bytes(path: Path, limit: int) -> bytes:
+    name = printable(str(path))
     try:
         size = path.stat().st_size
         if size > limit:
-            raise InputError(str(path), f"is {size / 1e6:.1f} MB; files over {limit / 1e6:.0f} MB are refused")
+            raise InputError(name, f"is {size / 1e6:.1f} MB; files over {limit / 1e6:.0f} MB are refused")
         return path.read_bytes()
     except OSError as exc:
-        raise InputError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+        raise InputError(name, f"cannot be read ({exc.strerror or exc})") from None
 
 
 def read_capture(path: str | Path) -> Capture:
     """Read one captured page file: the capture text format, or a saved HTML page."""
     path = Path(path)
-    text = decode(_read_bytes(path, MAX_CAPTURE_BYTES), str(path))
+    source = printable(str(path))
+    text = decode(_read_bytes(path, MAX_CAPTURE_BYTES), source)
     if path.suffix.lower() in (".html", ".htm") or looks_like_html(text):
         text = html_to_capture_text(text)
-    return parse_capture(text, str(path))
+    return parse_capture(text, source)
 
 
 def pair_capture(id: str, document: str, summary: str, source: str) -> Capture:
     """A (document, summary) pair as a capture: summary lines are blocks, document lines paragraphs."""
+    summary, document = clean(summary, f"{source}: summary"), clean(document, f"{source}: document")
     if not summary.strip():
         raise InputError(source, "summary is empty")
     if not document.strip():
@@ -311,35 +312,44 @@ def read_pairs(path: str | Path) -> Iterator[tuple[str, Capture | InputError]]:
     lines up with the row it belongs to.
     """
     path = Path(path)
+    name = printable(str(path))
     try:
         handle = path.open("rb")
     except OSError as exc:
-        raise InputError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+        raise InputError(name, f"cannot be read ({exc.strerror or exc})") from None
     with handle:
         for number, raw in enumerate(handle, start=1):
-            where = f"{path}:{number}"
-            if not raw.strip():
-                continue
-            if len(raw) > MAX_LINE_BYTES:
-                yield where, InputError(where, f"line is {len(raw) / 1e6:.1f} MB; lines over 5 MB are refused")
-                continue
-            try:
-                row = json.loads(decode(raw, where))
-            except InputError as exc:
-                yield where, exc
-                continue
-            except json.JSONDecodeError as exc:
-                yield where, InputError(where, f"is not valid JSON ({exc.msg} at column {exc.colno})")
-                continue
-            if not isinstance(row, dict):
-                yield where, InputError(where, "is not a JSON object")
-                continue
-            id = str(row.get("id", where))
-            missing = [k for k in ("document", "summary") if not isinstance(row.get(k), str)]
-            if missing:
-                yield id, InputError(where, f"needs string field(s) {', '.join(missing)} (id {id})")
-                continue
-            try:
-                yield id, pair_capture(id, row["document"], row["summary"], where)
-            except InputError as exc:
-                yield id, exc
+            if raw.strip():
+                yield _pair(raw, f"{name}:{number}")
+
+
+def _pair(raw: bytes, where: str) -> tuple[str, Capture | InputError]:
+    """One JSONL line as (id, capture), or (id, its error): whatever the line holds, never an exception."""
+    if len(raw) > MAX_LINE_BYTES:
+        return where, InputError(where, f"line is {len(raw) / 1e6:.1f} MB; lines over 5 MB are refused")
+    try:
+        row = json.loads(decode(raw, where))
+        if not isinstance(row, dict):
+            return where, InputError(where, "is not a JSON object")
+        id = _row_id(row.get("id"), where)
+    except InputError as exc:
+        return where, exc
+    except json.JSONDecodeError as exc:
+        return where, InputError(where, f"is not valid JSON ({exc.msg} at column {exc.colno})")
+    except (ValueError, RecursionError) as exc:  # a number too long to convert, or nesting too deep
+        return where, InputError(where, f"is not JSON evalkit can read ({type(exc).__name__}: {str(exc)[:80]})")
+    missing = [k for k in ("document", "summary") if not isinstance(row.get(k), str)]
+    if missing:
+        return id, InputError(where, f"needs string field(s) {', '.join(missing)} (id {id})")
+    try:
+        return id, pair_capture(id, row["document"], row["summary"], where)
+    except InputError as exc:
+        return id, exc
+
+
+def _row_id(value: object, where: str) -> str:
+    """A row's id as text: a string as it is, any other JSON value as its JSON text, none as `where`."""
+    if value is None:
+        return where
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return identifier(text, f"{where}: id")
