@@ -12,21 +12,23 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from evalkit import claims as claims_mod
-from evalkit import report
+from evalkit import outputs, report
 from evalkit.capture import read_capture
-from evalkit.errors import EvalkitError, InputError
+from evalkit.errors import EvalkitError, EvalkitWarning, InputError, OutputError
 from evalkit.pipeline import Job, evaluate, jobs_from_paths, run_signature
 from evalkit.present import claim_lines, format_table
 from evalkit.result import SummaryResult
 from evalkit.settings import Settings, load
+from evalkit.text import printable
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -51,6 +53,9 @@ def _progress(total: int | None, unit: str) -> tqdm:
 def cmd_run(args: argparse.Namespace) -> int:
     settings, root = _settings(args)
     paths = args.paths or [os.path.relpath(root / p) for p in settings.references]
+    out = Path(args.output_dir)
+    targets = (out / "results.json", out / "index.html")
+    outputs.check(settings, reads=paths, files=targets, folders=[out])
     jobs = list(jobs_from_paths(paths, settings))
     with _progress(len(jobs), "summary") as bar:
         run = evaluate(jobs, settings, on_result=lambda _: bar.update())
@@ -62,14 +67,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         for claim in (*r.unsupported, *r.unjudged):
             head, *details = claim_lines(claim, indent="")
             print(f"{r.id}: {head}", *details, sep="\n", file=sys.stderr)
-    out = Path(args.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(run.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
-    html = report.write(run, out / "index.html")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        outputs.write_json(targets[0], run.to_dict())
+        report.write(run, targets[1])
+    except OSError as exc:
+        raise OutputError(printable(str(exc.filename or out)), f"cannot be written ({exc.strerror or exc})") from None
     failed = [r for r in results if not r.passed]
     print(
         f"\n{len(results) - len(failed)} passed, {len(failed)} failed in {run.seconds:.1f}s; "
-        f"wrote {out / 'results.json'} and {html}"
+        f"wrote {targets[0]} and {targets[1]}"
     )
     if any(r.error for r in results):
         return EXIT_USAGE
@@ -83,12 +90,18 @@ def _done_ids(output: Path) -> Counter[str]:
     done: Counter[str] = Counter()
     if not output.exists():
         return done
-    with output.open(encoding="utf-8") as fh:
-        for line in fh:
+    with output.open(encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
             try:
                 done[str(json.loads(line)["id"])] += 1
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue  # a line cut short by the interruption: it is scored again
+            except (ValueError, KeyError, TypeError):
+                # Only the last line can be cut short, and that was trimmed: this is not our file.
+                raise OutputError(
+                    printable(str(output)),
+                    f"line {number} is not an evalkit record; --resume continues only a file evalkit score wrote",
+                ) from None
     return done
 
 
@@ -131,9 +144,11 @@ def _in_input_order(output: Path, ids: list[str]) -> list[dict[str, Any]]:
 def cmd_score(args: argparse.Namespace) -> int:
     settings, _ = _settings(args)
     for name in args.inputs:
-        if not Path(name).exists():
-            raise InputError(name, "no such file or folder")
+        if not os.path.lexists(name):  # a broken or looping link is reported by the walk, as a record
+            raise InputError(printable(name), "no such file or folder")
     output = Path(args.output)
+    meta = output.with_suffix(".meta.json")  # the signature, so scores from another judge are never mixed up
+    outputs.check(settings, reads=args.inputs, files=[output, meta])
     if args.resume and output.exists():
         _trim_partial_line(output)  # before reading ids: a cut-off last line may still parse as JSON
     done = _done_ids(output) if args.resume else Counter()
@@ -146,11 +161,15 @@ def cmd_score(args: argparse.Namespace) -> int:
         else:
             jobs.append(job)
     errors = unjudged = 0
-    output.parent.mkdir(parents=True, exist_ok=True)
-    meta = output.with_suffix(".meta.json")  # the signature, so scores from another judge are never mixed up
     sig = run_signature(settings)
-    meta.write_text(json.dumps({"signature": sig}, indent=2, ensure_ascii=False), "utf-8")
-    with output.open("a" if args.resume else "w", encoding="utf-8") as fh, _progress(len(jobs), "pair") as bar:
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        outputs.write_json(meta, {"signature": sig})
+        fh = output.open("a" if args.resume else "w", encoding="utf-8")
+    except OSError as exc:
+        where = printable(str(exc.filename or output))
+        raise OutputError(where, f"cannot be written ({exc.strerror or exc})") from None
+    with fh, _progress(len(jobs), "pair") as bar:
 
         def write(result: SummaryResult) -> None:
             nonlocal errors, unjudged
@@ -167,7 +186,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             else:
                 record = result.to_record()
                 unjudged += bool(result.unjudged)
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            fh.write(outputs.record_line(record))
             fh.flush()
             bar.update()
 
@@ -278,8 +297,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(show: Callable[..., None]) -> Callable[..., None]:
+    """`warnings.showwarning` that prints evalkit's own warnings as one line, like its errors."""
+
+    def showwarning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, EvalkitWarning):
+            print(f"evalkit: warning: {message}", file=sys.stderr)
+        else:
+            show(message, category, *args, **kwargs)
+
+    return showwarning
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.showwarning = _one_line(warnings.showwarning)
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
     except EvalkitError as exc:

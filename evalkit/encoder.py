@@ -124,6 +124,11 @@ def _mean_direction(vectors: list[np.ndarray]) -> np.ndarray:
     return (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
 
 
+def _unit_length(vector: np.ndarray) -> bool:
+    """Every vector evalkit stores is normalised, so one that is not was damaged after it was written."""
+    return abs(float(vector @ vector) - 1.0) < 1e-3
+
+
 class Encoder:
     """Unit-normalised embeddings for texts, each distinct text encoded once (and cached on disk).
 
@@ -165,7 +170,7 @@ class Encoder:
                 found[text] = vector
                 self._memo.move_to_end(text)
         if missing and self.cache is not None:
-            cached = self.cache.get_many(self.namespace, missing)
+            cached = self.cache.get_many(self.namespace, missing, valid=_unit_length)
             found.update(cached)
             self._remember(cached)
             missing = [t for t in missing if t not in cached]

@@ -22,3 +22,16 @@ class InputError(EvalkitError):
 
 class SettingsError(EvalkitError):
     """A bad value in `[tool.evalkit]`, a sidecar file or on the command line."""
+
+
+class OutputError(EvalkitError):
+    """A place evalkit was asked to write that it cannot or must not write (found before any scoring)."""
+
+    def __init__(self, target: str, problem: str) -> None:
+        super().__init__(f"{target}: {problem}")
+        self.target = target
+        self.problem = problem
+
+
+class EvalkitWarning(UserWarning):
+    """Something the user should know that did not stop the run (the CLI prints it as one line)."""

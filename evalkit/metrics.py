@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
+import regex
 
 from evalkit.result import Evidence
 from evalkit.sentences import split
@@ -25,8 +26,14 @@ ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 # MiniLM reads 256 word pieces; 150 words stays under that for ordinary prose.
 MAX_UNIT_WORDS = 150
 TOP_SENTENCES = 3
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _VALID_TOKEN = re.compile(r"^[a-z0-9]+$")
+# Scripts written without spaces between words: each character is a token (as for CJK in sacrebleu's
+# "char" and rouge's multilingual variants), since a run of them is a whole phrase.
+_PER_CHARACTER = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
+# Letters and digits of every other script except Latin and the shared (Common, Inherited) characters, which
+# rouge-score's rule covers: a word of them runs on through combining marks (Arabic vowels, Devanagari signs).
+_WORD_START = rf"[[\p{{L}}\p{{N}}]--[\p{{Latin}}\p{{Common}}\p{{Inherited}}{_PER_CHARACTER}]]"
+_TOKEN = regex.compile(rf"[a-z0-9]+|[{_PER_CHARACTER}]|{_WORD_START}(?:{_WORD_START}|\p{{M}})*", regex.V1)
 
 
 @cache
@@ -45,14 +52,21 @@ def _stem(word: str) -> str:
 
 
 def tokens(text: str) -> tuple[str, ...]:
-    """rouge-score's own tokens (lower-cased, stemmed), memoised because texts repeat across claims."""
+    """ROUGE tokens (lower-cased, stemmed), memoised because texts repeat across claims.
+
+    Text in Latin script gets rouge-score's own tokens: runs of a-z and 0-9, Porter-stemmed (an accented
+    letter splits a word, as there). rouge-score drops every other script, which scored Chinese or Arabic
+    summaries 0.000; here a character of a script written without spaces (Chinese, Japanese, Thai, Lao,
+    Khmer, Burmese) is a token, and a word of any other script (Arabic, Cyrillic, Greek, Hangul,
+    Devanagari, ...) is a token, unstemmed.
+    """
     return _tokens(text)
 
 
 @lru_cache(maxsize=1 << 16)
 def _tokens(text: str) -> tuple[str, ...]:
-    # Same steps as rouge_score.tokenize (lower, non-alphanumerics to spaces, split, stem, drop empties).
-    return tuple(s for w in _NON_ALNUM.sub(" ", text.lower()).split() if (s := _stem(w)))
+    # rouge_score.tokenize's steps (lower, runs of a-z0-9, stem, drop empties) plus the other scripts' words.
+    return tuple(s for w in _TOKEN.findall(text.lower()) if (s := _stem(w) if w.isascii() else w))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ The CLI, the pytest plugin, the Ray engine and `judge()` are thin shells over `s
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -25,9 +26,11 @@ from evalkit.cache import VectorCache
 from evalkit.capture import Capture, pair_capture, read_capture, read_pairs
 from evalkit.encoder import Encoder
 from evalkit.errors import EvalkitError, InputError
+from evalkit.inputs import walk
 from evalkit.judges import ClaimInput, Judge, Judgement, bands, load_judge
 from evalkit.result import ClaimVerdict, RunResult, SummaryResult
 from evalkit.settings import Settings, resolve
+from evalkit.text import printable
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ def signature(settings: Settings, encoder: Encoder, judge: Judge | None = None) 
         "splitter": f"pysbd-{pysbd.__version__}",
         **bands(judge, settings).to_dict(),
         "thresholds": settings.thresholds(),
+        # Which texts share a model batch moves vectors by up to 1e-6 (padding changes the float sums).
+        "batch_size": settings.batch_size,
     }
 
 
@@ -79,32 +84,23 @@ def run_signature(settings: Settings) -> dict:
 
 def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator[Job]:
     """Every capture file and JSONL line under `paths`, bad ones as jobs that carry their error."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files = sorted({f for pattern in (*settings.patterns, "*.jsonl") for f in path.rglob(pattern)})
-            if not files:
-                yield Job(
-                    str(path), None, settings, f"{path}: no capture files matching {', '.join(settings.patterns)}"
-                )
-            for file in files:
-                yield from jobs_from_paths([file], settings)
-        elif not path.exists():
-            yield Job(str(path), None, settings, f"{path}: no such file or folder")
-        elif path.suffix == ".jsonl":
+    for found in walk(paths, (*settings.patterns, "*.jsonl")):
+        if isinstance(found, InputError):
+            yield Job(found.source, None, settings, str(found))
+        elif found.suffix == ".jsonl":
             try:
-                for id, item in read_pairs(path):
+                for id, item in read_pairs(found):
                     if isinstance(item, InputError):
                         yield Job(id, None, settings, str(item))
                     else:
                         yield Job(id, item, settings)
             except InputError as exc:
-                yield Job(str(path), None, settings, str(exc))
+                yield Job(exc.source, None, settings, str(exc))
         else:
             try:
-                yield Job(str(path), read_capture(path), resolve(settings, path))
+                yield Job(printable(str(found)), read_capture(found), resolve(settings, found))
             except EvalkitError as exc:
-                yield Job(str(path), None, settings, str(exc))
+                yield Job(printable(str(found)), None, settings, str(exc))
 
 
 def _failures(result: SummaryResult, settings: Settings) -> tuple[str, ...]:
@@ -178,7 +174,20 @@ def score_batch(jobs: list[Job], encoder: Encoder, judge: Judge | None = None) -
     if not placed:
         return [p for p in prepared if isinstance(p, SummaryResult)]
     judged = iter(_judge_all(placed, judge or make_judge(placed[0].prepared.job.settings, encoder)))
-    return [p if isinstance(p, SummaryResult) else next(judged) for p in prepared]
+    return [p if isinstance(p, SummaryResult) else _finite(next(judged)) for p in prepared]
+
+
+def _finite(result: SummaryResult) -> SummaryResult:
+    """`result`, or an error in its place if any of its numbers is NaN or infinite (a broken model's
+    vectors): NaN passes every `<` threshold check, so it must never reach a verdict or a record."""
+    numbers = [result.score, result.similarity, *(v for scores in result.rouge.values() for v in scores.values())]
+    for claim in result.claims:
+        numbers += [claim.score, *claim.signals.values(), *(e.score for e in claim.evidence)]
+    if all(math.isfinite(n) for n in numbers if n is not None):  # a claim the judge could not score has None
+        return result
+    return SummaryResult.for_error(
+        result.id, f"{result.id}: scores are not finite numbers (NaN or infinity); the model's vectors are broken"
+    )
 
 
 @dataclass

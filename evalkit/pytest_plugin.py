@@ -11,7 +11,6 @@ or the fixture is used.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -25,7 +24,7 @@ import pytest
 
 from evalkit.errors import EvalkitError
 from evalkit.result import SummaryResult
-from evalkit.settings import load
+from evalkit.settings import Settings, load
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
@@ -163,16 +162,26 @@ class EvalkitSession:
             if option.no_evalkit_cache:
                 flags["cache"] = False
             settings, self.root = load(config.rootpath, flags)
+            self.folders = tuple((self.root / folder).resolve() for folder in settings.references)
+            if self.is_controller and any(folder.is_dir() for folder in self.folders):
+                self._check_outputs(settings)
         except EvalkitError as exc:
             raise pytest.UsageError(f"evalkit: {exc}") from None
         self.settings = settings
-        self.folders = tuple((self.root / folder).resolve() for folder in settings.references)
         self.results: dict[str, SummaryResult] = {}  # by node id, so each item counts once
         self.written: list[Path] = []
         self.problems: list[str] = []
         self._pending: dict[CaptureItem, SummaryResult] = {}
         self._started = datetime.now(UTC).isoformat(timespec="seconds")
         self._clock = time.perf_counter()
+
+    def _check_outputs(self, settings: Settings) -> None:
+        """Report paths and the cache folder are checked before any item runs (a project using evalkit)."""
+        from evalkit import outputs
+
+        where = self.config.invocation_params.dir
+        reports = [where / p for p in (self.config.option.evalkit_json, self.config.option.evalkit_report) if p]
+        outputs.check(settings, reads=[f for f in self.folders if f.is_dir()], files=reports)
 
     @cached_property
     def encoder(self) -> Encoder:
@@ -265,7 +274,10 @@ class EvalkitSession:
         from evalkit.pipeline import run_signature
         from evalkit.result import RunResult
 
-        sig = run_signature(self.settings)
+        settings = self.settings
+        if self.config.pluginmanager.hasplugin("dsession"):  # under xdist each worker scores items one by one
+            settings = dataclasses.replace(settings, batch_size=1)
+        sig = run_signature(settings)
         results = tuple(sorted(self.results.values(), key=lambda r: r.id))
         return RunResult(results, sig, self._started, time.perf_counter() - self._clock)
 
@@ -283,8 +295,10 @@ class EvalkitSession:
 
 
 def _write_json(run: RunResult, path: Path) -> None:
+    from evalkit.outputs import write_json
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(run.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+    write_json(path, run.to_dict())
 
 
 def _write_html(run: RunResult, path: Path) -> None:

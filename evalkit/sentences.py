@@ -66,13 +66,17 @@ def split(text: str) -> list[str]:
     return [text[a:b] for a, b in split_spans(text)]
 
 
+def _pairs(flat: np.ndarray) -> bool:
+    return len(flat) % 2 == 0
+
+
 def preload(texts: Iterable[str], cache: VectorCache | None) -> None:
     """Split a batch's texts once, reading earlier splits from `cache` and storing new ones there."""
     todo = [t for t in dict.fromkeys(texts) if t not in _memo]
     if not todo:
         return
     if cache is not None:
-        for text, flat in cache.get_many(NAMESPACE, todo, dtype=np.int32).items():
+        for text, flat in cache.get_many(NAMESPACE, todo, np.int32, _pairs).items():
             _remember(text, tuple((int(a), int(b)) for a, b in flat.reshape(-1, 2)))
     fresh = {t: _segment(t) for t in todo if t not in _memo}
     for text, spans in fresh.items():
