@@ -84,7 +84,7 @@ def _check_folder(path: Path, target: str | None = None) -> None:
     while not os.path.lexists(existing) and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        if existing == path:
+        if existing == path and target is None:
             raise OutputError(name, "is a file, not a folder")
         raise OutputError(name, f"cannot be created: {printable(str(existing))} is not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):

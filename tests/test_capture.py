@@ -378,3 +378,91 @@ def test_ai_label_under_a_plain_summary_heading_and_arrow_bullets() -> None:
         ("bullet", "Work starts next spring."),
     ]
     assert [d.rule for d in capture.dropped] == ["summary note"]
+
+
+# Any JSON value, with strings that may hold lone surrogates, and numbers JSON allows but Python may not.
+_hostile = st.sampled_from(
+    ["\ud800", "\udfff", "\uff02", "\uff3c", "\x1b[2J", "\x00", "\u202e", "\r\n", "中文", "\n\n"]
+)
+_texts = st.lists(st.text(max_size=12) | _hostile, max_size=5).map("".join)
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | _texts,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+_rows = st.fixed_dictionaries(
+    {},
+    optional={"id": _json_values, "document": _texts | _json_values, "summary": _texts},
+)
+_lines = st.one_of(
+    _rows.map(lambda row: json.dumps(row, allow_nan=True).encode()),
+    _json_values.map(lambda value: json.dumps(value).encode()),
+    st.binary(max_size=60).map(lambda raw: raw.replace(b"\n", b" ") + b"x"),
+    st.just(b'{"id": ' + b"9" * 5000 + b"}"),  # past Python's int conversion limit
+    st.just(b"[" * 100_000),  # deeper than any parser recurses
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_lines, min_size=1, max_size=6))
+def test_every_jsonl_line_yields_exactly_one_item(tmp_path_factory: pytest.TempPathFactory, lines: list[bytes]) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "pairs.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    items = list(read_pairs(path))
+    assert len(items) == len(lines)
+    for id, item in items:
+        id.encode("utf-8")  # ids are written to JSONL and printed: never a lone surrogate
+        assert isinstance(item, Capture | InputError)
+        if isinstance(item, Capture):
+            "".join((item.summary, item.body)).encode("utf-8")
+        else:
+            str(item).encode("utf-8")
+
+
+def test_a_lone_surrogate_is_that_lines_error_and_its_neighbours_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "pairs.jsonl"
+    good = {"document": "The dam opened in 1990.", "summary": "The dam opened in 1990."}
+    path.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": "a", **good}),
+                json.dumps({"id": "b", **good, "summary": "Bad \ud800 text."}),
+                json.dumps({"id": "c\udfff", **good}),
+                json.dumps({"id": "d", **good}),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    items = list(read_pairs(path))
+    assert [id for id, _ in items] == ["a", "b", f"{path}:3", "d"]
+    assert [type(item) for _, item in items] == [Capture, InputError, InputError, Capture]
+    assert str(items[1][1]) == f"{path}:2: summary: contains a lone surrogate (U+D800), which is not a character"
+
+
+def test_fullwidth_quote_and_backslash_in_valid_json_are_text(tmp_path: Path) -> None:
+    path = tmp_path / "pairs.jsonl"
+    row = {"id": "w", "document": "He said \uff02yes\uff02 to C:\uff3cdata.", "summary": "He said \uff02yes\uff02."}
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    ((id, capture),) = read_pairs(path)
+    assert isinstance(capture, Capture)
+    assert capture.body == 'He said "yes" to C:\\data.' and capture.summary == 'He said "yes".'
+
+
+def test_ids_are_json_text_never_python_repr(tmp_path: Path) -> None:
+    path = tmp_path / "pairs.jsonl"
+    rows = [{"id": {"doc": 1, "run": [True, None]}}, {"id": True}, {"id": 7}, {"id": None}, {"id": "x\x1b[2J"}]
+    path.write_text("\n".join(json.dumps({**r, "document": "D.", "summary": "S."}) for r in rows), encoding="utf-8")
+    ids = [id for id, _ in read_pairs(path)]
+    assert ids == ['{"doc":1,"run":[true,null]}', "true", "7", f"{path}:4", "x\\x1b[2J"]
+
+
+def test_html_entities_are_normalised_after_the_markup_is_parsed(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><title>T \uff1cb\uff1e</title><body><h2>AI Summary</h2><p>The dam opened in 1990 \uff1cscript\uff1e.</p>"
+        "<p>End of summary</p><p>The dam opened in 1990 after years of work.</p><p>It cost a lot.</p></body></html>",
+        encoding="utf-8",
+    )
+    capture = read_capture(page)
+    assert capture.title == "T <b>" and "<script>" in capture.summary  # text, never markup
