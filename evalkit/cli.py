@@ -252,6 +252,7 @@ def cmd_pin(args: argparse.Namespace) -> int:
     from evalkit.sidecar import pin_captures
 
     settings, _ = _settings(args)
+    outputs.check(settings)  # the cache folder
     for path in pin_captures(args.files, settings):
         print(f"pinned {path}")
     return 0

@@ -225,10 +225,26 @@ class EvalkitSession:
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> CaptureFile | None:
         if not any(file_path.match(pattern) for pattern in self.settings.patterns):
             return None
-        resolved = file_path.resolve()
-        if parent.session.isinitpath(file_path) or any(resolved.is_relative_to(f) for f in self.folders):
+        if parent.session.isinitpath(file_path) or self._in_references(file_path):
             return CaptureFile.from_parent(parent, path=file_path)
         return None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        """pytest skips a link that leads nowhere (a loop, a broken link) without a word; in a references
+        folder, one named like a capture becomes an item that fails saying so."""
+        report = yield
+        if isinstance(collector, pytest.Dir) and report.passed and self._in_references(collector.path):
+            for path in sorted(collector.path.iterdir()):
+                if path.is_symlink() and not path.exists() and any(path.match(p) for p in self.settings.patterns):
+                    report.result.append(CaptureFile.from_parent(collector, path=path))
+        return report
+
+    def _in_references(self, folder: Path) -> bool:
+        resolved = folder.resolve()
+        return any(resolved.is_relative_to(f) for f in self.folders)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(

@@ -1,16 +1,20 @@
-"""The persistent cache: round trip, model isolation, a size bound, and two processes writing at once."""
+"""The persistent cache: round trip, model isolation, a size bound, two processes writing at once, and corruption."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import diskcache
 import numpy as np
 import pytest
 
-from evalkit import sentences
-from evalkit.cache import VectorCache
+from evalkit import cli, sentences
+from evalkit.cache import CacheWarning, VectorCache, text_key
 from evalkit.encoder import Encoder, model_identity
 
 if TYPE_CHECKING:
@@ -112,3 +116,79 @@ def test_sentence_splits_are_cached_and_read_back(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(sentences, "_segment", lambda _: pytest.fail("split again despite the cache"))
     sentences.preload([text], cache)
     assert sentences.split(text) == expected
+
+
+def test_a_garbage_database_is_left_alone_with_one_warning(tmp_path: Path) -> None:
+    (tmp_path / "cache.db").write_bytes(np.random.default_rng(0).bytes(50_000))
+    with pytest.warns(CacheWarning, match="cannot be used .*file is not a database") as caught:
+        cache = VectorCache(tmp_path, 16)
+        cache.put_many("model@1", {"text": vector(1)})
+        assert cache.get_many("model@1", ["text"]) == {}
+    assert len(caught) == 1 and cache.volume() == 0
+
+
+def test_corrupt_and_non_finite_entries_are_discarded_with_one_warning(tmp_path: Path) -> None:
+    cache = VectorCache(tmp_path, 16)
+    cache.put_many("model@1", {f"text {i}": vector(i) for i in range(4)})
+    cache.put_many("model@1", {"nan": np.full(384, np.nan, dtype=np.float32)})
+    raw = diskcache.Cache(str(tmp_path))
+    raw[text_key("model@1", "text 0")] = vector(9).tobytes()  # the right size, no checksum
+    raw[text_key("model@1", "text 1")] = "not bytes"
+    stored = raw[text_key("model@1", "text 2")]
+    raw[text_key("model@1", "text 2")] = stored[:-4] + np.float32(np.inf).tobytes()  # one value flipped
+    with pytest.warns(CacheWarning, match="a corrupt entry was discarded") as caught:
+        found = cache.get_many("model@1", ["text 0", "text 1", "text 2", "text 3", "nan"])
+    assert list(found) == ["text 3"] and len(caught) == 1  # NaN was never stored
+
+
+def test_encoder_recomputes_a_vector_that_is_not_unit_length(tmp_path: Path, encoder: EncoderType) -> None:
+    text = "The bridge will cost about 40 million dollars."
+    cache = VectorCache(tmp_path, 16)
+    cache.put_many(encoder.namespace, {text: np.zeros(384, dtype=np.float32)})
+    with pytest.warns(CacheWarning):
+        again = Encoder(encoder.model_name, cache).encode([text])[0]
+    np.testing.assert_array_equal(again, encoder.encode([text])[0])
+
+
+BRIDGE = "The council approved a bridge on Tuesday. Work begins in May. It costs 40 million dollars."
+DAM = "The dam opened in 1990 after ten years of work. It supplies three towns."
+PAIRS = [
+    {"id": "bridge", "document": BRIDGE, "summary": "Work on the bridge begins in May."},
+    {"id": "dam", "document": DAM, "summary": "The dam opened in 2005 and supplies ten towns."},
+]
+
+
+def _score(project: Path, *options: str) -> list[dict]:
+    out = project / "out.jsonl"
+    assert cli.main(["score", str(project / "pairs.jsonl"), "-o", str(out), "--cache-dir", "c", *options]) == 0
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def _overwrite_values(folder: Path, garbage: Callable[[bytes], bytes]) -> int:
+    with sqlite3.connect(folder / "cache.db") as db:
+        rows = db.execute("SELECT rowid, value FROM Cache WHERE value IS NOT NULL").fetchall()
+        db.executemany("UPDATE Cache SET value = ? WHERE rowid = ?", [(garbage(v), r) for r, v in rows])
+    return len(rows)
+
+
+def test_a_corrupt_cache_never_changes_a_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pairs.jsonl").write_text("\n".join(json.dumps(p) for p in PAIRS) + "\n", encoding="utf-8")
+    expected = _score(tmp_path, "--no-cache")
+    assert _score(tmp_path) == expected  # fills the cache
+    rng = np.random.default_rng(0)
+    assert _overwrite_values(tmp_path / "c", lambda v: rng.bytes(len(v))) > 0  # garbage of the right size
+    capsys.readouterr()
+    assert _score(tmp_path) == expected
+    assert capsys.readouterr().err.count("evalkit: warning: embedding cache c: a corrupt entry") == 1
+    _overwrite_values(tmp_path / "c", lambda v: v[:-4] + np.float32(np.nan).tobytes())
+    assert _score(tmp_path) == expected
+    for name in ("cache.db", "cache.db-wal", "cache.db-shm"):
+        (tmp_path / "c" / name).unlink(missing_ok=True)
+    (tmp_path / "c" / "cache.db").write_bytes(rng.bytes(100_000))
+    capsys.readouterr()
+    assert _score(tmp_path) == expected
+    err = capsys.readouterr().err
+    assert err.count("evalkit: warning:") == 1 and "file is not a database" in err and "Traceback" not in err

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evalkit import cli
+from evalkit import cli, pipeline
 
 ARTICLE = (
     "The city council voted on Tuesday to approve a new bridge over the Elm River. "
@@ -157,3 +157,94 @@ def test_pin_writes_sidecar_that_makes_run_pass(project: Path, capsys: pytest.Ca
     assert '= "unsupported"' in sidecar.read_text(encoding="utf-8")
     assert cli.main(["run"]) == 0
     capsys.readouterr()
+
+
+def test_output_equal_to_the_input_is_refused_and_the_input_kept(project: Path, capsys: pytest.CaptureFixture) -> None:
+    pairs = project / "same.jsonl"
+    pairs.write_text(json.dumps({"id": "a", "document": ARTICLE, "summary": "Work begins in May."}) + "\n")
+    before = pairs.read_bytes()
+    (project / "alias.jsonl").symlink_to(pairs)
+    for argv in (
+        ["score", "same.jsonl", "-o", "same.jsonl"],
+        ["score", "same.jsonl", "-o", "same.jsonl", "--resume"],
+        ["score", ".", "-o", "alias.jsonl"],
+    ):
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "is one of the inputs" in err and "Traceback" not in err
+        assert pairs.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "problem"),
+    [
+        (["run", "--output-dir", "afile"], "afile: is a file, not a folder"),
+        (["run", "--output-dir", "afile/reports"], "afile/reports: cannot be created: afile is not a folder"),
+        (["run", "--output-dir", "refs"], "refs/index.html: is one of the inputs"),
+        (["run", "--cache-dir", "afile"], "afile: is a file, not a folder"),  # the cache is on for these
+        (["pin", "refs/one.txt", "--cache-dir", "afile"], "afile: is a file, not a folder"),
+        (["score", "refs", "-o", "refs"], "refs: is a folder"),
+        (["score", "refs", "-o", "afile/out.jsonl"], "afile/out.jsonl: cannot be created: afile is not a folder"),
+        (["score", "refs", "-o", "out.jsonl", "--cache-dir", "afile"], "afile: is a file, not a folder"),
+    ],
+)
+def test_output_mistakes_stop_the_run_before_any_scoring(
+    project: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, argv: list[str], problem: str
+) -> None:
+    (project / "afile").write_text("not a folder", encoding="utf-8")
+    if "--cache-dir" in argv:
+        (project / "pyproject.toml").write_text('[tool.evalkit]\nreferences = ["refs"]\n', encoding="utf-8")
+    (project / "refs" / "one.txt").write_text(capture_text("Work on the bridge starts in May."), encoding="utf-8")
+    (project / "refs" / "index.html").write_text("<html>a saved page</html>", encoding="utf-8")
+    monkeypatch.setattr(cli, "evaluate", lambda *a, **k: pytest.fail("scored before the outputs were checked"))
+    monkeypatch.setattr(pipeline, "evaluate", lambda *a, **k: pytest.fail("scored before the outputs were checked"))
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"evalkit: {problem}") and err.count("\n") == 1
+
+
+def test_resume_refuses_a_file_it_did_not_write(project: Path, capsys: pytest.CaptureFixture) -> None:
+    (project / "refs" / "one.txt").write_text(capture_text("Work on the bridge starts in May."), encoding="utf-8")
+    (project / "notes.jsonl").write_text('{"id": "x"}\nsome notes\n', encoding="utf-8")
+    assert cli.main(["score", "refs", "-o", "notes.jsonl", "--resume"]) == 2
+    assert "notes.jsonl: line 2 is not an evalkit record" in capsys.readouterr().err
+    assert (project / "notes.jsonl").read_text(encoding="utf-8") == '{"id": "x"}\nsome notes\n'
+
+
+def test_a_bad_line_loses_no_good_record(project: Path, capsys: pytest.CaptureFixture) -> None:
+    good = {"document": ARTICLE, "summary": "The bridge will cost about 40 million dollars."}
+    rows = [{"id": "before", **good}, {"id": "bad", **good, "summary": "Cost \ud800."}, {"id": "after", **good}]
+    (project / "pairs.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    assert cli.main(["score", "pairs.jsonl", "-o", "out.jsonl"]) == 2
+    records = [json.loads(line) for line in (project / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in records] == ["before", "bad", "after"]
+    assert records[0]["claims"] and records[2] == {**records[0], "id": "after"}
+    assert "lone surrogate" in records[1]["error"] and "lone surrogate" in capsys.readouterr().err
+    assert cli.main(["score", "pairs.jsonl", "-o", "out.jsonl", "--resume"]) == 2  # resumes past it, not into it
+    assert len((project / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 3
+
+
+def test_folders_named_like_captures_and_symlink_loops(project: Path, capsys: pytest.CaptureFixture) -> None:
+    (project / "refs" / "x.txt").mkdir()
+    (project / "refs" / "x.txt" / "inner.txt").write_text(capture_text("Work starts in May."), encoding="utf-8")
+    (project / "refs" / "foo.txt").mkdir()
+    assert cli.main(["run"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("inner.txt") == 1 and "1 passed, 0 failed" in out
+    assert cli.main(["score", "refs", "refs/x.txt", "-o", "out.jsonl"]) == 0
+    assert len((project / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+    (project / "loop.txt").symlink_to(project / "loop.txt")
+    assert cli.main(["run", "loop.txt"]) == 2
+    assert "loop.txt: is a symbolic link loop (it leads back to itself)" in capsys.readouterr().err
+
+
+def test_terminal_escapes_never_reach_the_terminal(project: Path, capsys: pytest.CaptureFixture) -> None:
+    page = capture_text("Mayor \x1b]0;owned\x07Gonzalez said 300 workers from \x1b[31mToronto\x1b[0m will build it.")
+    (project / "refs" / "esc.txt").write_text(page.replace("Council", "\x1b[2JCouncil"), encoding="utf-8")
+    (project / "refs" / "na\x1bme.txt").write_text("", encoding="utf-8")
+    assert cli.main(["run"]) == 2
+    captured = capsys.readouterr()
+    assert "Toronto" in captured.err and "na\\x1bme.txt" in captured.out
+    assert "\x1b" not in captured.out + captured.err and "\x07" not in captured.out + captured.err
+    data = json.loads((project / "reports" / "results.json").read_text(encoding="utf-8"))
+    assert data["signature"]["batch_size"] == 64

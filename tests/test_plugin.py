@@ -346,3 +346,45 @@ def test_sidecar_with_a_run_level_key_fails_its_item_naming_the_sidecar(project:
     result = project.runpytest_inprocess("--evalkit-report=")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*references/a.evalkit.toml: model apply to a whole run*"])
+
+
+def test_report_and_cache_paths_are_checked_before_any_item_runs(project: pytest.Pytester) -> None:
+    add(project, "good.txt", capture(GOOD))
+    (project.path / "reports" / "evalkit.html").mkdir(parents=True)
+    (project.path / "afile").write_text("not a folder", encoding="utf-8")
+    for args, problem in [
+        ((), "*reports/evalkit.html: is a folder; give a file name"),
+        (("--evalkit-report=", "--evalkit-json=afile/run.json"), "*afile/run.json: cannot be created: *afile is not*"),
+        (("--evalkit-report=", "--evalkit-json=references/good.txt"), "*references/good.txt: is one of the inputs*"),
+    ]:
+        result = project.runpytest_inprocess(*args)
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.stderr.fnmatch_lines([f"ERROR: evalkit: {problem}"])
+    assert (project.path / "references" / "good.txt").read_text(encoding="utf-8") == capture(GOOD)
+
+
+def test_a_corrupt_cache_is_one_warning_not_a_failure(project: pytest.Pytester) -> None:
+    add(project, "good.txt", capture(GOOD))
+    pyproject = project.path / "pyproject.toml"
+    text = re.sub(r'cache_dir = ".*"', 'cache_dir = "vectors"', pyproject.read_text(encoding="utf-8"))
+    pyproject.write_text(text, encoding="utf-8")
+    project.mkdir("vectors")
+    (project.path / "vectors" / "cache.db").write_bytes(b"\x00garbage" * 5000)
+    result = project.runpytest_inprocess("--evalkit-report=")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*CacheWarning: embedding cache *vectors: cannot be used *file is not a database*"])
+
+
+def test_links_leading_nowhere_in_the_references_fail_by_name(project: pytest.Pytester) -> None:
+    add(project, "good.txt", capture(GOOD))
+    references = project.path / "references"
+    (references / "loop.txt").symlink_to(references / "loop.txt")
+    (references / "gone.txt").symlink_to(references / "missing.txt")
+    result = project.runpytest_inprocess("--evalkit-report=")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "references/loop.txt: is a symbolic link loop (it leads back to itself)",
+            "references/gone.txt: is a broken symbolic link",
+        ]
+    )
