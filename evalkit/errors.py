@@ -11,8 +11,8 @@ class EvalkitError(Exception):
     """A problem with the user's input or settings, phrased for the user."""
 
 
-class InputError(EvalkitError):
-    """An input file (or one line of it) that evalkit cannot read."""
+class PlaceError(EvalkitError):
+    """A problem with one named place (a file, a line of it, a folder): "place: problem"."""
 
     def __init__(self, source: str, problem: str) -> None:
         super().__init__(f"{source}: {problem}")
@@ -20,17 +20,16 @@ class InputError(EvalkitError):
         self.problem = problem
 
 
+class InputError(PlaceError):
+    """An input file (or one line of it) that evalkit cannot read."""
+
+
 class SettingsError(EvalkitError):
     """A bad value in `[tool.evalkit]`, a sidecar file or on the command line."""
 
 
-class OutputError(EvalkitError):
+class OutputError(PlaceError):
     """A place evalkit was asked to write that it cannot or must not write (found before any scoring)."""
-
-    def __init__(self, target: str, problem: str) -> None:
-        super().__init__(f"{target}: {problem}")
-        self.target = target
-        self.problem = problem
 
 
 class EvalkitWarning(UserWarning):

@@ -146,6 +146,10 @@ def test_missing_input_and_bad_setting(project: Path, capsys: pytest.CaptureFixt
 def test_model_that_is_not_local_is_a_clear_error(project: Path, capsys: pytest.CaptureFixture) -> None:
     assert cli.main(["run", "--model", "some-org/some-model"]) == 2
     assert "evalkit never downloads models" in capsys.readouterr().err
+    (project / "refs" / "one.txt").write_text(capture_text("Work on the bridge starts in May."), encoding="utf-8")
+    (project / "out.jsonl").write_text('{"id": "earlier"}\n', encoding="utf-8")
+    assert cli.main(["score", "refs", "-o", "out.jsonl", "--model", "some-org/some-model"]) == 2
+    assert (project / "out.jsonl").read_text(encoding="utf-8") == '{"id": "earlier"}\n'  # not emptied
 
 
 def test_pin_writes_sidecar_that_makes_run_pass(project: Path, capsys: pytest.CaptureFixture) -> None:

@@ -85,6 +85,13 @@ def add(project: pytest.Pytester, name: str, text: str) -> Path:
     return path
 
 
+def own_cache(project: pytest.Pytester, folder: str) -> None:
+    """Point the project's cache at its own `folder` instead of the shared one."""
+    pyproject = project.path / "pyproject.toml"
+    text = re.sub(r'cache_dir = ".*"', f'cache_dir = "{folder}"', pyproject.read_text(encoding="utf-8"))
+    pyproject.write_text(text, encoding="utf-8")
+
+
 def run_json(project: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict]:
     result = project.runpytest_inprocess("--evalkit-json=out/run.json", "--evalkit-report=", *args)
     return result, json.loads((project.path / "out" / "run.json").read_text(encoding="utf-8"))
@@ -305,9 +312,7 @@ def test_xdist_workers_send_results_to_the_controller(project: pytest.Pytester) 
 
 def test_model_and_cache_options(project: pytest.Pytester) -> None:
     add(project, "good.txt", capture(GOOD))
-    pyproject = project.path / "pyproject.toml"
-    text = re.sub(r'cache_dir = ".*"', 'cache_dir = "vectors"', pyproject.read_text(encoding="utf-8"))
-    pyproject.write_text(text, encoding="utf-8")
+    own_cache(project, "vectors")
     project.mkdir("sub")
     with contextlib.chdir(project.path / "sub"):
         project.runpytest_inprocess("../references", "--no-evalkit-cache", "--evalkit-report=").assert_outcomes(
@@ -365,9 +370,7 @@ def test_report_and_cache_paths_are_checked_before_any_item_runs(project: pytest
 
 def test_a_corrupt_cache_is_one_warning_not_a_failure(project: pytest.Pytester) -> None:
     add(project, "good.txt", capture(GOOD))
-    pyproject = project.path / "pyproject.toml"
-    text = re.sub(r'cache_dir = ".*"', 'cache_dir = "vectors"', pyproject.read_text(encoding="utf-8"))
-    pyproject.write_text(text, encoding="utf-8")
+    own_cache(project, "vectors")
     project.mkdir("vectors")
     (project.path / "vectors" / "cache.db").write_bytes(b"\x00garbage" * 5000)
     result = project.runpytest_inprocess("--evalkit-report=")
