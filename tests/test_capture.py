@@ -380,45 +380,6 @@ def test_ai_label_under_a_plain_summary_heading_and_arrow_bullets() -> None:
     assert [d.rule for d in capture.dropped] == ["summary note"]
 
 
-# Any JSON value, with strings that may hold lone surrogates, and numbers JSON allows but Python may not.
-_hostile = st.sampled_from(
-    ["\ud800", "\udfff", "\uff02", "\uff3c", "\x1b[2J", "\x00", "\u202e", "\r\n", "中文", "\n\n"]
-)
-_texts = st.lists(st.text(max_size=12) | _hostile, max_size=5).map("".join)
-_json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | _texts,
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
-    max_leaves=8,
-)
-_rows = st.fixed_dictionaries(
-    {},
-    optional={"id": _json_values, "document": _texts | _json_values, "summary": _texts},
-)
-_lines = st.one_of(
-    _rows.map(lambda row: json.dumps(row, allow_nan=True).encode()),
-    _json_values.map(lambda value: json.dumps(value).encode()),
-    st.binary(max_size=60).map(lambda raw: raw.replace(b"\n", b" ") + b"x"),
-    st.just(b'{"id": ' + b"9" * 5000 + b"}"),  # past Python's int conversion limit
-    st.just(b"[" * 100_000),  # deeper than any parser recurses
-)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(_lines, min_size=1, max_size=6))
-def test_every_jsonl_line_yields_exactly_one_item(tmp_path_factory: pytest.TempPathFactory, lines: list[bytes]) -> None:
-    path = tmp_path_factory.mktemp("fuzz") / "pairs.jsonl"
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    items = list(read_pairs(path))
-    assert len(items) == len(lines)
-    for id, item in items:
-        id.encode("utf-8")  # ids are written to JSONL and printed: never a lone surrogate
-        assert isinstance(item, Capture | InputError)
-        if isinstance(item, Capture):
-            "".join((item.summary, item.body)).encode("utf-8")
-        else:
-            str(item).encode("utf-8")
-
-
 def test_a_lone_surrogate_is_that_lines_error_and_its_neighbours_are_kept(tmp_path: Path) -> None:
     path = tmp_path / "pairs.jsonl"
     good = {"document": "The dam opened in 1990.", "summary": "The dam opened in 1990."}

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from evalkit import cli, pipeline
 
@@ -252,3 +256,53 @@ def test_terminal_escapes_never_reach_the_terminal(project: Path, capsys: pytest
     assert "\x1b" not in captured.out + captured.err and "\x07" not in captured.out + captured.err
     data = json.loads((project / "reports" / "results.json").read_text(encoding="utf-8"))
     assert data["signature"]["batch_size"] == 64
+
+
+# Any JSON value, with strings that may hold lone surrogates, and numbers JSON allows but Python may not.
+_hostile = st.sampled_from(
+    ["\ud800", "\udfff", "\uff02", "\uff3c", "\x1b[2J", "\x00", "\u202e", "\r\n", "中文", "\n\n"]
+)
+_texts = st.lists(st.text(max_size=12) | _hostile | st.sampled_from([ARTICLE, "Work begins in May."]), max_size=5).map(
+    "".join
+)
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | _texts,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+_rows = st.fixed_dictionaries({}, optional={"id": _json_values, "document": _texts | _json_values, "summary": _texts})
+_lines = st.one_of(
+    _rows.map(lambda row: json.dumps(row, allow_nan=True).encode()),
+    _json_values.map(lambda value: json.dumps(value).encode()),
+    st.binary(max_size=60).map(lambda raw: raw.replace(b"\n", b" ") + b"x"),
+    st.just(b'{"id": ' + b"9" * 5000 + b"}"),  # past Python's int conversion limit
+    st.just(b"[" * 100_000),  # deeper than any parser recurses
+)
+
+
+class HashVectors:
+    """Unit vectors from each text's hash: the whole scoring path in milliseconds, without the model."""
+
+    cache = None
+    identity = "hash@0"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        digests = [hashlib.blake2b(t.encode(), digest_size=16).digest() for t in texts]
+        matrix = np.array([np.frombuffer(d, dtype=np.uint8) for d in digests], dtype=np.float32).reshape(-1, 16) + 1
+        return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(_lines, min_size=1, max_size=6))
+def test_every_jsonl_line_gives_exactly_one_record(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, lines: list[bytes]
+) -> None:
+    monkeypatch.setattr(pipeline, "make_encoder", lambda _: HashVectors())
+    (project / "pairs.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    code = cli.main(["score", "pairs.jsonl", "-o", "out.jsonl"])
+    text = (project / "out.jsonl").read_text(encoding="utf-8")  # strict UTF-8: no lone surrogate was written
+    records = [json.loads(line, parse_constant=pytest.fail) for line in text.splitlines()]  # no NaN either
+    assert len(records) == len(lines)
+    assert code == (2 if any("error" in r for r in records) else 0)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "\x1b" not in err
