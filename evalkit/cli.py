@@ -90,12 +90,12 @@ def _done_ids(output: Path) -> Counter[str]:
     done: Counter[str] = Counter()
     if not output.exists():
         return done
-    with output.open(encoding="utf-8", errors="replace") as fh:
+    with output.open("rb") as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
             try:
-                done[str(json.loads(line)["id"])] += 1
+                done[str(json.loads(line)["id"])] += 1  # bytes: invalid UTF-8 is a ValueError too
             except (ValueError, KeyError, TypeError):
                 # Only the last line can be cut short, and that was trimmed: this is not our file.
                 raise OutputError(
