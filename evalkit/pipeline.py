@@ -179,14 +179,14 @@ def score_batch(jobs: list[Job], encoder: Encoder, judge: Judge | None = None) -
 
 def _finite(result: SummaryResult) -> SummaryResult:
     """`result`, or an error in its place if any of its numbers is NaN or infinite (a broken model's
-    vectors): NaN passes every `<` threshold check, so it must never reach a verdict or a record."""
+    vectors, a judge that returns NaN): NaN passes every `<` threshold check, so it never reaches a record."""
     numbers = [result.score, result.similarity, *(v for scores in result.rouge.values() for v in scores.values())]
     for claim in result.claims:
         numbers += [claim.score, *claim.signals.values(), *(e.score for e in claim.evidence)]
     if all(math.isfinite(n) for n in numbers if n is not None):  # a claim the judge could not score has None
         return result
     return SummaryResult.for_error(
-        result.id, f"{result.id}: scores are not finite numbers (NaN or infinity); the model's vectors are broken"
+        result.id, f"{result.id}: scores are not finite (NaN or infinity): the embedding model or the judge is broken"
     )
 
 

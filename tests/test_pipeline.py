@@ -24,5 +24,5 @@ def test_non_finite_scores_become_an_error_record_not_a_verdict() -> None:
     job = Job("row-1", pair_capture("row-1", document, "The dam opened in 1990.", "row-1"), Settings())
     (result,) = score_batch([job], BrokenModel())  # type: ignore[arg-type]
     assert result == SummaryResult.for_error("row-1", result.error or "")
-    assert result.error == "row-1: scores are not finite numbers (NaN or infinity); the model's vectors are broken"
+    assert result.error == "row-1: scores are not finite (NaN or infinity): the embedding model or the judge is broken"
     assert not result.passed and not result.consistent
