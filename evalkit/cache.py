@@ -8,13 +8,15 @@ model's output fits: sentence vectors, sentence spans from the splitter, or a fu
 A cache only saves time, so it is never trusted and never fatal: every entry carries a checksum of its
 key and bytes, and one that fails it (or holds NaN or infinity) is discarded and recomputed; a database
 that cannot be opened or read is left alone and the run goes on without it. Either way one
-`CacheWarning` says so, once per cache.
+`CacheWarning` says so, once per cache folder and problem in a process (the encoder and a judge may each
+hold the same folder).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import sqlite3
 import warnings
 from collections.abc import Callable, Iterable
@@ -32,6 +34,9 @@ _LAYOUT = "c1"
 _CHECK_BYTES = 16
 # What a broken database, file system or lock raises from diskcache.
 _STORE_ERRORS = (sqlite3.Error, diskcache.Timeout, OSError)
+
+
+_warned: set[tuple[str, str]] = set()  # (cache folder, problem) already reported in this process
 
 
 class CacheWarning(EvalkitWarning):
@@ -57,7 +62,6 @@ class VectorCache:
 
     def __init__(self, directory: str | Path, size_mb: int) -> None:
         self.directory = Path(directory)
-        self._warned = False
         self._store: diskcache.Cache | None = None
         try:
             # No culling inside `set` (cull_limit=0): inside one write transaction SQLite frees no pages, so
@@ -134,8 +138,9 @@ class VectorCache:
         self._warn(f"cannot be used ({type(exc).__name__}: {exc}); running without it (delete it to start afresh)")
 
     def _warn(self, problem: str) -> None:
-        if not self._warned:
-            self._warned = True
+        key = (os.path.abspath(self.directory), problem.split(" (")[0])
+        if key not in _warned:
+            _warned.add(key)
             warnings.warn(f"embedding cache {printable(str(self.directory))}: {problem}", CacheWarning, stacklevel=3)
 
 

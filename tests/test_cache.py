@@ -182,7 +182,8 @@ def test_a_corrupt_cache_never_changes_a_number(
     assert _overwrite_values(tmp_path / "c", lambda v: rng.bytes(len(v))) > 0  # garbage of the right size
     capsys.readouterr()
     assert _score(tmp_path) == expected
-    assert capsys.readouterr().err.count("evalkit: warning: embedding cache c: a corrupt entry") == 1
+    err = capsys.readouterr().err
+    assert err.count("evalkit: warning: embedding cache c: a corrupt entry") == 1
     _overwrite_values(tmp_path / "c", lambda v: v[:-4] + np.float32(np.nan).tobytes())
     assert _score(tmp_path) == expected
     for name in ("cache.db", "cache.db-wal", "cache.db-shm"):
