@@ -21,11 +21,13 @@ from typing import Any
 from tqdm import tqdm
 
 from evalkit import claims as claims_mod
-from evalkit import outputs, report
+from evalkit import history, junit, markdown, outputs, report
 from evalkit.capture import read_capture
+from evalkit.diff import DEFAULT_TOLERANCE, compare, format_text
 from evalkit.errors import EvalkitError, EvalkitWarning, InputError, OutputError
 from evalkit.pipeline import Job, evaluate, jobs_from_paths, run_signature
 from evalkit.present import claim_lines, format_table
+from evalkit.records import read_run
 from evalkit.result import SummaryResult
 from evalkit.settings import Settings, load
 from evalkit.text import printable
@@ -55,7 +57,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     paths = args.paths or [os.path.relpath(root / p) for p in settings.references]
     out = Path(args.output_dir)
     targets = (out / "results.json", out / "index.html")
-    outputs.check(settings, reads=paths, files=targets, folders=[out])
+    extra = [out / history.FILE_NAME] * bool(settings.history_runs) + [
+        Path(p) for p in (args.junit, args.markdown) if p
+    ]
+    outputs.check(settings, reads=paths, files=[*targets, *extra], folders=[out])
     jobs = list(jobs_from_paths(paths, settings))
     with _progress(len(jobs), "summary") as bar:
         run = evaluate(jobs, settings, on_result=lambda _: bar.update())
@@ -70,7 +75,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         out.mkdir(parents=True, exist_ok=True)
         outputs.write_json(targets[0], run.to_dict())
-        report.write(run, targets[1])
+        records = history.append(out / history.FILE_NAME, run, settings.history_runs)
+        report.write(run, targets[1], records)
+        if args.junit:
+            _write(Path(args.junit), junit.junit_xml(run))
+        if args.markdown:
+            _write(Path(args.markdown), markdown.run_summary(run, history.since_last(records)))
     except OSError as exc:
         raise OutputError(printable(str(exc.filename or out)), f"cannot be written ({exc.strerror or exc})") from None
     failed = [r for r in results if not r.passed]
@@ -83,6 +93,36 @@ def cmd_run(args: argparse.Namespace) -> int:
     if any(r.unjudged for r in results):
         return EXIT_UNJUDGED
     return EXIT_FAILED if failed else 0
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    old, new = read_run(args.old), read_run(args.new)
+    for name, record in ((args.old, old), (args.new, new)):
+        if record.signature is None:
+            print(f"evalkit: {name} has no signature (evalkit score output); signatures not compared", file=sys.stderr)
+    found = compare(old, new, args.tolerance)
+    if found.signature_changes and not args.allow_signature_change:
+        raise EvalkitError(
+            f"{args.old} and {args.new} were judged with different signatures ({'; '.join(found.signature_changes)}),"
+            " so their verdicts are not comparable (--allow-signature-change compares them anyway)"
+        )
+    if args.format == "json":
+        print(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(markdown.diff_summary(found) if args.format == "markdown" else format_text(found))
+    return EXIT_FAILED if args.fail_on_regression and found.regressed else 0
+
+
+def _tolerance(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise ValueError(text)
+    return value
 
 
 def _done_ids(output: Path) -> Counter[str]:
@@ -274,7 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="judge every capture in the references (or PATHS) and write reports")
     run.add_argument("paths", nargs="*", help="capture files or folders (default: [tool.evalkit] references)")
-    run.add_argument("--output-dir", default="reports", help="where results.json and index.html go")
+    run.add_argument("--output-dir", default="reports", help="where results.json, index.html and history.jsonl go")
+    run.add_argument("--junit", metavar="PATH", help="also write JUnit XML, one testcase per summary")
+    run.add_argument("--markdown", metavar="PATH", help="also write a Markdown summary (totals, failures, changes)")
     model_options(run)
     run.set_defaults(func=cmd_run)
 
@@ -290,6 +332,20 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="print how a capture file was parsed")
     show.add_argument("file")
     show.set_defaults(func=cmd_show)
+
+    diff = sub.add_parser("diff", help="what changed between two runs (results.json or evalkit score JSONL)")
+    diff.add_argument("old", help="the earlier run: results.json or evalkit score JSONL")
+    diff.add_argument("new", help="the later run")
+    diff.add_argument("--fail-on-regression", action="store_true", help="exit 1 when anything regressed")
+    diff.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="output (default text)")
+    diff.add_argument("--allow-signature-change", action="store_true", help="compare runs judged differently")
+    diff.add_argument(
+        "--tolerance",
+        type=_tolerance,
+        default=DEFAULT_TOLERANCE,
+        help=f"smallest score change reported (default {DEFAULT_TOLERANCE})",
+    )
+    diff.set_defaults(func=cmd_diff)
 
     pin = sub.add_parser("pin", help="pin each claim's current verdict in the capture's sidecar (after review)")
     pin.add_argument("files", nargs="+", help="capture files or folders")

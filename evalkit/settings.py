@@ -36,9 +36,10 @@ RUN_LEVEL = frozenset(
         "judge_timeout",
         "judge_retries",
         "judge_concurrency",
+        "history_runs",
     }
 )
-_COUNTS = {"max_unsupported_claims", "cache_size_mb", "judge_retries"}
+_COUNTS = {"max_unsupported_claims", "cache_size_mb", "judge_retries", "history_runs"}
 _POSITIVE = {"batch_size", "judge_top_k", "judge_concurrency"}
 _TEXT = {"model", "cache_dir", "judge", "judge_model", "judge_prompt"}
 _RANGES = {  # number settings and the closed range each must lie in
@@ -80,6 +81,7 @@ class Settings:
     judge_timeout: float = 30.0  # seconds per request
     judge_retries: int = 2  # further tries after a failed request
     judge_concurrency: int = 4  # requests in flight at once
+    history_runs: int = 50  # runs kept in <output-dir>/history.jsonl (0: no history)
     # Command-line flags these settings were resolved with, re-applied over any sidecar.
     flags: dict[str, Any] = field(default_factory=dict, repr=False)
 

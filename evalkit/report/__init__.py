@@ -6,14 +6,19 @@ decision, so the template only loops and prints, and all capture text reaches th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from evalkit import reasons
 from evalkit.report import view
 from evalkit.result import RunResult
+
+if TYPE_CHECKING:
+    from evalkit.records import RunRecord
 
 __all__ = ["render", "write"]
 
@@ -38,14 +43,18 @@ def _environment() -> Environment:
     return env
 
 
-def render(run: RunResult) -> str:
-    """The report as one HTML string: inline CSS and SVG, no external resources."""
-    return _environment().get_template("report.html.j2").render(run=run, view=view.build(run))
+def render(run: RunResult, history: Sequence[RunRecord] = ()) -> str:
+    """The report as one HTML string: inline CSS and SVG, no external resources.
+
+    `history` (ending with this run, as `history.append` returns it) adds the changes since the last
+    run and each summary's score trend.
+    """
+    return _environment().get_template("report.html.j2").render(run=run, view=view.build(run, history))
 
 
-def write(run: RunResult, path: str | Path) -> Path:
+def write(run: RunResult, path: str | Path, history: Sequence[RunRecord] = ()) -> Path:
     """Render `run` to `path` (parent folders created) and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(run), encoding="utf-8")
+    path.write_text(render(run, history), encoding="utf-8")
     return path

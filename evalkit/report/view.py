@@ -8,11 +8,16 @@ so it can be tested without parsing HTML.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalkit import reasons
 from evalkit.result import VERDICTS, ClaimVerdict, RunResult, SummaryResult
+
+if TYPE_CHECKING:
+    from evalkit.diff import RunDiff
+    from evalkit.records import RunRecord
 
 ROUGE_KEYS = (("rouge1", "ROUGE-1"), ("rouge2", "ROUGE-2"), ("rougeL", "ROUGE-L"), ("rougeLsum", "ROUGE-Lsum"))
 
@@ -100,10 +105,19 @@ class RunView:
     histogram: Histogram
     signature: dict[str, Any]  # everything but the thresholds, which get their own table
     thresholds: dict[str, Any]
+    changes: RunDiff | None = None  # against the previous run with the same signature, from the history
+    trends: dict[str, Sparkline] | None = None  # by summary id
 
 
-def build(run: RunResult) -> RunView:
-    """Everything the template needs beyond `run` itself; anchors are positional so odd ids stay out of URLs."""
+def build(run: RunResult, history: Sequence[RunRecord] = ()) -> RunView:
+    """Everything the template needs beyond `run` itself; anchors are positional so odd ids stay out of URLs.
+
+    `history` ends with this run's record (`history.append` returns it so); without it the report
+    has no "Changed since the last run" section and no trends.
+    """
+    from evalkit import history as history_mod
+
+    records = list(history)
     summaries = tuple(summary_view(r, f"s{i}") for i, r in enumerate(run.results))
     claims = [c for r in run.results for c in r.claims]
     edges = [run.signature.get(k) for k in ("support_threshold", "supported_at")]
@@ -114,6 +128,8 @@ def build(run: RunResult) -> RunView:
         histogram=histogram(claims, *(e if isinstance(e, int | float) else None for e in edges)),
         signature={k: v for k, v in run.signature.items() if k != "thresholds"},
         thresholds=dict(run.signature.get("thresholds") or {}),
+        changes=history_mod.since_last(records),
+        trends={k: sparkline(v) for k, v in history_mod.trends(records).items() if len(v) > 1},
     )
 
 
@@ -234,3 +250,24 @@ def _nice_step(peak: int) -> int:
             if peak <= 5 * m * magnitude:
                 return m * magnitude
         magnitude *= 10
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """A summary's support score over recent runs, as an inline SVG polyline on a fixed [0, 1] scale."""
+
+    width: int
+    height: int
+    points: str
+    last: tuple[float, float]
+    scores: tuple[float, ...]
+
+
+def sparkline(scores: Sequence[float], width: int = 90, height: int = 22) -> Sparkline:
+    """Oldest run on the left; a fixed scale so two summaries' lines compare at a glance."""
+    pad = 2
+    step = (width - 2 * pad) / max(len(scores) - 1, 1)
+    xy = [
+        (pad + i * step, pad + (height - 2 * pad) * (1 - min(max(score, 0.0), 1.0))) for i, score in enumerate(scores)
+    ]
+    return Sparkline(width, height, " ".join(f"{x:.1f},{y:.1f}" for x, y in xy), xy[-1], tuple(scores))

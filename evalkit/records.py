@@ -1,0 +1,142 @@
+"""Compact run records: what `history.jsonl` keeps and what `evalkit diff` compares.
+
+A record holds per summary only what a comparison needs (pass/fail, score, each claim's text,
+verdict, score and best evidence), so the same value can come from a run in memory, a `results.json`,
+an `evalkit score` JSONL file or a history line, and one comparison serves them all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from evalkit.errors import InputError
+from evalkit.report.view import best_evidence
+from evalkit.result import RunResult, SummaryResult
+from evalkit.settings import VERDICTS
+
+
+@dataclass(frozen=True)
+class ClaimRecord:
+    text: str
+    verdict: str
+    score: float
+    evidence: str = ""  # the claim's best evidence sentence ("" when not kept)
+    evidence_score: float | None = None
+
+
+@dataclass(frozen=True)
+class SummaryRecord:
+    id: str
+    title: str
+    passed: bool
+    score: float
+    claims: tuple[ClaimRecord, ...]
+    failures: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    time: str
+    signature: dict[str, Any] | None  # None for `evalkit score` output, which carries none
+    summaries: tuple[SummaryRecord, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+        summaries = tuple(
+            SummaryRecord(
+                **{
+                    **s,
+                    "claims": tuple(ClaimRecord(**c) for c in s["claims"]),
+                    "failures": tuple(s.get("failures", ())),
+                }
+            )
+            for s in data["summaries"]
+        )
+        return cls(data["time"], data["signature"], summaries)
+
+    @classmethod
+    def from_run(cls, run: RunResult, evidence: bool = True) -> RunRecord:
+        """The record of `run`; `evidence=False` leaves the evidence sentences out (history keeps no text twice)."""
+        summaries = tuple(_summary(r, evidence) for r in run.results)
+        return cls(run.started, run.signature, summaries)
+
+
+def _summary(result: SummaryResult, evidence: bool) -> SummaryRecord:
+    claims = []
+    for claim in result.claims:
+        best = claim.evidence[best_evidence(claim)] if evidence and claim.evidence else None
+        claims.append(
+            ClaimRecord(
+                claim.text,
+                claim.verdict,
+                round(claim.score, 6),
+                best.sentence if best else "",
+                round(best.score, 6) if best else None,
+            )
+        )
+    return SummaryRecord(
+        result.id, result.title, result.passed, round(result.score, 6), tuple(claims), result.failures, result.error
+    )
+
+
+def read_run(path: str | Path) -> RunRecord:
+    """A `results.json` from `evalkit run` (or `--evalkit-json`) or a JSONL file from `evalkit score`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
+    record = _from_score_lines(path, text) if path.suffix == ".jsonl" else _from_results(path, text)
+    odd = {c.verdict for s in record.summaries for c in s.claims} - set(VERDICTS)
+    if odd:
+        raise InputError(str(path), f"has verdicts evalkit does not know: {', '.join(sorted(odd))}")
+    return record
+
+
+def _from_results(path: Path, text: str) -> RunRecord:
+    try:
+        data = json.loads(text)
+        if not isinstance(data["signature"], dict):
+            raise TypeError("its signature is not an object")
+        results = tuple(SummaryResult.from_dict(r) for r in data["results"])
+        return RunRecord.from_run(RunResult(results, data["signature"], data.get("started", ""), 0.0))
+    except json.JSONDecodeError as exc:
+        raise InputError(str(path), f"is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise InputError(str(path), f"is not an evalkit results.json ({_missing(exc)})") from None
+
+
+def _missing(exc: Exception) -> str:
+    return f"no {exc} field" if isinstance(exc, KeyError) else str(exc)
+
+
+def _from_score_lines(path: Path, text: str) -> RunRecord:
+    """`evalkit score` records: no signature and no thresholds, so only an error makes a summary fail."""
+    summaries = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            error = data.get("error")
+            claims = tuple(_score_claim(c) for c in data.get("claims", ()))
+            summaries.append(SummaryRecord(str(data["id"]), "", error is None, data["score"], claims, (), error))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number}", f"is not valid JSON ({exc.msg})") from None
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise InputError(f"{path}:{number}", f"is not an `evalkit score` record ({_missing(exc)})") from None
+    return RunRecord("", None, tuple(summaries))
+
+
+def _score_claim(claim: dict[str, Any]) -> ClaimRecord:
+    best = max(claim.get("evidence", ()), key=lambda e: e["score"], default=None)
+    return ClaimRecord(
+        claim["text"], claim["verdict"], claim["score"], best["sentence"] if best else "", best and best["score"]
+    )
