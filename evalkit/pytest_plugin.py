@@ -47,6 +47,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="HTML report of the captures judged (default: %(default)s; '--evalkit-report=' writes none)",
     )
     group.addoption("--evalkit-json", metavar="PATH", help="also write the run as JSON (the report's data)")
+    group.addoption(
+        "--evalkit-history",
+        metavar="PATH",
+        default="reports/history.jsonl",
+        help="run history to append to (default: %(default)s; '--evalkit-history=' keeps none)",
+    )
     group.addoption("--evalkit-model", metavar="MODEL", help="sentence-transformers model folder to judge with")
     group.addoption("--no-evalkit-cache", action="store_true", help="neither read nor write the embedding cache")
     group.addoption("--evalkit-judge", metavar="JUDGE", help="bundled (default), lexical, nli:DIR or openai:URL")
@@ -263,28 +269,43 @@ class EvalkitSession:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if not self.is_controller or not self.results:
             return
+        option = self.config.option
         where = self.config.invocation_params.dir
-        targets = [
-            (where / path, write)
-            for path, write in (
-                (self.config.option.evalkit_json, _write_json),
-                (self.config.option.evalkit_report, _write_html),
+        paths = {
+            name: where / path
+            for name, path in (
+                ("json", option.evalkit_json),
+                ("history", option.evalkit_history),
+                ("html", option.evalkit_report),
             )
             if path
-        ]
-        if not targets:
+        }
+        if not paths:
             return
         try:
             run = self._run()
         except EvalkitError as exc:
             self.problems.append(f"evalkit: no report: {exc}")
             return
-        for path, write in targets:
-            try:
-                write(run, path)
-                self.written.append(path)
-            except OSError as exc:
-                self.problems.append(f"evalkit: cannot write {path}: {exc.strerror or exc}")
+        from evalkit import history, report
+        from evalkit.outputs import write_json
+
+        self._write(paths.get("json"), lambda path: write_json(path, run.to_dict()))
+        records = self._write(paths.get("history"), lambda path: history.append(path, run, self.settings.history_runs))
+        self._write(paths.get("html"), lambda path: report.write(run, path, records or ()))
+
+    def _write(self, path: Path | None, write: Callable[[Path], Any]) -> Any:
+        """`write(path)`'s value, the path noted as written; None when there is no path or it cannot be written."""
+        if path is None:
+            return None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            value = write(path)
+        except OSError as exc:
+            self.problems.append(f"evalkit: cannot write {path}: {exc.strerror or exc}")
+            return None
+        self.written.append(path)
+        return value
 
     def _run(self) -> RunResult:
         from evalkit.pipeline import run_signature
@@ -308,16 +329,3 @@ class EvalkitSession:
             terminalreporter.write_line(f"evalkit: wrote {path}")
         for problem in self.problems:
             terminalreporter.write_line(problem, yellow=True)
-
-
-def _write_json(run: RunResult, path: Path) -> None:
-    from evalkit.outputs import write_json
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_json(path, run.to_dict())
-
-
-def _write_html(run: RunResult, path: Path) -> None:
-    from evalkit import report
-
-    report.write(run, path)

@@ -268,7 +268,9 @@ def test_json_and_report_hold_each_capture_once(project: pytest.Pytester) -> Non
     add(project, "good.txt", capture(GOOD))
     add(project, "bad.txt", capture(GOOD, BAD))
     add(project, "broken.txt", "no summary here\n")
-    result = project.runpytest_inprocess("--evalkit-json=out/run.json", "--evalkit-report=out/report.html")
+    result = project.runpytest_inprocess(
+        "--evalkit-json=out/run.json", "--evalkit-report=out/report.html", "--evalkit-history=out/history.jsonl"
+    )
     result.assert_outcomes(passed=1, failed=2)
     data = json.loads((project.path / "out" / "run.json").read_text(encoding="utf-8"))
     assert [r["id"] for r in data["results"]] == ["references/bad.txt", "references/broken.txt", "references/good.txt"]
@@ -279,6 +281,22 @@ def test_json_and_report_hold_each_capture_once(project: pytest.Pytester) -> Non
     html = (project.path / "out" / "report.html").read_text(encoding="utf-8")
     assert "references/bad.txt" in html and "Zebulon Quackenbush" in html
     assert not (project.path / "reports").exists()
+    (line,) = (project.path / "out" / "history.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [s["id"] for s in json.loads(line)["summaries"]] == [r["id"] for r in data["results"]]
+
+
+def test_junitxml_carries_the_readable_failure(project: pytest.Pytester) -> None:
+    """pytest's own --junitxml gets the message `evalkit run --junit` writes, not a traceback."""
+    import xml.etree.ElementTree as ET
+
+    add(project, "bad.txt", capture(GOOD, BAD))
+    project.runpytest_inprocess("--junitxml=junit.xml", "--evalkit-report=", "--evalkit-history=").assert_outcomes(
+        failed=1
+    )
+    (failure,) = ET.parse(project.path / "junit.xml").getroot().iter("failure")
+    text = failure.text or ""
+    assert failure.get("message", "").startswith("1 unsupported claim(s) > max_unsupported_claims 0")
+    assert f"] {BAD}" in text and "best evidence (" in text and "Traceback" not in text
 
 
 def test_batched_scoring_gives_each_item_its_own_result(project: pytest.Pytester) -> None:
@@ -303,6 +321,8 @@ def test_xdist_workers_send_results_to_the_controller(project: pytest.Pytester) 
     )
     result.assert_outcomes(passed=4, failed=2)
     data = json.loads((project.path / "out" / "run.json").read_text(encoding="utf-8"))
+    (line,) = (project.path / "reports" / "history.jsonl").read_text(encoding="utf-8").splitlines()  # controller only
+    assert len(json.loads(line)["summaries"]) == 6
     ids = [r["id"] for r in data["results"]]
     assert sorted(ids) == sorted(
         [f"references/good_{n}.txt" for n in range(4)] + ["references/bad.txt", "references/broken.txt"]
