@@ -29,7 +29,7 @@ from evalkit.pipeline import Job, evaluate, jobs_from_paths, run_signature
 from evalkit.present import claim_lines, format_table
 from evalkit.records import read_run
 from evalkit.result import SummaryResult
-from evalkit.settings import Settings, load
+from evalkit.settings import Settings, find_pyproject, load
 from evalkit.text import printable
 
 EXIT_FAILED = 1
@@ -116,6 +116,26 @@ def cmd_diff(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(markdown.diff_summary(found) if args.format == "markdown" else format_text(found))
     return EXIT_FAILED if args.fail_on_regression and found.regressed else 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from evalkit.calibrate import calibrate, format_calibration, write_threshold
+
+    settings, root = _settings(args)
+    found = calibrate(args.paths or [os.path.relpath(root / p) for p in settings.references], settings)
+    for problem in found.skipped:
+        print(f"evalkit: skipped {problem}", file=sys.stderr)
+    print(format_calibration(found))
+    if args.write:
+        pyproject = find_pyproject(root)
+        if pyproject is None:
+            raise EvalkitError("--write: no pyproject.toml at or above the current folder")
+        if found.best_threshold == found.threshold:
+            print(f"{pyproject} unchanged: no threshold does better on these labels")
+        else:
+            write_threshold(pyproject, found.best_threshold)
+            print(f"wrote support_threshold = {found.best_threshold:.3f} to {pyproject}")
+    return 0
 
 
 def _tolerance(text: str) -> float:
@@ -346,6 +366,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"smallest score change reported (default {DEFAULT_TOLERANCE})",
     )
     diff.set_defaults(func=cmd_diff)
+
+    calibrate = sub.add_parser("calibrate", help="the judge against the verdicts pinned in sidecars; best threshold")
+    calibrate.add_argument("paths", nargs="*", help="capture files or folders (default: [tool.evalkit] references)")
+    calibrate.add_argument("--write", action="store_true", help="store the best threshold in pyproject.toml")
+    model_options(calibrate)
+    calibrate.set_defaults(func=cmd_calibrate)
 
     pin = sub.add_parser("pin", help="pin each claim's current verdict in the capture's sidecar (after review)")
     pin.add_argument("files", nargs="+", help="capture files or folders")
