@@ -77,16 +77,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         outputs.write_json(targets[0], run.to_dict())
         records = history.append(out / history.FILE_NAME, run, settings.history_runs)
         report.write(run, targets[1], records)
+        written = [targets[0], *([out / history.FILE_NAME] if records else []), targets[1]]
         if args.junit:
-            _write(Path(args.junit), junit.junit_xml(run))
+            written.append(_write(Path(args.junit), junit.junit_xml(run)))
         if args.markdown:
-            _write(Path(args.markdown), markdown.run_summary(run, history.since_last(records)))
+            written.append(_write(Path(args.markdown), markdown.run_summary(run, history.since_last(records))))
     except OSError as exc:
         raise OutputError(printable(str(exc.filename or out)), f"cannot be written ({exc.strerror or exc})") from None
     failed = [r for r in results if not r.passed]
     print(
         f"\n{len(results) - len(failed)} passed, {len(failed)} failed in {run.seconds:.1f}s; "
-        f"wrote {targets[0]} and {targets[1]}"
+        f"wrote {', '.join(map(str, written))}"
     )
     if any(r.error for r in results):
         return EXIT_USAGE
@@ -95,9 +96,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else 0
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+    return path
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

@@ -35,17 +35,20 @@ def read(path: str | Path) -> list[RunRecord]:
 
 
 def append(path: str | Path, run: RunResult, keep: int) -> list[RunRecord]:
-    """Add `run` to the history at `path`, keep its last `keep` runs (0: write none), return them."""
+    """Add `run` to the history at `path` and keep its last `keep` runs (0: write none).
+
+    Returns them, the last with its claims' best evidence, which the file leaves out to stay small.
+    """
     path = Path(path)
-    records = [*read(path), RunRecord.from_run(run, evidence=False)][-keep:] if keep > 0 else []
-    if not records:
+    stored = [*read(path), RunRecord.from_run(run, evidence=False)][-keep:] if keep > 0 else []
+    if not stored:
         return []
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    lines = (json.dumps(r.to_dict(), ensure_ascii=False, separators=(",", ":")) for r in records)
+    lines = (json.dumps(r.to_dict(), ensure_ascii=False, separators=(",", ":")) for r in stored)
     partial.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     partial.replace(path)
-    return records
+    return [*stored[:-1], RunRecord.from_run(run)]
 
 
 def previous(records: list[RunRecord]) -> RunRecord | None:

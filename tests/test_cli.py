@@ -54,10 +54,13 @@ def test_run_passes_faithful_summary_and_writes_reports(project: Path, capsys: p
 def test_run_fails_on_invented_claim_and_names_it(project: Path, capsys: pytest.CaptureFixture) -> None:
     invented = "Mayor Gonzalez said 300 workers from Toronto will finish it by 2031."
     (project / "refs" / "bad.txt").write_text(capture_text(invented), encoding="utf-8")
-    assert cli.main(["run"]) == 1
+    assert cli.main(["run", "--junit", "ci/junit.xml", "--markdown", "ci/summary.md"]) == 1
     captured = capsys.readouterr()
-    assert "FAIL" in captured.out
+    assert "FAIL" in captured.out and "reports/history.jsonl, reports/index.html, ci/junit.xml" in captured.out
     assert invented in captured.err and "unsupported" in captured.err
+    assert f"] {invented}" in (project / "ci" / "junit.xml").read_text(encoding="utf-8")
+    assert "## evalkit: 0 passed, 1 failed" in (project / "ci" / "summary.md").read_text(encoding="utf-8")
+    assert len((project / "reports" / "history.jsonl").read_text(encoding="utf-8").splitlines()) == 1
 
 
 def test_score_writes_one_record_per_input_and_reports_bad_lines(project: Path, capsys: pytest.CaptureFixture) -> None:
