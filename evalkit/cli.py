@@ -47,6 +47,11 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
     return load(flags=flags)
 
 
+def _paths(args: argparse.Namespace, settings: Settings, root: Path) -> list[str]:
+    """The PATHS given, or the project's references (relative to the current folder, as ids are)."""
+    return args.paths or [os.path.relpath(root / p) for p in settings.references]
+
+
 def _progress(total: int | None, unit: str) -> tqdm:
     """Items/s and ETA on a terminal; silent when stderr is not a TTY (CI logs, pipes)."""
     return tqdm(total=total, unit=unit, disable=None, file=sys.stderr, dynamic_ncols=True, leave=False)
@@ -54,12 +59,12 @@ def _progress(total: int | None, unit: str) -> tqdm:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings, root = _settings(args)
-    paths = args.paths or [os.path.relpath(root / p) for p in settings.references]
+    paths = _paths(args, settings, root)
     out = Path(args.output_dir)
     targets = (out / "results.json", out / "index.html")
-    extra = [out / history.FILE_NAME] * bool(settings.history_runs) + [
-        Path(p) for p in (args.junit, args.markdown) if p
-    ]
+    extra = [Path(p) for p in (args.junit, args.markdown) if p]
+    if settings.history_runs:
+        extra.append(out / history.FILE_NAME)
     outputs.check(settings, reads=paths, files=[*targets, *extra], folders=[out])
     jobs = list(jobs_from_paths(paths, settings))
     with _progress(len(jobs), "summary") as bar:
@@ -124,7 +129,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from evalkit.calibrate import calibrate, format_calibration, write_threshold
 
     settings, root = _settings(args)
-    found = calibrate(args.paths or [os.path.relpath(root / p) for p in settings.references], settings)
+    found = calibrate(_paths(args, settings, root), settings)
     for problem in found.skipped:
         print(f"evalkit: skipped {problem}", file=sys.stderr)
     print(format_calibration(found))
@@ -141,9 +146,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _tolerance(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
     if not value >= 0:
-        raise ValueError(text)
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, not {text!r}")
     return value
 
 

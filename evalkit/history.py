@@ -46,8 +46,11 @@ def append(path: str | Path, run: RunResult, keep: int) -> list[RunRecord]:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     lines = (json.dumps(r.to_dict(), ensure_ascii=False, separators=(",", ":")) for r in stored)
-    partial.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    partial.replace(path)
+    try:
+        partial.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
     return [*stored[:-1], RunRecord.from_run(run)]
 
 

@@ -207,7 +207,9 @@ def test_bad_jsonl_line_and_unknown_verdict_name_the_line(tmp_path: Path, capsys
     assert "verdicts evalkit does not know: maybe" in capsys.readouterr().err
 
 
-def test_negative_tolerance_is_a_usage_error(files) -> None:
+@pytest.mark.parametrize("value", ["-1", "nan", "lots"])
+def test_bad_tolerance_is_a_usage_error(files, capsys: pytest.CaptureFixture, value: str) -> None:
     with pytest.raises(SystemExit) as exit:
-        cli.main(["diff", *map(str, files), "--tolerance", "-1"])
+        cli.main(["diff", *map(str, files), "--tolerance", value])
     assert exit.value.code == 2
+    assert f"argument --tolerance: must be a number >= 0, not '{value}'" in capsys.readouterr().err
