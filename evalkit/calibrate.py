@@ -84,7 +84,7 @@ def labels_of(results: Iterable[SummaryResult]) -> tuple[list[Label], int]:
     weak = 0
     for result in results:
         for claim in result.claims:
-            if claim.expected in ("supported", "unsupported"):
+            if claim.expected in ("supported", "unsupported") and claim.score is not None:
                 labels.append((claim.score, claim.expected == "supported"))
             weak += claim.expected == "weak"
     return labels, weak

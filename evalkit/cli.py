@@ -111,7 +111,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     old, new = read_run(args.old), read_run(args.new)
     for name, record in ((args.old, old), (args.new, new)):
         if record.signature is None:
-            print(f"evalkit: {name} has no signature (evalkit score output); signatures not compared", file=sys.stderr)
+            print(
+                f"evalkit: {name} has no signature (no .meta.json beside it); signatures not compared",
+                file=sys.stderr,
+            )
     found = compare(old, new, args.tolerance)
     if found.signature_changes and not args.allow_signature_change:
         raise EvalkitError(

@@ -3,7 +3,8 @@
 Summaries are matched by id, then (for a moved or renamed file) by file name, then by title; claims
 by exact text, then by close text (difflib), accepting a looser match at the same position, so a
 claim with one word changed is seen as changed, not as one claim removed and another added.
-A verdict moving down `supported > weak > unsupported` is a regression; up, an improvement.
+A verdict moving down `supported > weak > unsupported` is a regression; up, an improvement. A claim
+the judge could not score (verdict `error`) is neither: it shows as `unjudged` (or `judged` again).
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.records import ClaimRecord, RunRecord, SummaryRecord
-from evalkit.settings import VERDICTS
 
-RANK = {verdict: len(VERDICTS) - i for i, verdict in enumerate(VERDICTS)}  # supported ranks highest
+RANK = {"supported": 2, "weak": 1, "unsupported": 0}
 CLOSE_TEXT = 0.6  # difflib ratio at which two claims are the same claim reworded
 CLOSE_AT_SAME_POSITION = 0.4  # the looser ratio accepted for claims at the same place in their summaries
 DEFAULT_TOLERANCE = 0.02
@@ -25,7 +25,7 @@ DEFAULT_TOLERANCE = 0.02
 
 @dataclass(frozen=True)
 class ClaimChange:
-    kind: str  # "regression", "improvement", "added", "removed" or "score"
+    kind: str  # "regression", "improvement", "unjudged", "judged", "added", "removed" or "score"
     old: ClaimRecord | None
     new: ClaimRecord | None
 
@@ -49,7 +49,7 @@ class ClaimChange:
     @property
     def scores(self) -> str:
         """'0.730 → 0.300 (-0.430)', or the one score of an added or removed claim."""
-        return _scores(self.old and self.old.score, self.new and self.new.score)
+        return _scores(self.old.score, self.new.score) if self.old and self.new else _score(self.claim.score)
 
 
 @dataclass(frozen=True)
@@ -132,9 +132,14 @@ class RunDiff:
         }
 
 
+def _score(score: float | None) -> str:
+    return "—" if score is None else f"{score:.3f}"
+
+
 def _scores(old: float | None, new: float | None) -> str:
+    """'0.730 → 0.300 (-0.430)'; '—' stands for a claim the judge could not score."""
     if old is None or new is None:
-        return f"{old if new is None else new:.3f}"
+        return f"{_score(old)} → {_score(new)}"
     return f"{old:.3f} → {new:.3f} ({new - old:+.3f})"
 
 
@@ -197,9 +202,12 @@ def _summary_change(old: SummaryRecord | None, new: SummaryRecord | None, tolera
 def _claim_kind(old: ClaimRecord | None, new: ClaimRecord | None, tolerance: float) -> str:
     if old is None or new is None:
         return "added" if old is None else "removed"
-    if RANK[new.verdict] != RANK[old.verdict]:
+    if "error" in (old.verdict, new.verdict) and old.verdict != new.verdict:
+        return "unjudged" if new.verdict == "error" else "judged"
+    if RANK.get(new.verdict) != RANK.get(old.verdict):
         return "regression" if RANK[new.verdict] < RANK[old.verdict] else "improvement"
-    return "score" if abs(new.score - old.score) > tolerance else ""
+    moved = old.score is not None and new.score is not None and abs(new.score - old.score) > tolerance
+    return "score" if moved else ""
 
 
 def match_summaries(

@@ -7,12 +7,11 @@ longer than any backtick run they contain, so no summary can break the layout.
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 from evalkit.diff import RunDiff
-from evalkit.pytest_plugin import explain
+from evalkit.present import explain
+from evalkit.report.view import verdict_counts
 from evalkit.result import RunResult
-from evalkit.settings import VERDICTS
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
 
@@ -30,12 +29,12 @@ def _fenced(text: str) -> list[str]:
 def run_summary(run: RunResult, changes: RunDiff | None = None) -> str:
     """Totals, each failing summary with the reasons `explain()` gives, then the changes since the last run."""
     failed = run.failed
-    claims = Counter(c.verdict for r in run.results for c in r.claims)
+    claims = verdict_counts([c for r in run.results for c in r.claims])
     lines = [
         f"## evalkit: {len(run.results) - len(failed)} passed, {len(failed)} failed",
         "",
         f"{len(run.results)} summaries, {sum(claims.values())} claims: "
-        + ", ".join(f"{claims[v]} {v}" for v in VERDICTS)
+        + ", ".join(f"{n} {v}" for v, n in claims.items())
         + f". Judged {run.started} with `{run.signature.get('model', '?')}`.",
     ]
     if failed:

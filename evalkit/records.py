@@ -13,16 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.errors import InputError
-from evalkit.report.view import best_evidence
-from evalkit.result import RunResult, SummaryResult
-from evalkit.settings import VERDICTS
+from evalkit.result import VERDICTS, ClaimVerdict, Evidence, RunResult, SummaryResult
 
 
 @dataclass(frozen=True)
 class ClaimRecord:
     text: str
     verdict: str
-    score: float
+    score: float | None  # None when the judge could not score the claim (verdict `error`)
     evidence: str = ""  # the claim's best evidence sentence ("" when not kept)
     evidence_score: float | None = None
 
@@ -41,7 +39,7 @@ class SummaryRecord:
 @dataclass(frozen=True)
 class RunRecord:
     time: str
-    signature: dict[str, Any] | None  # None for `evalkit score` output, which carries none
+    signature: dict[str, Any] | None  # None for `evalkit score` output without its OUT.meta.json
     summaries: tuple[SummaryRecord, ...]
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,25 +67,26 @@ class RunRecord:
 
 
 def _summary(result: SummaryResult, evidence: bool) -> SummaryRecord:
-    claims = []
-    for claim in result.claims:
-        best = claim.evidence[best_evidence(claim)] if evidence and claim.evidence else None
-        claims.append(
-            ClaimRecord(
-                claim.text,
-                claim.verdict,
-                round(claim.score, 6),
-                best.sentence if best else "",
-                round(best.score, 6) if best else None,
-            )
-        )
     return SummaryRecord(
-        result.id, result.title, result.passed, round(result.score, 6), tuple(claims), result.failures, result.error
+        result.id,
+        result.title,
+        result.passed,
+        round(result.score, 6),
+        tuple(_claim(c, evidence) for c in result.claims),
+        result.failures,
+        result.error,
     )
 
 
+def _claim(claim: ClaimVerdict, evidence: bool) -> ClaimRecord:
+    best = claim.best if evidence else None
+    score = None if claim.score is None else round(claim.score, 6)
+    return ClaimRecord(claim.text, claim.verdict, score, best.sentence if best else "", best and round(best.score, 6))
+
+
 def read_run(path: str | Path) -> RunRecord:
-    """A `results.json` from `evalkit run` (or `--evalkit-json`) or a JSONL file from `evalkit score`."""
+    """A `results.json` from `evalkit run` (or `--evalkit-json`) or a JSONL file from `evalkit score`
+    (its signature read from the `OUT.meta.json` written beside it, when there is one)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -126,17 +125,31 @@ def _from_score_lines(path: Path, text: str) -> RunRecord:
         try:
             data = json.loads(line)
             error = data.get("error")
-            claims = tuple(_score_claim(c) for c in data.get("claims", ()))
+            claims = tuple(_claim(_score_claim(c), evidence=True) for c in data.get("claims", ()))
             summaries.append(SummaryRecord(str(data["id"]), "", error is None, data["score"], claims, (), error))
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{number}", f"is not valid JSON ({exc.msg})") from None
         except (KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"{path}:{number}", f"is not an `evalkit score` record ({_missing(exc)})") from None
-    return RunRecord("", None, tuple(summaries))
+    return RunRecord("", _meta_signature(path), tuple(summaries))
 
 
-def _score_claim(claim: dict[str, Any]) -> ClaimRecord:
-    best = max(claim.get("evidence", ()), key=lambda e: e["score"], default=None)
-    return ClaimRecord(
-        claim["text"], claim["verdict"], claim["score"], best["sentence"] if best else "", best and best["score"]
+def _score_claim(claim: dict[str, Any]) -> ClaimVerdict:
+    """An `evalkit score` claim as a verdict, so its best evidence follows the one rule (`ClaimVerdict.best`)."""
+    evidence = tuple(Evidence(e["sentence"], e["score"]) for e in claim.get("evidence", ()))
+    return ClaimVerdict(
+        claim["text"], "", -1, -1, claim["verdict"], claim["score"], evidence, decided_by=claim.get("decided_by", -1)
     )
+
+
+def _meta_signature(path: Path) -> dict[str, Any] | None:
+    meta = path.with_suffix(".meta.json")
+    if not meta.is_file():
+        return None
+    try:
+        signature = json.loads(meta.read_text(encoding="utf-8"))["signature"]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+        raise InputError(str(meta), "is not the signature file `evalkit score` writes") from None
+    if not isinstance(signature, dict):
+        raise InputError(str(meta), "is not the signature file `evalkit score` writes")
+    return signature

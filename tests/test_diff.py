@@ -25,7 +25,7 @@ def claim(text: str, verdict: str = "supported", score: float = 0.7) -> ClaimRec
 
 def summary(id: str = "refs/seed.txt", *claims: ClaimRecord, passed: bool = True, title: str = "Seed") -> SummaryRecord:
     claims = claims or (claim(TWO), claim(PILOT), claim(FUNDING, "unsupported", 0.3))
-    return SummaryRecord(id, title, passed, min(c.score for c in claims), claims)
+    return SummaryRecord(id, title, passed, min(c.score or 0.0 for c in claims), claims)
 
 
 def run(*summaries: SummaryRecord, signature: dict | None = None) -> RunRecord:
@@ -68,6 +68,14 @@ def test_improvement_added_and_removed_claims_and_score_changes() -> None:
     assert kinds["added"].regressed  # a new unsupported claim counts as a regression
     assert found.changes[0].improved and found.changes[0].regressed
     assert "score" not in {c.kind for c in compare(run(summary()), run(after), tolerance=0.1).changes[0].claims}
+
+
+def test_a_claim_the_judge_could_not_score_is_unjudged_not_regressed() -> None:
+    after = summary("refs/seed.txt", ClaimRecord(TWO, "error", None), claim(PILOT), claim(FUNDING, "unsupported", 0.3))
+    found = compare(run(summary()), run(after))
+    (change,) = found.changes[0].claims
+    assert (change.kind, change.scores) == ("unjudged", "0.700 → —") and not found.regressed
+    assert compare(run(after), run(summary())).changes[0].claims[0].kind == "judged"
 
 
 def test_supported_claim_added_is_no_regression() -> None:
@@ -177,6 +185,13 @@ def test_cli_reads_evalkit_score_jsonl(tmp_path: Path, capsys: pytest.CaptureFix
     assert "supported → weak" in captured.out and "removed" in captured.out
     assert "has no signature" in captured.err
     assert read_run(old).summaries[1].passed is False
+    old.with_suffix(".meta.json").write_text(json.dumps({"signature": SIGNATURE}))
+    new.with_suffix(".meta.json").write_text(json.dumps({"signature": {**SIGNATURE, "judge": "nli:x"}}))
+    assert cli.main(["diff", str(old), str(new)]) == 2
+    assert "different signatures (judge: None → nli:x)" in capsys.readouterr().err
+    new.with_suffix(".meta.json").write_text("[]")
+    assert cli.main(["diff", str(old), str(new)]) == 2
+    assert "new.meta.json: is not the signature file" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
