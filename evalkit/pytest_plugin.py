@@ -275,7 +275,7 @@ class EvalkitSession:
             name: where / path
             for name, path in (
                 ("json", option.evalkit_json),
-                ("history", option.evalkit_history),
+                ("history", option.evalkit_history if self.settings.history_runs else None),
                 ("html", option.evalkit_report),
             )
             if path
