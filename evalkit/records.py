@@ -71,7 +71,7 @@ def _summary(result: SummaryResult, evidence: bool) -> SummaryRecord:
         result.id,
         result.title,
         result.passed,
-        round(result.score, 6),
+        _rounded(result.score),
         tuple(_claim(c, evidence) for c in result.claims),
         result.failures,
         result.error,
@@ -80,8 +80,14 @@ def _summary(result: SummaryResult, evidence: bool) -> SummaryRecord:
 
 def _claim(claim: ClaimVerdict, evidence: bool) -> ClaimRecord:
     best = claim.best if evidence else None
-    score = None if claim.score is None else round(claim.score, 6)
-    return ClaimRecord(claim.text, claim.verdict, score, best.sentence if best else "", best and round(best.score, 6))
+    return ClaimRecord(
+        claim.text, claim.verdict, _rounded(claim.score), best.sentence if best else "", best and _rounded(best.score)
+    )
+
+
+def _rounded(score: Any) -> Any:
+    """Six decimals are plenty to compare; anything but a number is left for `read_run` to refuse."""
+    return round(score, 6) if _is_number(score) else score
 
 
 def read_run(path: str | Path) -> RunRecord:
@@ -93,10 +99,20 @@ def read_run(path: str | Path) -> RunRecord:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(path), f"cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
     record = _from_score_lines(path, text) if path.suffix == ".jsonl" else _from_results(path, text)
-    odd = {c.verdict for s in record.summaries for c in s.claims} - set(VERDICTS)
-    if odd:
-        raise InputError(str(path), f"has verdicts evalkit does not know: {', '.join(sorted(odd))}")
+    for summary in record.summaries:
+        if not _is_number(summary.score) or any(not _is_number(c.score, c.verdict) for c in summary.claims):
+            raise InputError(str(path), f"summary {summary.id!r} has a score that is not a number")
+        odd = [str(c.verdict) for c in summary.claims if c.verdict not in VERDICTS]
+        if odd:
+            raise InputError(str(path), f"summary {summary.id!r} has verdicts evalkit does not know: {', '.join(odd)}")
     return record
+
+
+def _is_number(value: object, verdict: str = "") -> bool:
+    """A real score; `None` only for a claim the judge could not score."""
+    if value is None:
+        return verdict == "error"
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
 
 
 def _from_results(path: Path, text: str) -> RunRecord:
