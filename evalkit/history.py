@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from evalkit.diff import RunDiff, compare
+from evalkit.outputs import record_line
 from evalkit.records import RunRecord, SummaryRecord
 from evalkit.result import RunResult
 
@@ -45,9 +46,8 @@ def append(path: str | Path, run: RunResult, keep: int) -> list[RunRecord]:
         return []
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    lines = (json.dumps(r.to_dict(), ensure_ascii=False, separators=(",", ":")) for r in stored)
     try:
-        partial.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        partial.write_text("".join(record_line(r.to_dict()) for r in stored), encoding="utf-8")
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)

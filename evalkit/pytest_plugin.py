@@ -185,9 +185,18 @@ class EvalkitSession:
         """Report paths and the cache folder are checked before any item runs (a project using evalkit)."""
         from evalkit import outputs
 
-        where = self.config.invocation_params.dir
-        reports = [where / p for p in (self.config.option.evalkit_json, self.config.option.evalkit_report) if p]
+        reports = self._outputs(settings).values()
         outputs.check(settings, reads=[f for f in self.folders if f.is_dir()], files=reports)
+
+    def _outputs(self, settings: Settings) -> dict[str, Path]:
+        """The files the session writes at its end, by kind: the JSON, the history and the HTML report."""
+        option = self.config.option
+        asked = (
+            ("json", option.evalkit_json),
+            ("history", option.evalkit_history if settings.history_runs else None),
+            ("html", option.evalkit_report),
+        )
+        return {name: self.config.invocation_params.dir / path for name, path in asked if path}
 
     @cached_property
     def encoder(self) -> Encoder:
@@ -269,17 +278,7 @@ class EvalkitSession:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if not self.is_controller or not self.results:
             return
-        option = self.config.option
-        where = self.config.invocation_params.dir
-        paths = {
-            name: where / path
-            for name, path in (
-                ("json", option.evalkit_json),
-                ("history", option.evalkit_history if self.settings.history_runs else None),
-                ("html", option.evalkit_report),
-            )
-            if path
-        }
+        paths = self._outputs(self.settings)
         if not paths:
             return
         try:

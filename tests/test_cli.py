@@ -192,6 +192,8 @@ def test_output_equal_to_the_input_is_refused_and_the_input_kept(project: Path, 
         (["run", "--output-dir", "afile"], "afile: is a file, not a folder"),
         (["run", "--output-dir", "afile/reports"], "afile/reports: cannot be created: afile is not a folder"),
         (["run", "--output-dir", "refs"], "refs/index.html: is one of the inputs"),
+        (["run", "--junit", "refs"], "refs: is a folder"),
+        (["run", "--markdown", "refs/one.txt"], "refs/one.txt: is one of the inputs"),
         (["run", "--cache-dir", "afile"], "afile: is a file, not a folder"),  # the cache is on for these
         (["pin", "refs/one.txt", "--cache-dir", "afile"], "afile: is a file, not a folder"),
         (["score", "refs", "-o", "refs"], "refs: is a folder"),

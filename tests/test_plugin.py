@@ -381,6 +381,7 @@ def test_report_and_cache_paths_are_checked_before_any_item_runs(project: pytest
         ((), "*reports/evalkit.html: is a folder; give a file name"),
         (("--evalkit-report=", "--evalkit-json=afile/run.json"), "*afile/run.json: cannot be created: *afile is not*"),
         (("--evalkit-report=", "--evalkit-json=references/good.txt"), "*references/good.txt: is one of the inputs*"),
+        (("--evalkit-report=", "--evalkit-history=afile/h.jsonl"), "*afile/h.jsonl: cannot be created: *afile is not*"),
     ]:
         result = project.runpytest_inprocess(*args)
         assert result.ret == pytest.ExitCode.USAGE_ERROR
