@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -88,7 +89,7 @@ def test_calibrate_end_to_end_over_pinned_claims(tmp_path: Path, monkeypatch, ca
     assert cli.main(["calibrate", "--write"]) == 0
     out = capsys.readouterr().out
     assert "2 labelled claims in 1 capture(s): 1 pinned supported, 1 pinned unsupported" in out
-    assert "noisy" in out and "balanced accuracy at the current threshold 0.514: 1.000" in out
+    assert "noisy" in out and re.search(r"balanced accuracy at the current threshold 0\.\d{3}: 1\.000", out)
     assert "ROC AUC: 1.000" in out and "pyproject.toml unchanged" in out
     (refs / "a.evalkit.toml").write_text(f'[expect]\n"{GOOD[:30]}" = "supported"\n')
     assert cli.main(["calibrate"]) == 2
