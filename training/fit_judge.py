@@ -1,13 +1,16 @@
-"""Fit the bundled judge's head: the cross-encoder's entailment score combined with the lexical signals.
+"""Fit the bundled judge's head: the cross-encoder's entailment score with the claim's invented names.
 
-    python training/fit_judge.py DEV.jsonl RAW.jsonl CROSS_ENCODER_DIR
+    python training/fit_judge.py DEV.jsonl RAW.jsonl [CROSS_ENCODER_DIR]
 
-The cross-encoder (trained by `training/train_judge.py` on no dev row) scores each claim against its
-evidence passages; the best-supporting passage gives the claim's `entail` signal (a logit). A small
-logistic head over `entail` and the lexical signals of `evalkit.support` is fitted, multiple-instance,
-on the license-allowed dev rows, as `fit_support.py` fits the lexical judge. The threshold is chosen
-for transfer, not for the pooled dev rows: the cut whose worst per-benchmark shortfall from that
-benchmark's own best cut is smallest (leave-one-benchmark-out figures in `benchmarks/support.py`).
+RAW holds the dev rows' claims and evidence (`training/features.py`; `benchmarks/support.py --sample`
+extracts the seeded sample into `training/.work/raw_sample.jsonl`). The cross-encoder (trained by
+`training/train_judge.py` on no dev row; default: the shipped one) scores each claim against the
+passages `evalkit.judges.bundled.passages` gives; the best one is the claim's `entail` signal, read as
+a logit. A logistic head over `HEAD_FEATURES` is fitted, multiple-instance, on the license-allowed dev
+rows, as `fit_support.py` fits the lexical judge (heads over more lexical signals cross-validated no
+better: README). The threshold is chosen for transfer, not for the pooled dev rows: the cut whose
+worst per-benchmark shortfall from that benchmark's own best cut is smallest. Writes
+`evalkit/data/judge/head.json`; cross-validated figures come from `benchmarks/support.py`.
 """
 
 from __future__ import annotations

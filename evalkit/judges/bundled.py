@@ -1,11 +1,12 @@
-"""The bundled judge: evalkit's own entailment cross-encoder, with the lexical signals, in one fitted head.
+"""The bundled judge: evalkit's own entailment cross-encoder and a small fitted head.
 
 The cross-encoder (MiniLM-L6, fine-tuned by `training/train_judge.py` on public NLI, fact-checking and
 summary-factuality pairs whose licenses allow shipped weights) reads each claim against every passage
-evalkit retrieved for it; the best-supporting passage decides, as in SummaC and MiniCheck. A small
-logistic head (`training/fit_judge.py`) combines that entailment logit with the names and numbers the
-article never mentions and the word coverage, which the cross-encoder sees less well. Weights, head and
-bands ship in `evalkit/data/judge/`; the model card is `evalkit/data/support_model.md`.
+evalkit retrieved for it and against its top sentences joined; the best-supporting passage decides, as
+in SummaC and MiniCheck. A logistic head (`training/fit_judge.py`) combines that entailment logit with
+the names and numbers the article never mentions (`support.novel_mentions`), which a small
+cross-encoder sees less well. Weights, head and bands ship in `evalkit/data/judge/`; the model card is
+`evalkit/data/support_model.md`.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def passages(evidence: tuple[Evidence, ...] | list[Evidence]) -> list[str]:
 
 
 class BundledJudge:
-    """The cross-encoder's best passage per claim, and the head's score over it and the lexical signals."""
+    """The cross-encoder's best passage per claim, and the head's score over it and the claim's invented names."""
 
     def __init__(self, store: VectorCache | None) -> None:
         self.scorer = CrossEncoderScorer(data_folder() / "cross-encoder", store)
@@ -76,7 +77,7 @@ class BundledJudge:
                 continue
             best = max(range(len(scores)), key=scores.__getitem__)
             signals["entail"] = scores[best]
-            # The joined sentences (or a duplicate) decided: no single passage did.
+            # -1 when the joined sentences decided: no single passage did.
             decided = next((i for i, p in enumerate(claim.passages) if p.sentence == texts[best]), -1)
             out.append(Judgement(self.score(signals), decided, signals))
         return out
