@@ -15,6 +15,7 @@ from pathlib import Path
 
 from evalkit.encoder import Encoder
 from evalkit.errors import EvalkitError, SettingsError
+from evalkit.outputs import replace_file
 from evalkit.pipeline import evaluate, jobs_from_paths
 from evalkit.result import SummaryResult
 from evalkit.settings import Settings
@@ -157,9 +158,7 @@ def write_threshold(pyproject: Path, value: float) -> None:
             f"{pyproject}: not edited (its [tool.evalkit] is not laid out as one table); "
             f"set support_threshold = {value:.3f} there yourself"
         )
-    partial = pyproject.with_name(f".{pyproject.name}.partial")
-    partial.write_bytes(text.encode("utf-8"))
-    partial.replace(pyproject)
+    replace_file(pyproject, text.encode("utf-8"))
 
 
 def _with_threshold(text: str, value: str) -> str:

@@ -9,11 +9,10 @@ temporary file and an atomic rename, so a crash mid-write leaves the previous hi
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from evalkit.diff import RunDiff, compare
-from evalkit.outputs import record_line
+from evalkit.outputs import record_line, replace_file
 from evalkit.records import RunRecord, SummaryRecord
 from evalkit.result import RunResult
 
@@ -45,12 +44,7 @@ def append(path: str | Path, run: RunResult, keep: int) -> list[RunRecord]:
     if not stored:
         return []
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        partial.write_text("".join(record_line(r.to_dict()) for r in stored), encoding="utf-8")
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
+    replace_file(path, "".join(record_line(r.to_dict()) for r in stored).encode("utf-8"))
     return [*stored[:-1], RunRecord.from_run(run)]
 
 

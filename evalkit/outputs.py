@@ -42,6 +42,17 @@ def write_json(path: str | Path, data: Any) -> None:
     Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
 
 
+def replace_file(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file and an atomic rename: a crash mid-write leaves the
+    old file whole, and no partial file behind."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_bytes(data)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def record_line(data: Any) -> str:
     """One JSONL record, with the same guarantee as `write_json`."""
     return json.dumps(data, ensure_ascii=False, allow_nan=False) + "\n"

@@ -27,7 +27,7 @@ from evalkit.capture import Capture, pair_capture, read_capture, read_pairs
 from evalkit.encoder import Encoder
 from evalkit.errors import EvalkitError, InputError
 from evalkit.inputs import walk
-from evalkit.judges import ClaimInput, Judge, Judgement, bands, load_judge
+from evalkit.judges import Bands, ClaimInput, Judge, Judgement, bands, load_judge
 from evalkit.result import ClaimVerdict, RunResult, SummaryResult
 from evalkit.settings import Settings, resolve
 from evalkit.text import printable
@@ -220,9 +220,7 @@ def _judge_all(placed: list[_Placed], judge: Judge) -> list[SummaryResult]:
     return [_result(p, [next(judgements) for _ in p.inputs], judge) for p in placed]
 
 
-def _verdict(
-    claim: claims_mod.Claim, given: ClaimInput, judged: Judgement, settings: Settings, judge: Judge
-) -> ClaimVerdict:
+def _verdict(claim: claims_mod.Claim, given: ClaimInput, judged: Judgement, applied: Bands) -> ClaimVerdict:
     evidence = given.passages
     decided = judged.passage if 0 <= judged.passage < len(evidence) else -1
     passage = evidence[decided].sentence if decided >= 0 else " ".join(e.sentence for e in evidence)
@@ -231,7 +229,7 @@ def _verdict(
         section=claim.section,
         start=claim.start,
         end=claim.end,
-        verdict=bands(judge, settings).verdict(judged.score),
+        verdict=applied.verdict(judged.score),
         score=judged.score,
         evidence=evidence,
         signals=judged.signals,
@@ -245,8 +243,9 @@ def _result(placed: _Placed, judgements: list[Judgement], judge: Judge) -> Summa
     p = placed.prepared
     settings, capture = p.job.settings, p.job.capture
     assert capture is not None
+    applied = bands(judge, settings)
     verdicts = [
-        _verdict(claim, given, judged, settings, judge)
+        _verdict(claim, given, judged, applied)
         for claim, given, judged in zip(p.claims, placed.inputs, judgements, strict=True)
     ]
     result = SummaryResult(
@@ -262,7 +261,7 @@ def _result(placed: _Placed, judgements: list[Judgement], judge: Judge) -> Summa
         body=tuple(p.units),
         dropped=tuple(f"[{d.rule}] {d.text}" for d in capture.dropped),
         judge=judge.id,
-        bands=bands(judge, settings).to_dict(),
+        bands=applied.to_dict(),
     )
     return _with_failures(result, settings)
 

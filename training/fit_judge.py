@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +26,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from evalkit import support  # noqa: E402
+from evalkit.cache import VectorCache  # noqa: E402
 from evalkit.judges.bundled import data_folder, entail_logit, passages  # noqa: E402
 from evalkit.judges.nli import CrossEncoderScorer  # noqa: E402
-from evalkit.result import Evidence  # noqa: E402
-from training.features import ALLOWED, WORK  # noqa: E402
+from evalkit.settings import Settings  # noqa: E402
+from training.features import ALLOWED, WORK, match_of  # noqa: E402
 from training.fit_support import (  # noqa: E402
     Table,
     allowed,
@@ -44,32 +45,23 @@ from training.fit_support import (  # noqa: E402
 )
 
 HEAD_FEATURES = ("entail", "novel")
+CHUNK = 1024  # pairs scored between progress lines
 
 
-def passages_of(claim: dict) -> list[str]:
-    """The passages the bundled judge reads for a claim (`BundledJudge.passages`, on stored evidence)."""
-    return passages([Evidence(**e) for e in claim["evidence"]])
+def entail_scores(t: Table, scorer: CrossEncoderScorer) -> np.ndarray:
+    """Per claim of `t`, the highest P(supported) over the passages the bundled judge reads for it.
 
-
-def entail_scores(t: Table, score_pairs: Callable[[list[tuple[str, str]]], np.ndarray], cache: Path) -> np.ndarray:
-    """Per claim of `t`, the highest P(supported) over its passages; pair scores are cached in `cache`."""
-    known: dict[str, float] = {}
-    if cache.exists():
-        with cache.open(encoding="utf-8") as fh:
-            known = {k: v for line in fh if line.strip() for k, v in json.loads(line).items()}
-    pairs = [(c["text"], p) for r in t.rows for c in r["claims"] for p in passages_of(c)]
-    key = {pair: hashlib.blake2b("\0".join(pair).encode(), digest_size=12).hexdigest() for pair in pairs}
-    todo = list(dict.fromkeys(p for p in pairs if key[p] not in known))
-    step = 1024
-    with cache.open("a", encoding="utf-8") as fh:
-        for start in range(0, len(todo), step):
-            chunk = todo[start : start + step]
-            for pair, value in zip(chunk, score_pairs(chunk), strict=True):
-                known[key[pair]] = float(value)
-                fh.write(json.dumps({key[pair]: float(value)}) + "\n")
-            fh.flush()
-            print(f"cross-encoder: {start + len(chunk)}/{len(todo)} pairs", flush=True)
-    return np.array([max(known[key[(c["text"], p)]] for p in passages_of(c)) for r in t.rows for c in r["claims"]])
+    Pairs go to the scorer in chunks, for progress; its disk cache keeps each chunk, so a stopped run
+    resumes where it was."""
+    claims = [c for r in t.rows for c in r["claims"]]
+    read = [passages(match_of(c).evidence()) for c in claims]
+    pairs = list(dict.fromkeys((c["text"], p) for c, texts in zip(claims, read, strict=True) for p in texts))
+    probs: dict[tuple[str, str], float] = {}
+    for start in range(0, len(pairs), CHUNK):
+        chunk = pairs[start : start + CHUNK]
+        probs.update(zip(chunk, map(float, scorer.score(chunk)), strict=True))
+        print(f"cross-encoder: {start + len(chunk)}/{len(pairs)} pairs", flush=True)
+    return np.array([max(probs[(c["text"], p)] for p in texts) for c, texts in zip(claims, read, strict=True)])
 
 
 def with_entail(t: Table, entail: np.ndarray, lexical: Sequence[str]) -> Table:
@@ -110,9 +102,8 @@ def fitter(t: Table) -> dict:
 def entail_table(dev: str, raw: Path, folder: Path) -> Table:
     """The dev rows extracted in `raw`, with the cross-encoder's entailment as the first column."""
     t = build(dev, raw, fresh=False)
-    scorer = CrossEncoderScorer(folder)
-    entail = entail_scores(t, scorer.score, WORK / f"entail-{scorer.id.replace('/', '_')}.jsonl")
-    return with_entail(t, entail, HEAD_FEATURES[1:])
+    scorer = CrossEncoderScorer(folder, VectorCache(WORK / "cache", Settings().cache_size_mb))
+    return with_entail(t, entail_scores(t, scorer), HEAD_FEATURES[1:])
 
 
 def main(argv: Sequence[str]) -> None:
