@@ -49,6 +49,7 @@ from training.fit_support import (  # noqa: E402
     build,
     fit,
     lobo,
+    predict,
     summary_min,
 )
 
@@ -83,6 +84,16 @@ def out_of_fold(t: Table, fit_fn: Callable[[Table], dict]) -> dict[str, np.ndarr
     score = summary_min(claim, t.row, len(t.rows))
     verdict = np.where(score < threshold, "unsupported", np.where(score < supported_at, "weak", "supported"))
     return {"score": score, "consistent": score >= threshold, "claim": claim, "verdict": verdict}
+
+
+def held_out(t: Table, fit_fn: Callable[[Table], dict], name: str) -> dict[str, np.ndarray]:
+    """Scores and `consistent` of benchmark `name`'s rows from a model fitted without any of it (other
+    rows are left NaN / False: only `name`'s rows are read)."""
+    model, test = lobo(t, name, fitter=fit_fn)
+    score, consistent = np.full(len(t.rows), np.nan), np.zeros(len(t.rows), dtype=bool)
+    rows = t.column("benchmark") == name
+    score[rows], consistent[rows] = predict(model, test)
+    return {"score": score, "consistent": consistent}
 
 
 def alone(t: Table) -> dict[str, np.ndarray]:
@@ -189,11 +200,11 @@ def report(dev: str, use_sample: bool) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
 
-    def add(name: str, keep: np.ndarray) -> None:
+    def add(name: str, keep: np.ndarray, source: dict[str, dict[str, np.ndarray]] = runs) -> None:
         if not keep.any():
             return
         label = t.label[keep]
-        part = {k: {m: v[keep] for m, v in run.items() if m != "claim"} for k, run in runs.items()}
+        part = {k: {m: v[keep] for m, v in run.items() if m != "claim"} for k, run in source.items()}
         cells = [name, str(int(keep.sum())), f"{label.mean():.0%}", *_cells(label, part["bundled"])]
         cells += [f"{balanced_accuracy(label, part['lexical']['consistent']):.3f}"]
         cells += [f"{auc(label, part[k]['score']):.3f}" for k in ("lexical", "alone")]
@@ -210,6 +221,8 @@ def report(dev: str, use_sample: bool) -> str:
         if len(origins) > 1:
             for o in origins:
                 add(f"{name} / {o}", keep & (origin == o))
+    whole = {"bundled": held_out(t, fitter, "summedits"), "lexical": held_out(lexical_table, fit, "summedits")}
+    add("summedits, whole benchmark held out", bench == "summedits", {**runs, **whole})
     spans = span_hits(t, runs["bundled"]["claim"])
     rte, n_rte = rte_accuracy(Path(dev).resolve().parent.parent / "train" / "pairs.jsonl.gz", folder)
     seconds = timing()
