@@ -340,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--cache-dir", help="embedding cache folder (default .evalkit_cache)")
         p.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
         p.add_argument("--batch-size", type=int, help="summaries per encoding batch (default 64)")
-        p.add_argument("--judge", help="bundled (default), lexical, nli:DIR or openai:URL (see README)")
+        p.add_argument("--judge", help="bundled (default), lexical, nli:DIR or openai:URL (see docs/judges.md)")
         p.add_argument("--judge-model", help="the model an openai: judge asks for")
         p.add_argument("--support-threshold", type=float, help="claims scoring below this are unsupported")
         p.add_argument("--weak-band", type=float, help="width of the weak band above the threshold")

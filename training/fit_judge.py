@@ -8,7 +8,7 @@ extracts the seeded sample into `training/.work/raw_sample.jsonl`). The cross-en
 passages `evalkit.judges.bundled.passages` gives; the best one is the claim's `entail` signal, read as
 a logit. A logistic head over `HEAD_FEATURES` is fitted, multiple-instance, on the license-allowed dev
 rows, as `fit_support.py` fits the lexical judge (heads over more lexical signals cross-validated no
-better: README). The threshold is chosen for transfer, not for the pooled dev rows: the cut whose
+better: docs/quality.md). The threshold is chosen for transfer, not for the pooled dev rows: the cut whose
 worst per-benchmark shortfall from that benchmark's own best cut is smallest. Writes
 `evalkit/data/judge/head.json`; cross-validated figures come from `benchmarks/support.py`.
 """

@@ -1,6 +1,6 @@
 """The lexical judge: evalkit's fitted logistic model over similarity and word-overlap signals.
 
-Offline, fast and measured (README, "How good are the verdicts?"); its weights and calibrated bands ship
+Offline, fast and measured (docs/quality.md); its weights and calibrated bands ship
 in `evalkit/data/support_model.json`. It was evalkit's default before the entailment-trained `bundled` judge.
 """
 
