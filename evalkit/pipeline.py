@@ -4,7 +4,7 @@ Work is batched across summaries so each distinct text (article sentence, window
 once per batch even when many summaries share an article, and once ever with the disk cache on. The
 judge (`evalkit.judges`) then scores every claim of the batch in one call, so a model judge batches
 and a served judge runs its requests in parallel.
-The CLI, the pytest plugin, the Ray engine and `judge()` are thin shells over `score_batch`.
+The CLI, the pytest plugin, the Ray engine and the Python API (`evalkit.api`) are thin shells over `score_batch`.
 """
 
 from __future__ import annotations
@@ -309,13 +309,21 @@ def evaluate(
     return RunResult(tuple(results), signature(settings, encoder, judge), started, time.perf_counter() - clock)
 
 
-def judge(
-    summary: str, document: str, settings: Settings | None = None, encoder: Encoder | None = None, id: str = "summary"
-) -> SummaryResult:
-    """Judge one summary against one document (what the pytest fixture `evalkit_judge` calls)."""
-    settings = settings or Settings()
-    job = Job(id, pair_capture(id, document, summary, id), settings)
-    result = score_batch([job], encoder or make_encoder(settings))[0]
-    if result.error:
-        raise EvalkitError(result.error)  # already names `id`
-    return result
+def score_pairs(
+    pairs: Iterable[tuple[str, str]], settings: Settings, encoder: Encoder, judge: Judge | None = None
+) -> list[SummaryResult]:
+    """Judge `(summary, document)` pairs in `settings.batch_size` batches, as `evalkit score` does.
+
+    A pair that cannot be judged (an empty summary) gets an error result in its place, never a gap; its
+    id is its position, `pair N`.
+    """
+    judge = judge or make_judge(settings, encoder)
+    jobs: list[Job] = []
+    for number, (summary, document) in enumerate(pairs, 1):
+        id = f"pair {number}"
+        try:
+            jobs.append(Job(id, pair_capture(id, document, summary, id), settings))
+        except InputError as exc:
+            jobs.append(Job(id, None, settings, str(exc)))
+    step = settings.batch_size
+    return [result for at in range(0, len(jobs), step) for result in score_batch(jobs[at : at + step], encoder, judge)]

@@ -81,13 +81,13 @@ def evalkit_judge(pytestconfig: pytest.Config) -> Callable[..., SummaryResult]:
     Settings are the project's `[tool.evalkit]` (and command-line options); keyword arguments
     override them for one call, e.g. `expect={...}` or `max_unsupported_claims=1`.
     """
-    from evalkit import pipeline
+    from evalkit.api import judge_pair
 
     state = pytestconfig.stash[session_key]
 
     def judge(summary: str, document: str, **overrides: Any) -> SummaryResult:
         settings = state.settings.replace(overrides, "evalkit_judge()") if overrides else state.settings
-        return pipeline.judge(summary, document, settings, state.encoder)
+        return judge_pair(summary, document, settings, state.encoder)
 
     return judge
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from evalkit.api import judge_pair
 from evalkit.judges import load_judge
 from evalkit.judges.bundled import BundledJudge, data_folder, entail_logit, head, passages
-from evalkit.pipeline import judge
 from evalkit.result import Evidence
 from evalkit.settings import Settings
 
@@ -53,8 +53,8 @@ def test_the_head_reads_the_best_passage_as_a_logit() -> None:
 
 def test_a_one_fact_edit_scores_below_the_faithful_claim(encoder: Encoder) -> None:
     settings = Settings(cache=False)
-    faithful = judge(FAITHFUL, ARTICLE, settings, encoder).claims[0]
-    edited = judge(EDITED, ARTICLE, settings, encoder).claims[0]
+    faithful = judge_pair(FAITHFUL, ARTICLE, settings, encoder).claims[0]
+    edited = judge_pair(EDITED, ARTICLE, settings, encoder).claims[0]
     assert faithful.score is not None and edited.score is not None
     assert edited.score < faithful.score
     assert faithful.signals["entail"] > edited.signals["entail"]

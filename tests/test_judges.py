@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from evalkit.api import judge_pair
 from evalkit.errors import SettingsError
 from evalkit.judges import PROBABILITY_BANDS, Bands, bands, load_judge
 from evalkit.judges.lexical import LexicalJudge
-from evalkit.pipeline import judge
 from evalkit.settings import Settings
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def test_openai_judge_needs_an_http_url() -> None:
     ],
 )
 def test_lexical_judge_scores_are_pinned(summary: str, scores: list[float], encoder: Encoder) -> None:
-    result = judge(summary, ARTICLE, Settings(judge="lexical", cache=False), encoder)
+    result = judge_pair(summary, ARTICLE, Settings(judge="lexical", cache=False), encoder)
     assert [round(c.score or 0, 6) for c in result.claims] == scores
     # Its coverage signal reads all the passages together, so none decides alone and reasons read them all.
     assert all(c.decided_by == -1 and c.best == max(c.evidence, key=lambda e: e.score) for c in result.claims)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from evalkit.api import judge_pair
 from evalkit.encoder import Encoder
-from evalkit.pipeline import judge
 from evalkit.settings import Settings, load
 from evalkit.sidecar import pin_captures
 
@@ -47,7 +47,7 @@ def _modules_loaded_before_inner_runs(encoder: Encoder) -> None:
     import torch a second time into this process, which crashes it, and hypothesis's plugin
     imports hypothesis at the end of every run (seconds each time).
     """
-    judge(GOOD, ARTICLE, Settings(cache=False), encoder)
+    judge_pair(GOOD, ARTICLE, Settings(cache=False), encoder)
     with contextlib.suppress(ImportError):
         import hypothesis  # noqa: F401
 
@@ -232,7 +232,7 @@ def test_project_without_references_is_untouched(pytester: pytest.Pytester) -> N
 def test_evalkit_judge_fixture_and_assert_supported(project: pytest.Pytester) -> None:
     (project.path / "tests" / "test_summaries.py").write_text(
         f"""
-from evalkit.pipeline import judge
+from evalkit.api import judge_pair
 from evalkit.pytest_plugin import assert_supported
 from evalkit.settings import load
 
@@ -241,7 +241,7 @@ ARTICLE = {ARTICLE!r}
 
 def test_same_result_as_the_pipeline(evalkit_judge, pytestconfig):
     result = evalkit_judge({GOOD!r}, ARTICLE)
-    direct = judge({GOOD!r}, ARTICLE, load(pytestconfig.rootpath)[0])
+    direct = judge_pair({GOOD!r}, ARTICLE, load(pytestconfig.rootpath)[0])
     assert [(c.text, c.verdict) for c in result.claims] == [(c.text, c.verdict) for c in direct.claims]
     assert result.failures == direct.failures and abs(result.score - direct.score) < 1e-5
     assert_supported(result)
