@@ -28,6 +28,7 @@ from evalkit.errors import EvalkitError, EvalkitWarning, InputError, OutputError
 from evalkit.pipeline import Job, evaluate, jobs_from_paths, run_signature
 from evalkit.present import claim_lines, format_table
 from evalkit.records import read_run
+from evalkit.report import source
 from evalkit.result import SummaryResult
 from evalkit.settings import Settings, find_pyproject, load
 from evalkit.text import printable
@@ -105,6 +106,19 @@ def _write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    settings, _ = load(flags={"cache": False})  # the project's thresholds; a report reads no cache
+    output = Path(args.output or Path(args.results).with_suffix(".html"))
+    outputs.check(settings, reads=[args.results], files=[output])
+    run = source.read_results(args.results, settings)
+    try:
+        report.write(run, output)
+    except OSError as exc:
+        raise OutputError(printable(str(output)), f"cannot be written ({exc.strerror or exc})") from None
+    print(f"wrote {output} ({len(run.results)} summaries)")
+    return 0
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -365,6 +379,11 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="print how a capture file was parsed")
     show.add_argument("file")
     show.set_defaults(func=cmd_show)
+
+    report_ = sub.add_parser("report", help="the HTML report of a results.json or evalkit score JSONL")
+    report_.add_argument("results", help="results.json from evalkit run, or JSONL from evalkit score")
+    report_.add_argument("-o", "--output", help="the HTML file to write (default: RESULTS with .html)")
+    report_.set_defaults(func=cmd_report)
 
     diff = sub.add_parser("diff", help="what changed between two runs (results.json or evalkit score JSONL)")
     diff.add_argument("old", help="the earlier run: results.json or evalkit score JSONL")

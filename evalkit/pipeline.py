@@ -263,11 +263,12 @@ def _result(placed: _Placed, judgements: list[Judgement], judge: Judge) -> Summa
         judge=judge.id,
         bands=applied.to_dict(),
     )
-    return _with_failures(result, settings)
+    return with_failures(result, settings)
 
 
-def _with_failures(result: SummaryResult, settings: Settings) -> SummaryResult:
-    """Attach the sidecar's pinned verdicts to the claims, then judge the result against its thresholds."""
+def with_failures(result: SummaryResult, settings: Settings) -> SummaryResult:
+    """Attach the sidecar's pinned verdicts to the claims, then judge the result against its thresholds
+    (also for results read back from `evalkit score` JSONL, which carry no thresholds of their own)."""
     claims = tuple(replace(c, expected=sidecar.pinned(c, settings.expect)) for c in result.claims)
     pinned = replace(result, claims=claims)
     return replace(pinned, failures=_failures(pinned, settings))
