@@ -23,11 +23,13 @@ from tqdm import tqdm
 from evalkit import claims as claims_mod
 from evalkit import history, junit, markdown, outputs, report
 from evalkit.capture import read_capture
+from evalkit.compare import DEFAULT_ALPHA, METRICS, compare_runs
 from evalkit.diff import DEFAULT_TOLERANCE, compare, format_text
 from evalkit.errors import EvalkitError, EvalkitWarning, InputError, OutputError
+from evalkit.paired import DEFAULT_RESAMPLES, DEFAULT_SEED
 from evalkit.pipeline import Job, evaluate, jobs_from_paths, run_signature
-from evalkit.present import claim_lines, format_table
-from evalkit.records import read_run
+from evalkit.present import claim_lines, format_comparison, format_table
+from evalkit.records import RunRecord, read_run
 from evalkit.report import source
 from evalkit.result import SummaryResult
 from evalkit.settings import Settings, find_pyproject, load
@@ -121,25 +123,60 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_diff(args: argparse.Namespace) -> int:
-    old, new = read_run(args.old), read_run(args.new)
-    for name, record in ((args.old, old), (args.new, new)):
+def _read_runs(first: str, second: str) -> tuple[RunRecord, RunRecord]:
+    """Two runs to set against each other, saying when one has no signature to check."""
+    runs = read_run(first), read_run(second)
+    for name, record in zip((first, second), runs, strict=True):
         if record.signature is None:
             print(
                 f"evalkit: {name} has no signature (no .meta.json beside it); signatures not compared",
                 file=sys.stderr,
             )
-    found = compare(old, new, args.tolerance)
-    if found.signature_changes and not args.allow_signature_change:
+    return runs
+
+
+def _refuse_signature_changes(first: str, second: str, changes: tuple[str, ...], allowed: bool) -> None:
+    if changes and not allowed:
         raise EvalkitError(
-            f"{args.old} and {args.new} were judged with different signatures ({'; '.join(found.signature_changes)}),"
+            f"{first} and {second} were judged with different signatures ({'; '.join(changes)}),"
             " so their verdicts are not comparable (--allow-signature-change compares them anyway)"
         )
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    found = compare(*_read_runs(args.old, args.new), args.tolerance)
+    _refuse_signature_changes(args.old, args.new, found.signature_changes, args.allow_signature_change)
     if args.format == "json":
         print(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
     else:
         sys.stdout.write(markdown.diff_summary(found) if args.format == "markdown" else format_text(found))
     return EXIT_FAILED if args.fail_on_regression and found.regressed else 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    if args.output:
+        outputs.check(Settings(cache=False), reads=[args.a, args.b], files=[args.output])
+    a, b = _read_runs(args.a, args.b)
+    found = compare_runs(a, b, (args.a, args.b), args.alpha, args.resamples, args.seed)
+    _refuse_signature_changes(args.a, args.b, found.signature_changes, args.allow_signature_change)
+    gated = [found.metric(name) for name in args.fail_if_worse]
+    missing = [name for name, m in zip(args.fail_if_worse, gated, strict=True) if m is None]
+    if missing:
+        raise EvalkitError(f"--fail-if-worse: no summary compared has a value for {', '.join(missing)}")
+    if args.format == "json":
+        print(json.dumps(found.to_dict(), indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        sys.stdout.write(markdown.compare_summary(found) if args.format == "markdown" else format_comparison(found))
+    if args.output:
+        try:
+            _write(Path(args.output), report.render_comparison(found))
+        except OSError as exc:
+            raise OutputError(printable(args.output), f"cannot be written ({exc.strerror or exc})") from None
+        print(f"wrote {args.output}", file=sys.stderr)
+    worse = [m.name for m in gated if m is not None and m.outcome == "worse"]
+    if worse:
+        print(f"evalkit: B is significantly worse than A on {', '.join(worse)} (p < {args.alpha:g})", file=sys.stderr)
+    return EXIT_FAILED if worse else 0
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -169,6 +206,23 @@ def _tolerance(text: str) -> float:
         value = -1.0
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"must be a number >= 0, not {text!r}")
+    return value
+
+
+def _alpha(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 0.5:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 0.5, not {text!r}")
+    return value
+
+
+def _resamples(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if value < 100:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 100, not {text!r}")
     return value
 
 
@@ -398,6 +452,27 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"smallest score change reported (default {DEFAULT_TOLERANCE})",
     )
     diff.set_defaults(func=cmd_diff)
+
+    comp = sub.add_parser("compare", help="which of two systems is better on the same inputs, with significance")
+    comp.add_argument("a", help="system A: results.json or evalkit score JSONL")
+    comp.add_argument("b", help="system B, scored on the same inputs")
+    comp.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="output (default text)")
+    comp.add_argument("-o", "--output", metavar="HTML", help="also write an HTML page of the comparison")
+    comp.add_argument(
+        "--fail-if-worse",
+        metavar="METRIC",
+        action="append",
+        default=[],
+        choices=list(METRICS),
+        help=f"exit 1 when B is significantly worse on METRIC (repeatable): {', '.join(METRICS)}",
+    )
+    comp.add_argument(
+        "--alpha", type=_alpha, default=DEFAULT_ALPHA, help=f"significance level (default {DEFAULT_ALPHA})"
+    )
+    comp.add_argument("--resamples", type=_resamples, default=DEFAULT_RESAMPLES, help=f"default {DEFAULT_RESAMPLES}")
+    comp.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"resampling seed (default {DEFAULT_SEED})")
+    comp.add_argument("--allow-signature-change", action="store_true", help="compare runs judged differently")
+    comp.set_defaults(func=cmd_compare)
 
     calibrate = sub.add_parser("calibrate", help="the judge against the verdicts pinned in sidecars; best threshold")
     calibrate.add_argument("paths", nargs="*", help="capture files or folders (default: [tool.evalkit] references)")

@@ -1,4 +1,4 @@
-"""Markdown for CI job summaries and pull-request comments: a run's totals and failures, and a diff.
+"""Markdown for CI job summaries and pull-request comments: a run's totals and failures, a diff, a comparison.
 
 Capture text is untrusted: table cells are escaped, and failure messages go in a code fence
 longer than any backtick run they contain, so no summary can break the layout.
@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
+from evalkit.compare import Comparison
 from evalkit.diff import RunDiff
-from evalkit.present import explain
+from evalkit.present import explain, p_value
 from evalkit.report.view import verdict_counts
 from evalkit.result import RunResult
 
@@ -70,3 +71,32 @@ def changes_table(diff: RunDiff) -> list[str]:
                 f"| {_cell(claim.text + evidence)} |"
             )
     return rows
+
+
+def compare_summary(found: Comparison) -> str:
+    """What `evalkit compare --format markdown` prints: the metric table, flips and what was left out."""
+    a, b = found.names
+    lines = [
+        f"## evalkit compare: A = {_cell(a)}, B = {_cell(b)}",
+        "",
+        *[f"- signature changed (compared anyway): {_cell(c)}" for c in found.signature_changes],
+        f"{len(found.pairs)} summaries compared, {len(found.left_out)} left out. "
+        f"Paired bootstrap {found.confidence:.0%} interval and approximate randomisation p-value, "
+        f"{found.resamples} resamples, seed {found.seed}; **bold**: B differs at p < {found.alpha:g}.",
+        "",
+        "| metric | mean A | mean B | B − A | interval | p | B better / same / worse |",
+        "|---|---:|---:|---:|---|---:|---:|",
+    ]
+    for m in found.metrics:
+        t = m.test
+        delta = f"**{t.delta:+.3f}** ({m.outcome})" if m.outcome else f"{t.delta:+.3f}"
+        lines.append(
+            f"| {m.name} {'↑' if m.higher_is_better else '↓'} | {m.mean_a:.3f} | {m.mean_b:.3f} | {delta} "
+            f"| [{t.ci_low:+.3f}, {t.ci_high:+.3f}] | {p_value(t.p_value)} | {m.wins} / {m.ties} / {m.losses} |"
+        )
+    lines += [
+        "",
+        f"Verdict flips: {len(found.consistent_only_in_a)} summaries consistent under A only, "
+        f"{len(found.consistent_only_in_b)} under B only.",
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""What the terminal shows: the results table and the text that explains a failing summary.
+"""What the terminal shows: the results table, the text that explains a failing summary, a comparison.
 
 `evalkit run` and the pytest plugin print the same table and the same explanation, so both live here.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from evalkit import reasons
+from evalkit.compare import Comparison
 from evalkit.result import ClaimVerdict, SummaryResult
 
 
@@ -78,3 +79,45 @@ def explain(result: SummaryResult) -> str:
     if accepted:
         lines.append(f"({accepted} other claim(s) pinned unsupported by the sidecar)")
     return "\n".join(lines)
+
+
+def p_value(p: float) -> str:
+    """A p-value to 4 decimals, or in exponent form when smaller, so no p prints as 0."""
+    return f"{p:.4f}" if p >= 1e-4 else f"{p:.1e}"
+
+
+def format_comparison(found: Comparison, listed: int = 10) -> str:
+    """The plain-text report `evalkit compare` prints: the metric table, verdict flips, what was left out."""
+    a, b = found.names
+    lines = [f"signature changed (compared anyway): {change}" for change in found.signature_changes]
+    lines.append(f"A = {a}, B = {b}: {len(found.pairs)} summaries compared, {len(found.left_out)} left out")
+    level = f"{found.confidence:.0%} interval"
+    rows = [("metric", "mean A", "mean B", "B - A", level, "p", "B better/same/worse", "")]
+    for m in found.metrics:
+        t = m.test
+        rows.append(
+            (
+                f"{m.name} {'↑' if m.higher_is_better else '↓'}",
+                f"{m.mean_a:.3f}",
+                f"{m.mean_b:.3f}",
+                f"{t.delta:+.3f}",
+                f"[{t.ci_low:+.3f}, {t.ci_high:+.3f}]",
+                p_value(t.p_value),
+                f"{m.wins}/{m.ties}/{m.losses}",
+                f"B {m.outcome}" if m.outcome else "",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = [c.ljust(w) if i in (0, 7) else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        lines.append("  ".join(cells).rstrip())
+    for side, ids in (("A", found.consistent_only_in_a), ("B", found.consistent_only_in_b)):
+        lines.append(f"consistent under {side} only: {len(ids)}" + "".join(f"\n  {id}" for id in ids[:listed]))
+        lines += [f"  ... and {len(ids) - listed} more"] if len(ids) > listed else []
+    lines += [f"left out: {id} ({why})" for id, why in found.left_out[:listed]]
+    lines += [f"left out: ... and {len(found.left_out) - listed} more"] if len(found.left_out) > listed else []
+    lines.append(
+        f"↑ higher is better, ↓ lower; paired bootstrap interval and approximate randomisation p-value, "
+        f"{found.resamples} resamples each, seed {found.seed}; B better/worse: p < {found.alpha:g}"
+    )
+    return "\n".join(lines) + "\n"

@@ -1,14 +1,15 @@
-"""Compact run records: what `history.jsonl` keeps and what `evalkit diff` compares.
+"""Compact run records: what `history.jsonl` keeps and what `evalkit diff` and `evalkit compare` compare.
 
-A record holds per summary only what a comparison needs (pass/fail, score, each claim's text,
-verdict, score and best evidence), so the same value can come from a run in memory, a `results.json`,
-an `evalkit score` JSONL file or a history line, and one comparison serves them all.
+A record holds per summary only what a comparison needs (pass/fail, score, ROUGE F1s and similarity,
+each claim's text, verdict, score and best evidence), so the same value can come from a run in
+memory, a `results.json`, an `evalkit score` JSONL file or a history line, and one comparison serves
+them all.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ class SummaryRecord:
     claims: tuple[ClaimRecord, ...]
     failures: tuple[str, ...] = ()
     error: str | None = None
+    # Its other per-summary numbers by name (ROUGE F1s, similarity), so two systems can be compared on them.
+    metrics: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,16 @@ def _summary(result: SummaryResult, evidence: bool) -> SummaryRecord:
         tuple(_claim(c, evidence) for c in result.claims),
         result.failures,
         result.error,
+        {} if result.error else _metrics(result.rouge, result.similarity),
     )
+
+
+def _metrics(rouge: Any, similarity: Any) -> dict[str, float]:
+    """Each ROUGE type's F1 and the similarity, as numbers (anything else is left out, not refused)."""
+    rouge = rouge if isinstance(rouge, dict) else {}
+    found = {name: value.get("f1") for name, value in rouge.items() if isinstance(value, dict)}
+    found["similarity"] = similarity
+    return {name: _rounded(value) for name, value in found.items() if _is_number(value)}
 
 
 def _claim(claim: ClaimVerdict, evidence: bool) -> ClaimRecord:
@@ -142,7 +154,9 @@ def _from_score_lines(path: Path, text: str) -> RunRecord:
             data = json.loads(line)
             error = data.get("error")
             claims = tuple(_claim(_score_claim(c), evidence=True) for c in data.get("claims", ()))
-            summaries.append(SummaryRecord(str(data["id"]), "", error is None, data["score"], claims, (), error))
+            metrics = {} if error else _metrics(data.get("rouge"), data.get("similarity"))
+            id = str(data["id"])
+            summaries.append(SummaryRecord(id, "", error is None, data["score"], claims, (), error, metrics))
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{number}", f"is not valid JSON ({exc.msg})") from None
         except (KeyError, TypeError, AttributeError) as exc:

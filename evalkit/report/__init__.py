@@ -1,4 +1,5 @@
-"""Self-contained HTML report of a run: one file, inline CSS and SVG, readable offline and without JavaScript.
+"""Self-contained HTML reports of a run, and of two systems compared: one file each, inline CSS and SVG,
+readable offline and without JavaScript.
 
 One autoescaped Jinja template renders the results; `view` works out everything that needs a
 decision, so the template only loops and prints, and all capture text reaches the page escaped.
@@ -14,13 +15,15 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from evalkit import reasons
+from evalkit.compare import Comparison, unsupported_count
+from evalkit.present import p_value
 from evalkit.report import view
 from evalkit.result import RunResult
 
 if TYPE_CHECKING:
     from evalkit.records import RunRecord
 
-__all__ = ["render", "write"]
+__all__ = ["render", "render_comparison", "write"]
 
 MARKS = {"supported": "✓", "weak": "≈", "unsupported": "✗", "error": "!"}  # a verdict never rests on colour alone
 
@@ -39,6 +42,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["fmt"] = _fmt
+    env.filters["p"] = p_value
     env.globals.update(marks=MARKS, rouge_keys=view.ROUGE_KEYS, reason_kinds=reasons.KINDS)
     return env
 
@@ -50,6 +54,13 @@ def render(run: RunResult, history: Sequence[RunRecord] = ()) -> str:
     run and each summary's score trend.
     """
     return _environment().get_template("report.html.j2").render(run=run, view=view.build(run, history))
+
+
+def render_comparison(found: Comparison) -> str:
+    """`evalkit compare -o`: the metric table with intervals, then the summaries that differ most, each with
+    both systems' verdicts side by side."""
+    template = _environment().get_template("compare.html.j2")
+    return template.render(found=found, different=found.most_different(), unsupported_count=unsupported_count)
 
 
 def write(run: RunResult, path: str | Path, history: Sequence[RunRecord] = ()) -> Path:

@@ -1,0 +1,211 @@
+"""Which of two systems does better on the same inputs, metric by metric, and whether that is more than noise.
+
+`evalkit diff` follows one system over time, claim by claim. Here A and B are two systems (two models,
+two prompts) scored on the same articles. Claims of two different summary texts cannot be matched, so
+everything here is per summary: summaries are paired as `diff` pairs them (id, then file name, then
+title); one without a partner, or that either run could not score, is left out and listed. Per metric:
+both means, B - A with a paired bootstrap interval and a randomisation p-value (`evalkit.paired`), and
+on how many summaries B does better, the same, or worse; then the verdict flips (a summary consistent
+under one system and not the other).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from evalkit.diff import match_summaries, signature_differences
+from evalkit.paired import DEFAULT_RESAMPLES, DEFAULT_SEED, PairedTest, paired_test
+from evalkit.records import RunRecord, SummaryRecord
+
+DEFAULT_ALPHA = 0.05
+MOST_DIFFERENT = 10  # summaries the HTML view sets side by side
+# Signature fields that do not change any number compared here: thresholds only decide pass/fail.
+_NOT_COMPARED = ("thresholds",)
+
+
+def _supported_share(summary: SummaryRecord) -> float | None:
+    judged = [c for c in summary.claims if c.verdict != "error"]
+    return sum(c.verdict == "supported" for c in judged) / len(judged) if judged else None
+
+
+def unsupported_count(summary: SummaryRecord) -> int:
+    return sum(c.verdict == "unsupported" for c in summary.claims)
+
+
+def _named(name: str) -> Callable[[SummaryRecord], float | None]:
+    return lambda summary: summary.metrics.get(name)
+
+
+# Each compared metric: name -> (its value for one summary, None where it has none; whether higher is better).
+# The one place that says what a metric is here, until the metric registry (issue 17) takes its place.
+METRICS: dict[str, tuple[Callable[[SummaryRecord], float | None], bool]] = {
+    "score": (lambda summary: summary.score, True),  # the support score: the weakest claim's
+    "supported_share": (_supported_share, True),  # share of the judged claims that are supported
+    "unsupported_claims": (unsupported_count, False),
+    "rouge1": (_named("rouge1"), True),  # F1
+    "rouge2": (_named("rouge2"), True),
+    "rougeL": (_named("rougeL"), True),
+    "similarity": (_named("similarity"), True),
+}
+
+
+@dataclass(frozen=True)
+class MetricComparison:
+    """One metric over the summaries both systems have a value for; wins, ties and losses are B's."""
+
+    name: str
+    higher_is_better: bool
+    mean_a: float
+    mean_b: float
+    test: PairedTest  # delta = mean_b - mean_a, its interval and p-value
+    wins: int  # summaries on which B does better than A
+    ties: int
+    losses: int
+    outcome: str  # "better" or "worse" when B differs significantly at the comparison's alpha, else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        t = self.test
+        return {
+            "mean_a": self.mean_a,
+            "mean_b": self.mean_b,
+            "delta": t.delta,
+            "ci_low": t.ci_low,
+            "ci_high": t.ci_high,
+            "p_value": t.p_value,
+            "wins": self.wins,
+            "ties": self.ties,
+            "losses": self.losses,
+            "n": t.n,
+            "higher_is_better": self.higher_is_better,
+            "outcome": self.outcome or None,
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    names: tuple[str, str]  # how the two systems are called (their files)
+    metrics: tuple[MetricComparison, ...]  # metrics no compared summary has a value for are left out
+    pairs: tuple[tuple[SummaryRecord, SummaryRecord], ...]  # the summaries compared, A's then B's
+    left_out: tuple[tuple[str, str], ...]  # (id, why) for each summary not compared
+    alpha: float
+    resamples: int
+    seed: int
+    signature_changes: tuple[str, ...] = ()
+
+    @property
+    def confidence(self) -> float:
+        """The intervals' level, 1 - alpha, so an interval excluding 0 and p < alpha mostly agree."""
+        return 1 - self.alpha
+
+    @property
+    def consistent_only_in_a(self) -> tuple[str, ...]:
+        """Summaries with no unsupported (or unscored) claim under A that have one under B."""
+        return tuple(b.id for a, b in self.pairs if consistent(a) and not consistent(b))
+
+    @property
+    def consistent_only_in_b(self) -> tuple[str, ...]:
+        return tuple(b.id for a, b in self.pairs if consistent(b) and not consistent(a))
+
+    def metric(self, name: str) -> MetricComparison | None:
+        return next((m for m in self.metrics if m.name == name), None)
+
+    def most_different(self, count: int = MOST_DIFFERENT) -> list[tuple[SummaryRecord, SummaryRecord]]:
+        """The pairs whose support scores differ most (then their unsupported claims), differing ones only."""
+        gaps = [(abs(b.score - a.score), abs(unsupported_count(b) - unsupported_count(a)), a, b) for a, b in self.pairs]
+        gaps = [g for g in gaps if g[0] or g[1]]
+        gaps.sort(key=lambda g: (g[0], g[1]), reverse=True)
+        return [(a, b) for _, _, a, b in gaps[:count]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "a": self.names[0],
+            "b": self.names[1],
+            "compared": len(self.pairs),
+            "alpha": self.alpha,
+            "confidence": self.confidence,
+            "resamples": self.resamples,
+            "seed": self.seed,
+            "method": "paired bootstrap percentile interval; paired approximate randomisation p-value (two-sided)",
+            "metrics": {m.name: m.to_dict() for m in self.metrics},
+            "flips": {
+                "consistent_only_in_a": list(self.consistent_only_in_a),
+                "consistent_only_in_b": list(self.consistent_only_in_b),
+            },
+            "left_out": [{"id": id, "why": why} for id, why in self.left_out],
+            "signature_changes": list(self.signature_changes),
+        }
+
+
+def consistent(summary: SummaryRecord) -> bool:
+    """As `evalkit score` has it: no claim is unsupported or could not be scored."""
+    return all(c.verdict not in ("unsupported", "error") for c in summary.claims)
+
+
+def compare_runs(
+    a: RunRecord,
+    b: RunRecord,
+    names: tuple[str, str] = ("A", "B"),
+    alpha: float = DEFAULT_ALPHA,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> Comparison:
+    """A against B on their shared summaries; the caller decides whether differing signatures are acceptable."""
+    pairs, left_out = _pairs(a, b, names)
+    metrics = []
+    for name, (value, higher_is_better) in METRICS.items():
+        both = [(x, y) for x, y in ((value(s), value(t)) for s, t in pairs) if x is not None and y is not None]
+        if both:
+            metrics.append(_metric(name, higher_is_better, both, alpha, resamples, seed))
+    differences = signature_differences(_compared_fields(a.signature), _compared_fields(b.signature))
+    return Comparison(names, tuple(metrics), tuple(pairs), tuple(left_out), alpha, resamples, seed, tuple(differences))
+
+
+def _pairs(
+    a: RunRecord, b: RunRecord, names: tuple[str, str]
+) -> tuple[list[tuple[SummaryRecord, SummaryRecord]], list[tuple[str, str]]]:
+    # Ids repeated within one run are not matched by id, as in `diff`; saying so beats "only in A".
+    repeated = [{id for id, n in Counter(s.id for s in run.summaries).items() if n > 1} for run in (a, b)]
+    pairs, left_out = [], []
+    for x, y in match_summaries(a.summaries, b.summaries):
+        if x is not None and y is not None:
+            if x.error or y.error:
+                left_out.append((y.id, f"not scored in {names[0] if x.error else names[1]}: {x.error or y.error}"))
+            else:
+                pairs.append((x, y))
+            continue
+        for side, summary in ((0, x), (1, y)):
+            if summary is not None:
+                where = "repeated in" if summary.id in repeated[side] else "only in"
+                left_out.append((summary.id, f"{where} {names[side]}"))
+    return pairs, left_out
+
+
+def _metric(
+    name: str, higher_is_better: bool, values: list[tuple[float, float]], alpha: float, resamples: int, seed: int
+) -> MetricComparison:
+    a, b = [x for x, _ in values], [y for _, y in values]
+    test = paired_test(a, b, resamples, seed, 1 - alpha)
+    sign = 1 if higher_is_better else -1
+    better = sum(sign * (y - x) > 0 for x, y in values)
+    worse = sum(sign * (y - x) < 0 for x, y in values)
+    outcome = ""
+    if test.p_value < alpha and test.delta != 0:
+        outcome = "better" if sign * test.delta > 0 else "worse"
+    return MetricComparison(
+        name,
+        higher_is_better,
+        sum(a) / len(a),
+        sum(b) / len(b),
+        test,
+        better,
+        len(values) - better - worse,
+        worse,
+        outcome,
+    )
+
+
+def _compared_fields(signature: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if signature is None else {k: v for k, v in signature.items() if k not in _NOT_COMPARED}

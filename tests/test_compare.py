@@ -1,0 +1,173 @@
+"""`evalkit compare` on hand-made `evalkit score` files (no model): pairing, metrics, flips, formats, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evalkit import cli
+from evalkit.compare import METRICS, compare_runs
+from evalkit.records import read_run
+
+SIGNATURE = {"evalkit": "0.1.0", "model": "m@1", "judge": "bundled", "support_threshold": 0.5, "thresholds": {}}
+
+
+def record(id: str, scores: list[float], rouge: float = 0.3, similarity: float = 0.6) -> dict:
+    """An `evalkit score` line whose claims have `scores` (below 0.5: unsupported)."""
+    claims = [
+        {
+            "text": f"Claim {k} of {id} <b>bold</b>.",
+            "verdict": "supported" if s >= 0.6 else "weak" if s >= 0.5 else "unsupported",
+            "score": s,
+            "evidence": [{"sentence": f"Evidence for {k}.", "score": 0.5}],
+            "decided_by": 0,
+        }
+        for k, s in enumerate(scores)
+    ]
+    return {
+        "id": id,
+        "judge": "bundled",
+        "consistent": min(scores) >= 0.5,
+        "score": min(scores),
+        "rouge": {t: {"precision": rouge, "recall": rouge, "f1": rouge} for t in ("rouge1", "rouge2", "rougeL")},
+        "similarity": similarity,
+        "claims": claims,
+    }
+
+
+def write(path: Path, records: list[dict], signature: dict | None = SIGNATURE) -> str:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    if signature is not None:
+        path.with_suffix(".meta.json").write_text(json.dumps({"signature": signature}), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def systems(tmp_path: Path) -> tuple[str, str]:
+    """A and B on 120 shared articles: B's claims score 0.2 lower (often unsupported); ROUGE is noise alike."""
+    rng = np.random.default_rng(0)
+    a, b = [], []
+    for i in range(120):
+        hard = rng.uniform(0.55, 0.95)  # the article's difficulty, shared by both systems
+        rouge = rng.uniform(0.1, 0.4)
+        a.append(record(f"doc{i}", [hard, hard + 0.03], rouge + rng.normal(0, 0.02), 0.6))
+        b.append(record(f"doc{i}", [hard - 0.2, hard], rouge + rng.normal(0, 0.02), 0.6))
+    return write(tmp_path / "a.jsonl", a), write(tmp_path / "b.jsonl", b)
+
+
+def test_a_large_known_difference_is_significant_in_json(systems, capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["compare", *systems, "--format", "json", "--resamples", "2000"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    score = data["metrics"]["score"]
+    assert score["delta"] == pytest.approx(score["mean_b"] - score["mean_a"]) == pytest.approx(-0.2)
+    assert score["p_value"] < 0.01 and score["ci_high"] < 0 and score["outcome"] == "worse"
+    assert (score["wins"], score["ties"], score["losses"]) == (0, 0, 120)
+    unsupported = data["metrics"]["unsupported_claims"]
+    assert unsupported["delta"] > 0 and unsupported["outcome"] == "worse"  # more unsupported claims is worse
+    rouge = data["metrics"]["rouge1"]
+    assert rouge["ci_low"] < 0 < rouge["ci_high"] and rouge["outcome"] is None
+    assert data["metrics"]["similarity"]["ties"] == 120 and data["metrics"]["similarity"]["p_value"] == 1.0
+    assert set(data["metrics"]) == set(METRICS) and data["compared"] == 120 and data["resamples"] == 2000
+    assert len(data["flips"]["consistent_only_in_a"]) > 0 == len(data["flips"]["consistent_only_in_b"])
+
+
+def test_fail_if_worse_gates_on_the_named_metric_only(systems, capsys: pytest.CaptureFixture) -> None:
+    a, b = systems
+    assert cli.main(["compare", a, b, "--resamples", "500", "--fail-if-worse", "rouge1"]) == 0
+    assert cli.main(["compare", a, b, "--resamples", "500", "--fail-if-worse", "supported_share"]) == 1
+    assert "significantly worse than A on supported_share" in capsys.readouterr().err
+    assert cli.main(["compare", b, a, "--resamples", "500", "--fail-if-worse", "score"]) == 0  # B is the better one
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["compare", a, b, "--fail-if-worse", "nonsense"])
+    assert exit.value.code == 2
+
+
+def test_text_and_markdown_show_means_interval_p_and_counts(systems, capsys: pytest.CaptureFixture) -> None:
+    cli.main(["compare", *systems, "--resamples", "500", "--seed", "4"])
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("score"))
+    assert "-0.200" in row and "[-0.2" in row and "0/0/120" in row and "B worse" in row
+    assert "500 resamples each, seed 4" in out and "95% interval" in out
+    cli.main(["compare", *systems, "--format", "markdown", "--resamples", "500"])
+    out = capsys.readouterr().out
+    assert out.startswith("## evalkit compare") and "| score ↑ |" in out and "**-0.200** (worse)" in out
+
+
+def test_unmatched_repeated_and_unscored_summaries_are_listed_and_left_out(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.jsonl", [record("x", [0.9]), record("only-a", [0.9]), record("twice", [0.9])] * 1)
+    broken = {"id": "x", "judge": "bundled", "consistent": False, "score": 0.0, "error": "x: no summary"}
+    b_records = [broken, record("only-b", [0.9]), record("twice", [0.9]), record("twice", [0.8])]
+    b = write(tmp_path / "b.jsonl", b_records)
+    found = compare_runs(read_run(a), read_run(b), ("A", "B"), resamples=200)
+    assert found.pairs == () and found.metrics == ()
+    assert set(found.left_out) == {
+        ("x", "not scored in B: x: no summary"),
+        ("only-a", "only in A"),
+        ("only-b", "only in B"),
+        ("twice", "repeated in B"),
+        ("twice", "only in A"),
+    }
+
+
+def test_flips_are_per_summary(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.jsonl", [record("p", [0.9, 0.8]), record("q", [0.3]), record("r", [0.9])])
+    b = write(tmp_path / "b.jsonl", [record("p", [0.9, 0.4]), record("q", [0.7, 0.6]), record("r", [0.7])])
+    found = compare_runs(read_run(a), read_run(b), resamples=200)
+    assert (found.consistent_only_in_a, found.consistent_only_in_b) == (("p",), ("q",))
+    assert [b.id for _, b in found.most_different()] == ["p", "q", "r"]
+    share = found.metric("supported_share")
+    assert share is not None and (share.mean_a, share.mean_b) == pytest.approx((2 / 3, 5 / 6))
+
+
+def test_signatures_must_agree_on_what_changes_the_numbers(systems, capsys: pytest.CaptureFixture) -> None:
+    a, b = systems
+    meta = Path(b).with_suffix(".meta.json")
+    meta.write_text(json.dumps({"signature": {**SIGNATURE, "judge": "lexical"}}))
+    assert cli.main(["compare", a, b]) == 2
+    err = capsys.readouterr().err
+    assert "different signatures (judge: bundled → lexical)" in err and len(err.strip().splitlines()) == 1
+    assert cli.main(["compare", a, b, "--resamples", "200", "--allow-signature-change"]) == 0
+    assert "signature changed (compared anyway): judge: bundled → lexical" in capsys.readouterr().out
+    meta.write_text(json.dumps({"signature": {**SIGNATURE, "thresholds": {"min_rouge_l": 0.2}}}))
+    assert cli.main(["compare", a, b, "--resamples", "200"]) == 0  # pass/fail thresholds change no value compared
+
+
+def test_html_view_links_both_verdict_sets_and_escapes_claims(systems, tmp_path: Path) -> None:
+    page = tmp_path / "out" / "compare.html"
+    assert cli.main(["compare", *systems, "--resamples", "200", "-o", str(page)]) == 0
+    html = page.read_text(encoding="utf-8")
+    assert 'href="#d1-a"' in html and 'id="d1-a"' in html and 'id="d1-b"' in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
+    assert "B WORSE" in html and "[-0.2" in html
+
+
+def test_output_onto_an_input_and_a_gate_without_values_are_usage_errors(
+    systems, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    a, b = systems
+    before = Path(a).read_bytes()
+    assert cli.main(["compare", a, b, "-o", a]) == 2
+    assert "is one of the inputs" in capsys.readouterr().err and Path(a).read_bytes() == before
+    bare = [{k: v for k, v in record("doc0", [0.9]).items() if k not in ("rouge", "similarity")}]
+    c, d = write(tmp_path / "c.jsonl", bare), write(tmp_path / "d.jsonl", bare)
+    assert cli.main(["compare", c, d, "--resamples", "200", "--fail-if-worse", "rouge2"]) == 2
+    assert "no summary compared has a value for rouge2" in capsys.readouterr().err
+
+
+def test_results_json_carries_rouge_and_similarity(tmp_path: Path) -> None:
+    result = {
+        "id": "refs/a.txt",
+        "title": "A",
+        "rouge": {"rougeL": {"precision": 0.5, "recall": 0.1, "f1": 0.1667}},
+        "similarity": 0.71,
+        "claims": [],
+        "consistent": True,
+        "score": 1.0,
+    }
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"signature": SIGNATURE, "started": "", "results": [result]}), encoding="utf-8")
+    (summary,) = read_run(path).summaries
+    assert summary.metrics == {"rougeL": 0.1667, "similarity": 0.71}

@@ -1,0 +1,77 @@
+"""The paired tests on data whose answer is known: a large shift, systems that do not differ, normal data."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from evalkit.paired import bootstrap_means, paired_test, randomisation_p
+
+
+def test_a_large_known_difference_is_significant_and_its_interval_excludes_zero() -> None:
+    rng = np.random.default_rng(1)
+    article = rng.uniform(0.2, 0.9, 200)  # how hard each article is, shared by both systems
+    a = article + rng.normal(0, 0.05, 200)
+    b = article + 0.1 + rng.normal(0, 0.05, 200)
+    found = paired_test(a, b, resamples=2000, seed=3)
+    assert found.p_value < 0.01
+    assert 0 < found.ci_low < 0.1 < found.ci_high
+    assert found.delta == pytest.approx(np.mean(b - a))
+
+
+def test_random_splits_of_one_system_mostly_contain_zero() -> None:
+    """Two halves of one system's outputs per article: the interval should contain 0 about 95 % of the time."""
+    covered = significant = 0
+    repeats = 60
+    for seed in range(repeats):
+        rng = np.random.default_rng(seed)
+        article = rng.uniform(0.2, 0.9, 80)
+        outputs = article[:, None] + rng.normal(0, 0.1, (80, 2))  # two samples from the same system
+        found = paired_test(outputs[:, 0], outputs[:, 1], resamples=1000, seed=seed)
+        covered += found.ci_low <= 0 <= found.ci_high
+        significant += found.p_value < 0.05
+    assert covered >= 0.85 * repeats
+    assert significant <= 0.15 * repeats
+
+
+def test_bootstrap_interval_matches_the_paired_t_interval_on_normal_data() -> None:
+    rng = np.random.default_rng(7)
+    a = rng.normal(0.5, 0.2, 400)
+    b = a + rng.normal(0.02, 0.1, 400)
+    d = b - a
+    half = stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
+    found = paired_test(a, b, resamples=20_000, seed=0)
+    assert found.ci_low == pytest.approx(d.mean() - half, abs=0.1 * half)
+    assert found.ci_high == pytest.approx(d.mean() + half, abs=0.1 * half)
+    assert found.p_value == pytest.approx(stats.ttest_rel(b, a).pvalue, abs=0.01)
+
+
+def test_randomisation_p_matches_the_exact_sign_flip_test() -> None:
+    """With 10 items every one of the 1024 sign patterns can be listed; the sampled p-value must agree."""
+    d = np.array([0.3, -0.1, 0.25, 0.05, 0.4, -0.2, 0.15, 0.1, -0.05, 0.2])
+    flips = np.array(list(itertools.product((1, -1), repeat=d.size)))
+    exact = np.mean(np.abs(flips @ d) >= abs(d.sum()) - 1e-12)
+    assert randomisation_p(d, 50_000, np.random.default_rng(0)) == pytest.approx(exact, abs=0.005)
+
+
+def test_bootstrap_means_resample_with_replacement() -> None:
+    means = bootstrap_means(np.array([0.0, 1.0]), 4000, np.random.default_rng(0))
+    assert set(np.unique(means)) == {0.0, 0.5, 1.0}
+    assert np.mean(means == 0.5) == pytest.approx(0.5, abs=0.03)
+
+
+def test_identical_systems_and_seeds() -> None:
+    same = paired_test([0.2, 0.5, 0.9], [0.2, 0.5, 0.9])
+    assert (same.delta, same.ci_low, same.ci_high, same.p_value) == (0.0, 0.0, 0.0, 1.0)
+    a, b = np.linspace(0, 1, 50), np.linspace(0, 1, 50) ** 2
+    assert paired_test(a, b, seed=5) == paired_test(a, b, seed=5)
+    assert paired_test(a, b, seed=5) != paired_test(a, b, seed=6)
+
+
+@pytest.mark.parametrize(("a", "b"), [([], []), ([1.0], [1.0, 2.0])])
+def test_unpaired_input_is_refused(a: list[float], b: list[float]) -> None:
+    with pytest.raises(ValueError):
+        paired_test(a, b)
