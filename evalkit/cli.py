@@ -1,4 +1,4 @@
-"""`evalkit` command line: run (references -> table + reports), score (batch JSONL), show (parsing).
+"""`evalkit` judges AI-written summaries against their articles, offline; `evalkit COMMAND --help` for more.
 
 A thin shell over `pipeline`: it parses arguments, shows progress, writes outputs, and turns every
 `EvalkitError` into one line on stderr and exit code 2. Exit 1 means the run worked and some
@@ -21,13 +21,13 @@ from typing import Any
 from tqdm import tqdm
 
 from evalkit import claims as claims_mod
-from evalkit import history, junit, markdown, outputs, report
+from evalkit import colour, history, junit, markdown, outputs, report
 from evalkit.capture import read_capture
 from evalkit.compare import DEFAULT_ALPHA, METRICS, compare_runs
 from evalkit.diff import DEFAULT_TOLERANCE, compare, format_text
 from evalkit.errors import EvalkitError, EvalkitWarning, InputError, OutputError
 from evalkit.paired import DEFAULT_RESAMPLES, DEFAULT_SEED
-from evalkit.pipeline import Job, evaluate, jobs_from_paths, run_signature
+from evalkit.pipeline import Job, evalkit_version, evaluate, jobs_from_paths, run_signature
 from evalkit.present import claim_lines, format_comparison, format_table
 from evalkit.records import RunRecord, read_run
 from evalkit.report import source
@@ -55,9 +55,15 @@ def _paths(args: argparse.Namespace, settings: Settings, root: Path) -> list[str
     return args.paths or [os.path.relpath(root / p) for p in settings.references]
 
 
-def _progress(total: int | None, unit: str) -> tqdm:
-    """Items/s and ETA on a terminal; silent when stderr is not a TTY (CI logs, pipes)."""
-    return tqdm(total=total, unit=unit, disable=None, file=sys.stderr, dynamic_ncols=True, leave=False)
+def _verbosity(args: argparse.Namespace) -> int:
+    """-1 with -q (results and errors only), 1 with -v (weak claims and the signature too), else 0."""
+    return getattr(args, "verbosity", 0)
+
+
+def _progress(total: int | None, unit: str, args: argparse.Namespace) -> tqdm:
+    """Items/s and ETA on a terminal; silent when stderr is not a TTY (CI logs, pipes) or with -q."""
+    quiet = True if _verbosity(args) < 0 else None
+    return tqdm(total=total, unit=unit, disable=quiet, file=sys.stderr, dynamic_ncols=True, leave=False)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -70,15 +76,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         extra.append(out / history.FILE_NAME)
     outputs.check(settings, reads=paths, files=[*targets, *extra], folders=[out])
     jobs = list(jobs_from_paths(paths, settings))
-    with _progress(len(jobs), "summary") as bar:
+    with _progress(len(jobs), "summary", args) as bar:
         run = evaluate(jobs, settings, on_result=lambda _: bar.update())
     results = list(run.results)
-    print(format_table(results))
+    verbosity = _verbosity(args)
+    if verbosity >= 0:
+        print(format_table(results, colour=colour.wanted(sys.stdout)))
+    if verbosity > 0:
+        print("judged with " + ", ".join(f"{k} {run.signature[k]}" for k in ("judge", "model", "evalkit")))
+    shown = ("unsupported", "error", "weak") if verbosity > 0 else ("unsupported", "error")
     for r in results:
         for message in ([r.error] if r.error else []) + [f"{r.id}: {f}" for f in r.failures]:
             print(message, file=sys.stderr)
-        for claim in (*r.unsupported, *r.unjudged):
-            head, *details = claim_lines(claim, indent="")
+        for claim in (c for c in r.claims if c.verdict in shown and verbosity >= 0):
+            head, *details = claim_lines(claim, indent="", colour=colour.wanted(sys.stderr))
             print(f"{r.id}: {head}", *details, sep="\n", file=sys.stderr)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -94,7 +105,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise OutputError(printable(str(exc.filename or out)), f"cannot be written ({exc.strerror or exc})") from None
     failed = [r for r in results if not r.passed]
     print(
-        f"\n{len(results) - len(failed)} passed, {len(failed)} failed in {run.seconds:.1f}s; "
+        "\n" * (verbosity >= 0) + f"{len(results) - len(failed)} passed, {len(failed)} failed in {run.seconds:.1f}s; "
         f"wrote {', '.join(map(str, written))}"
     )
     if any(r.error for r in results):
@@ -310,7 +321,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     except OSError as exc:
         where = printable(str(exc.filename or output))
         raise OutputError(where, f"cannot be written ({exc.strerror or exc})") from None
-    with fh, _progress(len(jobs), "pair") as bar:
+    with fh, _progress(len(jobs), "pair", args) as bar:
 
         def write(result: SummaryResult) -> None:
             nonlocal errors, unjudged
@@ -392,28 +403,53 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_pin(args: argparse.Namespace) -> int:
     from evalkit.sidecar import pin_captures
 
-    settings, _ = _settings(args)
+    settings, root = _settings(args)
     outputs.check(settings)  # the cache folder
-    for path in pin_captures(args.files, settings):
+    for path in pin_captures(_paths(args, settings, root), settings):
         print(f"pinned {path}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="evalkit", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    # -q/-v are accepted before and after the command; SUPPRESS keeps a command's parser from
+    # resetting what was given before it.
+    verbosity = argparse.ArgumentParser(add_help=False)
+    loudness = verbosity.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-q",
+        "--quiet",
+        dest="verbosity",
+        action="store_const",
+        const=-1,
+        default=argparse.SUPPRESS,
+        help="no progress bar, table or claim list: results files, failures and errors only",
+    )
+    loudness.add_argument(
+        "-v",
+        "--verbose",
+        dest="verbosity",
+        action="store_const",
+        const=1,
+        default=argparse.SUPPRESS,
+        help="also list weak claims and what judged them",
+    )
+    parser = argparse.ArgumentParser(prog="evalkit", description=__doc__.splitlines()[0], parents=[verbosity])
+    parser.add_argument("--version", action="version", version=f"evalkit {evalkit_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def model_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--model", help="sentence-transformers model folder (default: bundled MiniLM-L6-v2)")
-        p.add_argument("--cache-dir", help="embedding cache folder (default .evalkit_cache)")
-        p.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
+        p.add_argument("--cache-dir", help="cache of vectors, sentence splits, judge scores (default .evalkit_cache)")
+        p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
         p.add_argument("--batch-size", type=int, help="summaries per encoding batch (default 64)")
         p.add_argument("--judge", help="bundled (default), lexical, nli:DIR or openai:URL (see docs/judges.md)")
         p.add_argument("--judge-model", help="the model an openai: judge asks for")
         p.add_argument("--support-threshold", type=float, help="claims scoring below this are unsupported")
         p.add_argument("--weak-band", type=float, help="width of the weak band above the threshold")
 
-    run = sub.add_parser("run", help="judge every capture in the references (or PATHS) and write reports")
+    run = sub.add_parser(
+        "run", parents=[verbosity], help="judge every capture in the references (or PATHS) and write reports"
+    )
     run.add_argument("paths", nargs="*", help="capture files or folders (default: [tool.evalkit] references)")
     run.add_argument("--output-dir", default="reports", help="where results.json, index.html and history.jsonl go")
     run.add_argument("--junit", metavar="PATH", help="also write JUnit XML, one testcase per summary")
@@ -421,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_options(run)
     run.set_defaults(func=cmd_run)
 
-    score = sub.add_parser("score", help="batch-score JSONL pairs or captures into a JSONL file")
+    score = sub.add_parser("score", parents=[verbosity], help="batch-score JSONL pairs or captures into a JSONL file")
     score.add_argument("inputs", nargs="+", help="JSONL files of {id, document, summary}, capture files or folders")
     score.add_argument("-o", "--output", required=True, help="output JSONL, one record per input")
     score.add_argument("--resume", action="store_true", help="keep OUTPUT and skip ids already in it")
@@ -430,16 +466,20 @@ def build_parser() -> argparse.ArgumentParser:
     model_options(score)
     score.set_defaults(func=cmd_score)
 
-    show = sub.add_parser("show", help="print how a capture file was parsed")
+    show = sub.add_parser("show", parents=[verbosity], help="print how a capture file was parsed")
     show.add_argument("file")
     show.set_defaults(func=cmd_show)
 
-    report_ = sub.add_parser("report", help="the HTML report of a results.json or evalkit score JSONL")
+    report_ = sub.add_parser(
+        "report", parents=[verbosity], help="the HTML report of a results.json or evalkit score JSONL"
+    )
     report_.add_argument("results", help="results.json from evalkit run, or JSONL from evalkit score")
     report_.add_argument("-o", "--output", help="the HTML file to write (default: RESULTS with .html)")
     report_.set_defaults(func=cmd_report)
 
-    diff = sub.add_parser("diff", help="what changed between two runs (results.json or evalkit score JSONL)")
+    diff = sub.add_parser(
+        "diff", parents=[verbosity], help="what changed between two runs (results.json or evalkit score JSONL)"
+    )
     diff.add_argument("old", help="the earlier run: results.json or evalkit score JSONL")
     diff.add_argument("new", help="the later run")
     diff.add_argument("--fail-on-regression", action="store_true", help="exit 1 when anything regressed")
@@ -453,7 +493,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.set_defaults(func=cmd_diff)
 
-    comp = sub.add_parser("compare", help="which of two systems is better on the same inputs, with significance")
+    comp = sub.add_parser(
+        "compare", parents=[verbosity], help="which of two systems is better on the same inputs, with significance"
+    )
     comp.add_argument("a", help="system A: results.json or evalkit score JSONL")
     comp.add_argument("b", help="system B, scored on the same inputs")
     comp.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="output (default text)")
@@ -474,14 +516,18 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--allow-signature-change", action="store_true", help="compare runs judged differently")
     comp.set_defaults(func=cmd_compare)
 
-    calibrate = sub.add_parser("calibrate", help="the judge against the verdicts pinned in sidecars; best threshold")
+    calibrate = sub.add_parser(
+        "calibrate", parents=[verbosity], help="the judge against the verdicts pinned in sidecars; best threshold"
+    )
     calibrate.add_argument("paths", nargs="*", help="capture files or folders (default: [tool.evalkit] references)")
     calibrate.add_argument("--write", action="store_true", help="store the best threshold in pyproject.toml")
     model_options(calibrate)
     calibrate.set_defaults(func=cmd_calibrate)
 
-    pin = sub.add_parser("pin", help="pin each claim's current verdict in the capture's sidecar (after review)")
-    pin.add_argument("files", nargs="+", help="capture files or folders")
+    pin = sub.add_parser(
+        "pin", parents=[verbosity], help="pin each claim's current verdict in the capture's sidecar (after review)"
+    )
+    pin.add_argument("paths", nargs="*", help="capture files or folders (default: [tool.evalkit] references)")
     model_options(pin)
     pin.set_defaults(func=cmd_pin)
     return parser

@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from evalkit import reasons
+from evalkit.colour import paint
 from evalkit.compare import Comparison
 from evalkit.result import ClaimVerdict, SummaryResult
 
 
-def format_table(results: list[SummaryResult]) -> str:
-    """The results table `evalkit run` prints and the pytest plugin ends its summary with."""
+def format_table(results: list[SummaryResult], colour: bool = False) -> str:
+    """The results table `evalkit run` prints and the pytest plugin ends its summary with; `colour` paints
+    the result column (after padding, so escape codes never skew the widths)."""
     rows = [("file", "ROUGE-L F1", "similarity", "claims", "unsupported", "result")]
     for r in results:
         if r.error:
@@ -30,9 +32,11 @@ def format_table(results: list[SummaryResult]) -> str:
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    last = len(widths) - 1
     lines = [
         "  ".join(
-            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            cell.ljust(w) if i == 0 else paint(cell.rjust(w), cell, colour and i == last)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         )
         for row in rows
     ]
@@ -49,11 +53,11 @@ def to_check(result: SummaryResult) -> list[ClaimVerdict]:
     ]
 
 
-def claim_lines(claim: ClaimVerdict, indent: str = "  ") -> Iterator[str]:
+def claim_lines(claim: ClaimVerdict, indent: str = "  ", colour: bool = False) -> Iterator[str]:
     """A claim with its verdict, then why: the words to check, its best evidence, or the judge's error."""
     score = "" if claim.score is None else f" {claim.score:.2f}"
     pinned = f", pinned {claim.expected}" if claim.expected else ""
-    yield f"{indent}[{claim.verdict}{score}{pinned}] {claim.text}"
+    yield f"{indent}[{paint(claim.verdict, claim.verdict, colour)}{score}{pinned}] {claim.text}"
     if claim.error:
         yield f"{indent}    judge error: {claim.error}"
     if why := reasons.summary(claim.reasons):

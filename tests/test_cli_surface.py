@@ -1,0 +1,71 @@
+"""What a newcomer meets first: `--version`, `--help` naming every command, and colour only on a terminal."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from evalkit import cli, colour
+from evalkit.present import format_table
+from evalkit.result import SummaryResult
+
+COMMANDS = ("run", "score", "report", "diff", "compare", "calibrate", "show", "pin")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_version_names_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--version"])
+    assert exited.value.code == 0
+    assert re.fullmatch(r"evalkit \S+\n", capsys.readouterr().out)
+
+
+def test_help_lists_every_command_and_the_verbosity_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    listed = re.findall(r"^    (\w+)\s", out, flags=re.M)
+    assert sorted(listed) == sorted(COMMANDS)
+    assert "-q, --quiet" in out and "-v, --verbose" in out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_quiet_and_verbose_are_accepted_before_and_after_every_command(command: str) -> None:
+    parser = cli.build_parser()
+    required = {
+        "score": ["in.jsonl", "-o", "out.jsonl"],
+        "report": ["r.json"],
+        "diff": ["a", "b"],
+        "compare": ["a", "b"],
+        "show": ["f"],
+    }
+    assert parser.parse_args(["-q", command, *required.get(command, [])]).verbosity == -1
+    assert parser.parse_args([command, *required.get(command, []), "-v"]).verbosity == 1
+    assert not hasattr(parser.parse_args([command, *required.get(command, [])]), "verbosity")
+
+
+def test_colour_only_on_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert colour.wanted(Terminal()) and not colour.wanted(io.StringIO())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not colour.wanted(Terminal())
+    monkeypatch.setenv("NO_COLOR", "")  # an empty NO_COLOR does not count (no-color.org)
+    assert colour.wanted(Terminal())
+
+
+def test_a_coloured_table_is_the_plain_table_plus_escape_codes() -> None:
+    rouge = {k: {"precision": 0.5, "recall": 0.5, "f1": 0.5} for k in ("rouge1", "rouge2", "rougeL", "rougeLsum")}
+    results = [
+        SummaryResult("a.txt", "", rouge, 0.8, (), True, 0.9),
+        SummaryResult("bb.txt", "", rouge, 0.8, (), False, 0.1, failures=("x",)),
+        SummaryResult.for_error("c.txt", "c.txt: unreadable"),
+    ]
+    plain, painted = format_table(results), format_table(results, colour=True)
+    assert painted != plain and "\x1b[1;31m  FAIL\x1b[0m" in painted
+    assert re.sub(r"\x1b\[[0-9;]*m", "", painted) == plain
