@@ -182,7 +182,7 @@ def _finite(result: SummaryResult) -> SummaryResult:
     vectors, a judge that returns NaN): NaN passes every `<` threshold check, so it never reaches a record."""
     numbers = [result.score, result.similarity, *(v for scores in result.rouge.values() for v in scores.values())]
     for claim in result.claims:
-        numbers += [claim.score, *claim.signals.values(), *(e.score for e in claim.evidence)]
+        numbers += [claim.score, *claim.signals.values(), *(n for e in claim.evidence for n in (e.score, e.support))]
     if all(math.isfinite(n) for n in numbers if n is not None):  # a claim the judge could not score has None
         return result
     return SummaryResult.for_error(
@@ -222,6 +222,8 @@ def _judge_all(placed: list[_Placed], judge: Judge) -> list[SummaryResult]:
 
 def _verdict(claim: claims_mod.Claim, given: ClaimInput, judged: Judgement, applied: Bands) -> ClaimVerdict:
     evidence = given.passages
+    if len(judged.passage_scores) == len(evidence):
+        evidence = tuple(replace(e, support=p) for e, p in zip(evidence, judged.passage_scores, strict=True))
     decided = judged.passage if 0 <= judged.passage < len(evidence) else -1
     passage = evidence[decided].sentence if decided >= 0 else " ".join(e.sentence for e in evidence)
     return ClaimVerdict(

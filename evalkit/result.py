@@ -24,6 +24,7 @@ class Evidence:
     rouge_precision: float = 0.0  # share of the claim's unigrams found in the sentence
     start: int = -1  # index of the first article sentence of the window
     end: int = -1  # index one past its last sentence
+    support: float | None = None  # the judge's probability that this passage supports the claim (None: not read)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class SummaryResult:
                     "text": c.text,
                     "verdict": c.verdict,
                     "score": None if c.score is None else round(c.score, 6),
-                    "evidence": [{"sentence": e.sentence, "score": round(e.score, 6)} for e in c.evidence],
+                    "evidence": [_evidence_record(e) for e in c.evidence],
                     "decided_by": c.decided_by,
                     "reasons": c.reasons,
                     **({"error": c.error} if c.error else {}),
@@ -132,6 +133,13 @@ class SummaryResult:
     def for_error(cls, id: str, error: str) -> SummaryResult:
         """A result for an input that could not be evaluated, so it is reported, never dropped."""
         return cls(id=id, title="", rouge={}, similarity=0.0, claims=(), consistent=False, score=0.0, error=error)
+
+
+def _evidence_record(evidence: Evidence) -> dict[str, Any]:
+    record: dict[str, Any] = {"sentence": evidence.sentence, "score": round(evidence.score, 6)}
+    if evidence.support is not None:
+        record["support"] = round(evidence.support, 6)
+    return record
 
 
 @dataclass(frozen=True)

@@ -59,3 +59,8 @@ def test_a_one_fact_edit_scores_below_the_faithful_claim(encoder: Encoder) -> No
     assert edited.score < faithful.score
     assert faithful.signals["entail"] > edited.signals["entail"]
     assert edited.reasons["novel"] == ["eleven"]
+    # the judge's probability is kept per passage, and the deciding passage is the most probable one
+    read = [e.support for e in faithful.evidence]
+    assert all(p is not None and 0.0 <= p <= 1.0 for p in read)
+    if faithful.decided_by >= 0:
+        assert read[faithful.decided_by] == max(read) == faithful.signals["entail"]

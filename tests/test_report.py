@@ -235,3 +235,64 @@ def test_reasons_are_marked_inside_the_claim_text_and_escaped() -> None:
     assert "Not in the article: Zed, eleven" in html and "<b>" not in html
     assert "The judge could not score this claim: HTTP 500 after 3 tries" in html
     assert "! 1 error" in html  # the error verdict is counted where it happened
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.473, 0.579), (0.5, 0.5), (0.01, 0.02), (0.97, 0.99), (0.2, 0.9)])
+def test_band_edge_labels_stay_inside_the_figure_and_never_overlap(low: float, high: float) -> None:
+    h = view.histogram(list(result().claims), threshold=low, supported_at=high)
+    spans = []
+    for m in h.markers:
+        size = len(m.label) * 6.8
+        start = m.x - size if m.anchor == "end" else m.x
+        assert start >= 0 and start + size <= h.width
+        spans.append((m.y, start, start + size))
+    (y1, a1, b1), (y2, a2, b2) = spans
+    assert y1 != y2 or b1 <= a2 or b2 <= a1
+
+
+def test_signature_floats_are_rounded_for_display() -> None:
+    run = replace(run_of(result()), signature={**SIGNATURE, "supported_at": 0.578752})
+    assert view.build(run).signature["supported_at"] == 0.579
+    assert "<code>0.579</code>" in render(run) and "0.578752" not in render(run)
+
+
+def test_claims_to_check_list_every_weak_or_unsupported_claim_of_the_run_worst_first() -> None:
+    second = result(id="b.txt", title="Second page")
+    second = replace(
+        second,
+        claims=tuple(replace(c, expected="unsupported") if c.verdict == "unsupported" else c for c in second.claims),
+    )
+    run = run_of(result(), second)
+    flagged = view.build(run).flagged
+    assert [(f.summary.result.id, f.number, f.claim.verdict) for f in flagged] == [
+        ("captures/budget.txt", 3, "unsupported"),
+        ("b.txt", 3, "unsupported"),
+        ("captures/budget.txt", 2, "weak"),
+        ("b.txt", 2, "weak"),
+    ]
+    html = render(run)
+    assert 'id="to-check"' in html and 'data-verdict="weak" data-pinned="no"' in html
+    assert '<a href="#s1-c3">The mayor resigned.</a>' in html  # links to the claim in its summary
+    assert html.count('data-pinned="yes"') == 1
+
+
+def test_a_pinned_unsupported_claim_is_marked_in_the_summaries_table() -> None:
+    pinned = tuple(replace(c, expected="unsupported") if c.verdict == "unsupported" else c for c in result().claims)
+    html = render(run_of(result(claims=pinned, failures=())))
+    row = html[html.index('<tr data-status="pass">') : html.index("</tr>", html.index('<tr data-status="pass">'))]
+    assert "1 pinned</span>" in row and 'class="bad">1<' not in row
+
+
+def test_the_judges_probability_is_shown_per_evidence_passage_and_recorded() -> None:
+    judged = replace(
+        result().claims[1],
+        evidence=tuple(
+            replace(e, support=p) for e, p in zip(result().claims[1].evidence, (0.12, 0.87, None), strict=True)
+        ),
+    )
+    res = result(claims=(result().claims[0], judged))
+    html = render(run_of(res))
+    assert 'supports the claim">judge</th>' in html
+    assert '<td class="num">0.870</td>' in html
+    record = res.to_record()["claims"][1]["evidence"]
+    assert [e.get("support") for e in record] == [0.12, 0.87, None]

@@ -68,6 +68,9 @@ class Judgement:
     passage: int = -1  # index into the claim's `passages` that decided
     signals: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    # Per passage, the probability the judge gave that it supports the claim (None: not read alone); empty
+    # for a judge that reads the passages together. The report shows it beside each passage's cosine.
+    passage_scores: tuple[float | None, ...] = ()
 
 
 class Judge(Protocol):

@@ -79,7 +79,9 @@ class BundledJudge:
             signals["entail"] = scores[best]
             # -1 when the joined sentences decided: no single passage did.
             decided = next((i for i, p in enumerate(claim.passages) if p.sentence == texts[best]), -1)
-            out.append(Judgement(self.score(signals), decided, signals))
+            read_as = dict(zip(texts, scores, strict=True))
+            each = tuple(read_as.get(p.sentence) for p in claim.passages)
+            out.append(Judgement(self.score(signals), decided, signals, passage_scores=each))
         return out
 
     def score(self, signals: dict[str, float]) -> float:

@@ -154,13 +154,15 @@ class NliJudge:
         ]
         probs = iter(self.scorer.score(pairs))
         out = []
-        for chosen in picks:
+        for claim, chosen in zip(claims, picks, strict=True):
             scores = [float(next(probs)) for _ in chosen]
             if not scores:
                 out.append(Judgement(0.0))
                 continue
             best = int(np.argmax(scores))
-            out.append(Judgement(scores[best], chosen[best], {"nli": scores[best]}))
+            read = dict(zip(chosen, scores, strict=True))
+            each = tuple(read.get(i) for i in range(len(claim.passages)))
+            out.append(Judgement(scores[best], chosen[best], {"nli": scores[best]}, passage_scores=each))
         return out
 
     def _top(self, claim: ClaimInput) -> list[int]:

@@ -43,7 +43,7 @@ def _environment() -> Environment:
     )
     env.filters["fmt"] = _fmt
     env.filters["p"] = p_value
-    env.globals.update(marks=MARKS, rouge_keys=view.ROUGE_KEYS, reason_kinds=reasons.KINDS)
+    env.globals.update(marks=MARKS, rouge_keys=view.ROUGE_KEYS, reason_kinds=reasons.KINDS, to_check=view.TO_CHECK)
     return env
 
 

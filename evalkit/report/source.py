@@ -51,7 +51,9 @@ def _from_record(data: dict[str, Any], settings: Settings) -> SummaryResult:
             end=-1,
             verdict=c["verdict"],
             score=c["score"],
-            evidence=tuple(Evidence(e["sentence"], e["score"]) for e in c.get("evidence", ())),
+            evidence=tuple(
+                Evidence(e["sentence"], e["score"], support=e.get("support")) for e in c.get("evidence", ())
+            ),
             decided_by=c.get("decided_by", -1),
             reasons=c.get("reasons", {}),
             error=c.get("error"),

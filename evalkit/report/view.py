@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from evalkit import reasons
-from evalkit.result import VERDICTS, ClaimVerdict, RunResult, SummaryResult
+from evalkit.result import VERDICTS, ClaimVerdict, Evidence, RunResult, SummaryResult
 
 if TYPE_CHECKING:
     from evalkit.diff import RunDiff
     from evalkit.records import RunRecord
 
 ROUGE_KEYS = (("rouge1", "ROUGE-1"), ("rouge2", "ROUGE-2"), ("rougeL", "ROUGE-L"), ("rougeLsum", "ROUGE-Lsum"))
+TO_CHECK = ("error", "unsupported", "weak")  # the verdicts a person should look at, most urgent first
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,17 @@ class SummaryView:
     marked: tuple[tuple[reasons.Piece, ...], ...]  # per claim, its text with the words to check marked
     cited: dict[int, tuple[Cite, ...]]  # article sentence index -> the claims citing it
     signal_keys: tuple[str, ...]
+    pinned_unsupported: int  # unsupported claims a reviewer pinned as unsupported: counted, but no failure
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """A claim to look at, for the run-wide list: where it is and what its verdict rests on."""
+
+    summary: SummaryView
+    number: int  # 1-based, as the report numbers claims
+    claim: ClaimVerdict
+    best: Evidence | None
 
 
 @dataclass(frozen=True)
@@ -71,10 +83,25 @@ class Bar:
 
 @dataclass(frozen=True)
 class Tick:
-    """An axis label (or the threshold marker) at `pos` along its axis, in SVG user units."""
+    """An axis label at `pos` along its axis, in SVG user units."""
 
     pos: float
     label: str
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A verdict band edge: its dashed line at `pos`, and its label beside the line at (`x`, `y`).
+
+    `anchor` is SVG's text-anchor: "end" puts the label left of its line, "start" right of it, so two
+    close edges (0.47 and 0.58) get their labels on opposite sides instead of printed over each other.
+    """
+
+    pos: float
+    label: str
+    x: float
+    y: float
+    anchor: str
 
 
 @dataclass(frozen=True)
@@ -90,7 +117,7 @@ class Histogram:
     bars: tuple[Bar, ...]
     xticks: tuple[Tick, ...]
     yticks: tuple[Tick, ...]
-    markers: tuple[Tick, ...]  # the verdict band edges: unsupported below the first, supported above the last
+    markers: tuple[Marker, ...]  # the verdict band edges: unsupported below the first, supported above the last
     total: int
     bins: int
 
@@ -103,8 +130,9 @@ class RunView:
     counts: dict[str, int]  # pass / fail / error
     verdicts: dict[str, int]
     histogram: Histogram
-    signature: dict[str, Any]  # everything but the thresholds, which get their own table
+    signature: dict[str, Any]  # everything but the thresholds, which get their own table; floats rounded
     thresholds: dict[str, Any]
+    flagged: tuple[Flagged, ...]  # every unsupported, weak or unjudged claim of the run, most urgent first
     changes: RunDiff | None = None  # against the previous run with the same signature, from the history
     trends: dict[str, Sparkline] | None = None  # by summary id
 
@@ -126,8 +154,9 @@ def build(run: RunResult, history: Sequence[RunRecord] = ()) -> RunView:
         counts={k: sum(s.status == k for s in summaries) for k in ("pass", "fail", "error")},
         verdicts=verdict_counts(claims),
         histogram=histogram(claims, *(e if isinstance(e, int | float) else None for e in edges)),
-        signature={k: v for k, v in run.signature.items() if k != "thresholds"},
+        signature={k: rounded(v) for k, v in run.signature.items() if k != "thresholds"},
         thresholds=dict(run.signature.get("thresholds") or {}),
+        flagged=flagged(summaries),
         changes=history_mod.since_last(records),
         trends={k: sparkline(v) for k, v in history_mod.trends(records).items() if len(v) > 1},
     )
@@ -146,7 +175,24 @@ def summary_view(result: SummaryResult, anchor: str) -> SummaryView:
         marked=tuple(reasons.pieces(c.text, c.reasons) for c in result.claims),
         cited=cited_sentences(result),
         signal_keys=signal_keys,
+        pinned_unsupported=sum(c.expected == "unsupported" for c in result.unsupported),
     )
+
+
+def flagged(summaries: Sequence[SummaryView]) -> tuple[Flagged, ...]:
+    """Every claim a person should look at across the run: unjudged first, then by rising score."""
+    found = [
+        Flagged(s, number, c, c.best)
+        for s in summaries
+        for number, c in enumerate(s.result.claims, start=1)
+        if c.verdict in TO_CHECK
+    ]
+    return tuple(sorted(found, key=lambda f: (TO_CHECK.index(f.claim.verdict) > 0, f.claim.score or 0.0)))
+
+
+def rounded(value: Any) -> Any:
+    """A float cut to three decimals for display (a calibrated band edge is 0.578752); anything else as is."""
+    return round(value, 3) if isinstance(value, float) else value
 
 
 def verdict_counts(claims: list[ClaimVerdict] | tuple[ClaimVerdict, ...]) -> dict[str, int]:
@@ -234,12 +280,40 @@ def histogram(
                 )
     xticks = tuple(Tick(left + (right - left) * i / 10, f"{i / 10:.1f}") for i in range(11))
     yticks = tuple(Tick(bottom - v * scale, str(v)) for v in range(0, ymax + 1, step))
-    markers = tuple(
-        Tick(left + (right - left) * edge, f"{label} {edge:.2f}")
+    edges = [
+        (left + (right - left) * edge, f"{label} {edge:.2f}")
         for edge, label in ((threshold, "unsupported below"), (supported_at, "supported from"))
         if edge is not None and 0 <= edge <= 1
-    )
+    ]
+    markers = place_markers(edges, width, top)
     return Histogram(width, height, left, top, right, bottom, tuple(bars), xticks, yticks, markers, len(claims), bins)
+
+
+def place_markers(edges: list[tuple[float, str]], width: int, top: int, char: float = 6.8) -> tuple[Marker, ...]:
+    """Labels for the band edges that stay inside the figure and never overlap.
+
+    With two edges the first label goes left of its line and the second right, so however close the
+    edges are the labels part; a label that would leave the figure flips side, and one that would
+    still touch the previous label drops to a second row. `char` is a generous width of one 12px glyph.
+    """
+    placed: list[Marker] = []
+    for index, (pos, label) in enumerate(edges):
+        size = len(label) * char
+        side = "end" if index == 0 and len(edges) > 1 else "start"
+        if side == "end" and pos - 4 - size < 0:
+            side = "start"
+        if side == "start" and pos + 4 + size > width:
+            side = "end"
+        low = pos - 4 - size if side == "end" else pos + 4
+        row = 0
+        if placed:
+            last = placed[-1]
+            last_low = last.x - len(last.label) * char if last.anchor == "end" else last.x
+            if low < last_low + len(last.label) * char + 8 and low + size + 8 > last_low:
+                row = 1
+        x = pos - 4 if side == "end" else pos + 4
+        placed.append(Marker(pos, label, x, top - 8 + 13 * row, side))
+    return tuple(placed)
 
 
 def _nice_step(peak: int) -> int:
