@@ -13,6 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+from sklearn.metrics import confusion_matrix, roc_auc_score, roc_curve
+
 from evalkit.encoder import Encoder
 from evalkit.errors import EvalkitError, SettingsError
 from evalkit.outputs import replace_file
@@ -56,27 +59,32 @@ class Calibration:
         return self.best.balanced_accuracy - self.confusion.balanced_accuracy
 
 
+def _arrays(labels: Sequence[Label]) -> tuple[np.ndarray, np.ndarray]:
+    """(pinned supported?, judge's score) as arrays, in the shape `sklearn.metrics` takes."""
+    return np.array([positive for _, positive in labels], dtype=bool), np.array([score for score, _ in labels])
+
+
 def confusion(labels: Sequence[Label], threshold: float) -> Confusion:
-    tp = sum(1 for score, positive in labels if positive and score >= threshold)
-    fp = sum(1 for score, positive in labels if not positive and score >= threshold)
-    positives = sum(1 for _, positive in labels if positive)
-    return Confusion(tp, positives - tp, fp, len(labels) - positives - fp)
+    truth, scores = _arrays(labels)
+    tn, fp, fn, tp = confusion_matrix(truth, scores >= threshold, labels=[False, True]).ravel()
+    return Confusion(int(tp), int(fn), int(fp), int(tn))
 
 
 def roc_auc(labels: Sequence[Label]) -> float:
     """The chance a pinned-supported claim outscores a pinned-unsupported one (ties count half)."""
-    pos = [s for s, positive in labels if positive]
-    neg = [s for s, positive in labels if not positive]
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return wins / (len(pos) * len(neg))
+    return float(roc_auc_score(*_arrays(labels)))
 
 
 def best_threshold(labels: Sequence[Label], current: float) -> float:
-    """The cut (midway between two scores, to 3 decimals) with the best balanced accuracy; ties go to the
-    one nearest the current threshold, which is kept when nothing beats it."""
-    scores = sorted({s for s, _ in labels})
-    cuts = {current, *(round((a + b) / 2, 3) for a, b in zip(scores, scores[1:], strict=False))}
-    return max(cuts, key=lambda cut: (confusion(labels, cut).balanced_accuracy, -abs(cut - current)))
+    """The cut (midway between two neighbouring scores, to 3 decimals, so it is not on a score) with the
+    best balanced accuracy; ties go to the one nearest the current threshold, kept when nothing beats it.
+
+    `roc_curve` lists every distinct score as a cut (highest first, after +inf); each cut is scored again
+    at its rounded value, since rounding may move it across a score.
+    """
+    _, _, cuts = roc_curve(*_arrays(labels), drop_intermediate=False)
+    midway = {round(float(a + b) / 2, 3) for a, b in zip(cuts[1:], cuts[2:], strict=False)}
+    return max({current, *midway}, key=lambda cut: (confusion(labels, cut).balanced_accuracy, -abs(cut - current)))
 
 
 def labels_of(results: Iterable[SummaryResult]) -> tuple[list[Label], int]:

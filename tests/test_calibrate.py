@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
@@ -32,6 +33,19 @@ def test_figures_on_a_hand_labelled_set() -> None:
 
 def test_current_threshold_is_kept_when_nothing_beats_it() -> None:
     assert best_threshold(LABELS, 0.42) == 0.42
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_best_cut_is_the_best_of_every_midway_cut(seed: int) -> None:
+    """The cuts `roc_curve` yields are every midpoint between neighbouring scores (ties and near-ties too)."""
+    rng = random.Random(seed)
+    labels = [(round(rng.random(), rng.choice((2, 6))), rng.random() < 0.4) for _ in range(rng.randint(4, 40))]
+    labels += [(0.99, True), (0.01, False)]
+    scores = sorted({s for s, _ in labels})
+    every = {0.5, *(round((a + b) / 2, 3) for a, b in zip(scores, scores[1:], strict=False))}
+    ideal = max(confusion(labels, cut).balanced_accuracy for cut in every)
+    best = best_threshold(labels, 0.5)
+    assert confusion(labels, best).balanced_accuracy == ideal
 
 
 INSERTED = "min_rouge_l = 0.05\nsupport_threshold = 0.425\n"
