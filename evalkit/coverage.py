@@ -1,0 +1,138 @@
+"""Coverage: how much of the article's key content a summary states, judged in the reverse direction.
+
+Key content is clause-sized pieces of the article (`pieces`): a news sentence packs several facts, and a
+summary that states one of them should get credit for that one; whole sentences ranked summaries worse
+than their length does. The key pieces are the lead's and the most central of the rest (`key_pieces`).
+Each is a claim for the same judge that checks the summary's claims, read against the whole summary
+(a few sentences: it fits the judge's window, and content spread over its sentences is read together).
+`coverage` is the share of key pieces the judge finds stated (verdict weak or supported), so a summary
+that states more of the main facts scores higher. A key sentence is `omitted` when most of its key
+pieces are not stated. The choices (`LEAD_PIECES`, `KEY_PIECES`, the whole summary as the one passage,
+counting verdicts rather than averaging scores) were made on 20 SummEval articles; `docs/coverage.md`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from evalkit import metrics, support
+from evalkit.encoder import Encoder
+from evalkit.judges import Bands, ClaimInput, Judge
+from evalkit.result import Evidence
+
+LEAD_PIECES = 4  # news leads carry the main facts; CNN/DM reference highlights come mostly from them
+KEY_PIECES = 10  # the lead's pieces plus the most central of the rest
+MIN_PIECE_WORDS = 5  # shorter fragments ("the minister said") join their neighbour
+# Clause breaks, and sentence ends inside a unit: lower-cased, tokenised text (". the") defeats the splitter.
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:.!?]|--)\s+")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A clause of an article sentence: what the judge checks against the summary."""
+
+    unit: int  # index of its sentence in the article's units
+    text: str
+
+
+@dataclass(frozen=True)
+class Omitted:
+    """A key article sentence the summary leaves out, with its index in the article's units."""
+
+    unit: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One summary's coverage of its article's key content."""
+
+    coverage: float  # share of the key pieces the summary states, in [0, 1]
+    key: tuple[int, ...]  # unit indices of the sentences holding key pieces, in article order
+    omitted: tuple[Omitted, ...]
+
+
+def pieces(unit: int, sentence: str) -> list[Piece]:
+    """The sentence cut at commas, semicolons, colons, dashes and sentence ends into pieces of at least
+    `MIN_PIECE_WORDS` words; a piece with no content word ("and so on") states nothing and is dropped."""
+    merged: list[str] = []
+    for fragment in _CLAUSE_BREAK.split(sentence):
+        if merged and len(merged[-1].split()) < MIN_PIECE_WORDS:
+            merged[-1] = f"{merged[-1]}, {fragment}"
+        else:
+            merged.append(fragment)
+    if len(merged) > 1 and len(merged[-1].split()) < MIN_PIECE_WORDS:
+        merged[-2:] = [f"{merged[-2]}, {merged[-1]}"]
+    return [Piece(unit, text) for text in merged if support.content_words(text)]
+
+
+def key_pieces(found: list[Piece], vecs: np.ndarray) -> list[Piece]:
+    """The lead's pieces, then those nearest the article's mean direction (centrality), in article order.
+
+    Centrality finds what the article keeps returning to; the lead adds what a news article states
+    first, which centrality alone misses when the first sentences are short and specific."""
+    if len(found) <= KEY_PIECES:
+        return found
+    centre = vecs.mean(axis=0)
+    rest = sorted(range(LEAD_PIECES, len(found)), key=lambda i: -float(vecs[i] @ centre))
+    return [found[i] for i in sorted([*range(LEAD_PIECES), *rest[: KEY_PIECES - LEAD_PIECES]])]
+
+
+@dataclass(frozen=True)
+class _Item:
+    units: list[str]
+    pieces: list[Piece]
+    inputs: list[ClaimInput]
+
+
+def coverage_batch(
+    summaries: list[tuple[list[str], list[str]]], encoder: Encoder, judge: Judge, bands: Bands | None = None
+) -> list[Coverage]:
+    """Coverage of each (article units, summary claim texts) pair, with one judge call for the batch.
+
+    `bands` (default: the judge's own) say which scores count as stated. An article shared by several
+    summaries is cut and ranked once."""
+    stated_at = (bands or judge.bands).threshold
+    every_of = {tuple(units): [p for i, unit in enumerate(units) for p in pieces(i, unit)] for units, _ in summaries}
+    wholes = [" ".join(claims) for _, claims in summaries]
+    texts = [p.text for found in every_of.values() for p in found] + wholes
+    encoder.encode(list(dict.fromkeys(texts)))  # one batched pass; the lookups below hit the memo
+    key_of = {units: key_pieces(found, encoder.encode([p.text for p in found])) for units, found in every_of.items()}
+    items = []
+    for (units, claims), whole in zip(summaries, wholes, strict=True):
+        found = key_of[tuple(units)]
+        inputs = []
+        if claims:  # a summary that says nothing states none of the key content
+            whole_vec = encoder.encode([whole])[0]
+            summary = support.index_article(whole)
+            inputs = [
+                ClaimInput(p.text, _evidence(p.text, float(vec @ whole_vec), whole, len(claims)), summary)
+                for p, vec in zip(found, encoder.encode([p.text for p in found]), strict=True)
+            ]
+        items.append(_Item(units, found, inputs))
+    judged = iter(judge.judge([i for item in items for i in item.inputs]))
+    return [_aggregate(item, [next(judged).score for _ in item.inputs], stated_at) for item in items]
+
+
+def _evidence(piece: str, cosine: float, whole: str, sentences: int) -> metrics.Match:
+    """The whole summary as the one passage a piece is read against (reading each summary sentence
+    as well doubled the judge's work and ranked no better on the tuning articles)."""
+    return metrics.Match((Evidence(whole, cosine, metrics.unigram_precision(piece, whole), 0, sentences),), None)
+
+
+def _aggregate(item: _Item, scores: list[float | None], stated_at: float) -> Coverage:
+    """Share of key pieces stated, and the key sentences mostly left out.
+
+    A piece the judge could not score, or that had no summary to be read against, counts as not
+    stated: coverage is never overstated."""
+    key = sorted({p.unit for p in item.pieces})
+    stated = dict.fromkeys(key, 0)
+    count = dict.fromkeys(key, 0)
+    for piece, score in zip(item.pieces, scores or [None] * len(item.pieces), strict=True):
+        stated[piece.unit] += score is not None and score >= stated_at
+        count[piece.unit] += 1
+    omitted = tuple(Omitted(i, item.units[i]) for i in key if 2 * stated[i] < count[i])
+    return Coverage(sum(stated.values()) / len(item.pieces) if item.pieces else 0.0, tuple(key), omitted)

@@ -1,0 +1,101 @@
+"""Coverage: key content picked from the article, judged against the summary, aggregated per summary."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from evalkit import coverage
+from evalkit.coverage import Piece, coverage_batch, key_pieces, pieces
+from evalkit.judges import PROBABILITY_BANDS, Bands, ClaimInput, Judgement, load_judge
+from evalkit.settings import Settings
+
+ARTICLE = [
+    "Flooding closed the main rail line between Leeds and York on Monday morning.",
+    "Engineers expect the line to reopen on Thursday, the operator said.",
+    "Passengers are advised to take replacement buses, which leave every twenty minutes from Leeds station.",
+    "The river rose two metres overnight after three days of heavy rain across the county.",
+    "A local bakery won a regional prize for its sourdough last year.",
+]
+
+
+class KeywordJudge:
+    """Supports a piece exactly when the summary contains its first word: outcomes known in advance."""
+
+    id = "keyword"
+    bands = PROBABILITY_BANDS
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def judge(self, claims: list[ClaimInput]) -> list[Judgement]:
+        self.calls.append(len(claims))
+        said = [set(p.sentence.lower().replace(".", "").split()) for c in claims for p in c.passages[-1:]]
+        return [Judgement(float(c.text.split()[0].lower() in words)) for c, words in zip(claims, said, strict=True)]
+
+
+def test_pieces_cut_at_clause_breaks_and_join_short_fragments() -> None:
+    found = pieces(3, "Engineers expect the line to reopen on Thursday, the operator said.")
+    assert [p.text for p in found] == ["Engineers expect the line to reopen on Thursday, the operator said."]
+    found = pieces(0, "The storm cut power to ten thousand homes; crews worked through the night to restore it.")
+    assert [p.text for p in found] == [
+        "The storm cut power to ten thousand homes",
+        "crews worked through the night to restore it.",
+    ]
+    assert {p.unit for p in found} == {0}
+
+
+def test_pieces_split_sentences_the_splitter_missed_and_drop_empty_ones() -> None:
+    # Lower-cased, tokenised text defeats the sentence splitter; its " . " still ends a piece.
+    found = pieces(
+        0, "( cnn ) the storm cut power to ten thousand homes . crews worked through the night to restore it ."
+    )
+    assert len(found) == 2
+    assert pieces(0, "and so on .") == []
+
+
+def test_key_pieces_keep_the_lead_then_the_most_central_in_article_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(coverage, "LEAD_PIECES", 1)
+    monkeypatch.setattr(coverage, "KEY_PIECES", 2)
+    found = [Piece(i, f"piece {i}") for i in range(4)]
+    # The article has two topics; piece 2 lies between them, nearest its mean direction.
+    vecs = np.array([[0.0, 1.0], [1.0, 0.0], [0.6, 0.8], [1.0, 0.0]])
+    chosen = key_pieces(found, vecs)
+    assert [p.unit for p in chosen] == [0, 2]
+    assert key_pieces(found[:2], vecs[:2]) == found[:2]
+
+
+def test_coverage_is_the_share_of_key_pieces_stated(encoder) -> None:
+    judge = KeywordJudge()
+    said = ["Flooding shut Leeds to York line.", "Passengers should use buses."]
+    [result] = coverage_batch([(ARTICLE, said)], encoder, judge)
+    found = [p for i, s in enumerate(ARTICLE) for p in pieces(i, s)]
+    stated = [p for p in found if p.text.startswith(("Flooding", "Passengers"))]
+    assert [p.unit for p in stated] == [0, 2]
+    assert result.coverage == pytest.approx(len(stated) / len(found))
+    assert result.key == (0, 1, 2, 3, 4)
+    omitted = {o.unit: o.text for o in result.omitted}
+    assert 0 not in omitted
+    assert omitted[1] == ARTICLE[1] and {3, 4} <= omitted.keys()
+    # The bands decide what counts as stated: with no lower band, every scored piece is.
+    [lenient] = coverage_batch([(ARTICLE, said)], encoder, judge, Bands(0.0, 0.1))
+    assert lenient.coverage == 1.0 and lenient.omitted == ()
+
+
+def test_one_judge_call_for_the_whole_batch_and_an_empty_summary_covers_nothing(encoder) -> None:
+    judge = KeywordJudge()
+    results = coverage_batch([(ARTICLE, ["Flooding closed the line."]), (ARTICLE, [])], encoder, judge)
+    assert len(judge.calls) == 1
+    assert results[1].coverage == 0.0
+    assert [o.unit for o in results[1].omitted] == list(results[1].key)
+
+
+def test_a_summary_of_the_lead_covers_more_than_one_about_the_bakery(encoder) -> None:
+    """With the shipped judge: stating the article's main news scores above stating its aside."""
+    judge = load_judge(Settings())  # made once per process, shared with the other judge tests
+    main = ["Flooding closed the rail line between Leeds and York on Monday.", "It should reopen on Thursday."]
+    aside = ["A bakery won a regional prize for its sourdough."]
+    covered, missed = coverage_batch([(ARTICLE, main), (ARTICLE, aside)], encoder, judge)
+    assert 0.0 <= missed.coverage < covered.coverage <= 1.0
+    assert 0 in {o.unit for o in missed.omitted}
+    assert 0 not in {o.unit for o in covered.omitted}
