@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalkit.diff import match_summaries, signature_differences
-from evalkit.paired import DEFAULT_RESAMPLES, DEFAULT_SEED, PairedTest, paired_test
+from evalkit.paired import DEFAULT_RESAMPLES, DEFAULT_SEED, PairedTest, paired_tests
 from evalkit.records import RunRecord, SummaryRecord
 
 DEFAULT_ALPHA = 0.05
@@ -154,11 +154,20 @@ def compare_runs(
 ) -> Comparison:
     """A against B on their shared summaries; the caller decides whether differing signatures are acceptable."""
     pairs, left_out = _pairs(a, b, names)
-    metrics = []
-    for name, (value, higher_is_better) in METRICS.items():
-        both = [(x, y) for x, y in ((value(s), value(t)) for s, t in pairs) if x is not None and y is not None]
-        if both:
-            metrics.append(_metric(name, higher_is_better, both, alpha, resamples, seed))
+    # Metrics with values on the same summaries are tested together, sharing their resamples.
+    groups: dict[tuple[int, ...], list[tuple[str, list[float], list[float]]]] = {}
+    for name, (value, _) in METRICS.items():
+        both = [(i, value(s), value(t)) for i, (s, t) in enumerate(pairs)]
+        kept = [(i, x, y) for i, x, y in both if x is not None and y is not None]
+        if kept:
+            group = groups.setdefault(tuple(i for i, _, _ in kept), [])
+            group.append((name, [x for _, x, _ in kept], [y for _, _, y in kept]))
+    found = {}
+    for group in groups.values():
+        tests = paired_tests([x for _, x, _ in group], [y for _, _, y in group], resamples, seed, 1 - alpha)
+        for (name, x, y), test in zip(group, tests, strict=True):
+            found[name] = _metric(name, METRICS[name][1], x, y, test, alpha)
+    metrics = [found[name] for name in METRICS if name in found]
     differences = signature_differences(_compared_fields(a.signature), _compared_fields(b.signature))
     return Comparison(names, tuple(metrics), tuple(pairs), tuple(left_out), alpha, resamples, seed, tuple(differences))
 
@@ -184,27 +193,16 @@ def _pairs(
 
 
 def _metric(
-    name: str, higher_is_better: bool, values: list[tuple[float, float]], alpha: float, resamples: int, seed: int
+    name: str, higher_is_better: bool, a: list[float], b: list[float], test: PairedTest, alpha: float
 ) -> MetricComparison:
-    a, b = [x for x, _ in values], [y for _, y in values]
-    test = paired_test(a, b, resamples, seed, 1 - alpha)
     sign = 1 if higher_is_better else -1
-    better = sum(sign * (y - x) > 0 for x, y in values)
-    worse = sum(sign * (y - x) < 0 for x, y in values)
+    better = sum(sign * (y - x) > 0 for x, y in zip(a, b, strict=True))
+    worse = sum(sign * (y - x) < 0 for x, y in zip(a, b, strict=True))
     outcome = ""
     if test.p_value < alpha and test.delta != 0:
         outcome = "better" if sign * test.delta > 0 else "worse"
-    return MetricComparison(
-        name,
-        higher_is_better,
-        sum(a) / len(a),
-        sum(b) / len(b),
-        test,
-        better,
-        len(values) - better - worse,
-        worse,
-        outcome,
-    )
+    means = sum(a) / len(a), sum(b) / len(b)
+    return MetricComparison(name, higher_is_better, *means, test, better, len(a) - better - worse, worse, outcome)
 
 
 def _compared_fields(signature: dict[str, Any] | None) -> dict[str, Any] | None:

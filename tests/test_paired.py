@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from evalkit.paired import bootstrap_means, paired_test, randomisation_p
+from evalkit.paired import bootstrap_means, paired_test, paired_tests, randomisation_p
 
 
 def test_a_large_known_difference_is_significant_and_its_interval_excludes_zero() -> None:
@@ -54,11 +54,12 @@ def test_randomisation_p_matches_the_exact_sign_flip_test() -> None:
     d = np.array([0.3, -0.1, 0.25, 0.05, 0.4, -0.2, 0.15, 0.1, -0.05, 0.2])
     flips = np.array(list(itertools.product((1, -1), repeat=d.size)))
     exact = np.mean(np.abs(flips @ d) >= abs(d.sum()) - 1e-12)
-    assert randomisation_p(d, 50_000, np.random.default_rng(0)) == pytest.approx(exact, abs=0.005)
+    (p,) = randomisation_p(d[None, :], 50_000, np.random.default_rng(0))
+    assert p == pytest.approx(exact, abs=0.005)
 
 
 def test_bootstrap_means_resample_with_replacement() -> None:
-    means = bootstrap_means(np.array([0.0, 1.0]), 4000, np.random.default_rng(0))
+    means = bootstrap_means(np.array([[0.0, 1.0]]), 4000, np.random.default_rng(0))[:, 0]
     assert set(np.unique(means)) == {0.0, 0.5, 1.0}
     assert np.mean(means == 0.5) == pytest.approx(0.5, abs=0.03)
 
@@ -69,6 +70,18 @@ def test_identical_systems_and_seeds() -> None:
     a, b = np.linspace(0, 1, 50), np.linspace(0, 1, 50) ** 2
     assert paired_test(a, b, seed=5) == paired_test(a, b, seed=5)
     assert paired_test(a, b, seed=5) != paired_test(a, b, seed=6)
+
+
+def test_metrics_tested_together_get_what_each_gets_alone() -> None:
+    """Several metrics share their resamples; each row's result is the one it would get on its own."""
+    rng = np.random.default_rng(2)
+    a, b = rng.random((3, 150)), rng.random((3, 150)) + [[0.0], [0.05], [0.2]]
+    together = paired_tests(a, b, resamples=3000, seed=9)
+    for row, found in enumerate(together):
+        alone = paired_test(a[row], b[row], resamples=3000, seed=9)
+        assert (found.ci_low, found.ci_high) == pytest.approx((alone.ci_low, alone.ci_high))
+        assert found.p_value == alone.p_value
+    assert together[0].p_value > 0.05 > 0.001 > together[2].p_value
 
 
 @pytest.mark.parametrize(("a", "b"), [([], []), ([1.0], [1.0, 2.0])])
