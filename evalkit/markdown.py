@@ -80,6 +80,7 @@ def compare_summary(found: Comparison) -> str:
         f"## evalkit compare: A = {_cell(a)}, B = {_cell(b)}",
         "",
         *[f"- signature changed (compared anyway): {_cell(c)}" for c in found.signature_changes],
+        *([""] if found.signature_changes else []),
         f"{len(found.pairs)} summaries compared, {len(found.left_out)} left out. "
         f"Paired bootstrap {found.confidence:.0%} interval and approximate randomisation p-value, "
         f"{found.resamples} resamples, seed {found.seed}; **bold**: B differs at p < {found.alpha:g}.",
