@@ -511,7 +511,12 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument(
         "--alpha", type=_alpha, default=DEFAULT_ALPHA, help=f"significance level (default {DEFAULT_ALPHA})"
     )
-    comp.add_argument("--resamples", type=_resamples, default=DEFAULT_RESAMPLES, help=f"default {DEFAULT_RESAMPLES}")
+    comp.add_argument(
+        "--resamples",
+        type=_resamples,
+        default=DEFAULT_RESAMPLES,
+        help=f"resamples per interval and p-value (default {DEFAULT_RESAMPLES})",
+    )
     comp.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"resampling seed (default {DEFAULT_SEED})")
     comp.add_argument("--allow-signature-change", action="store_true", help="compare runs judged differently")
     comp.set_defaults(func=cmd_compare)
