@@ -18,7 +18,7 @@ import numpy as np
 
 DEFAULT_RESAMPLES = 10_000
 DEFAULT_SEED = 0
-_CHUNK = 1 << 21  # resampled values held at once (16 MB of float64), whatever the number of items
+_CHUNK = 1 << 21  # item draws per block of resamples: bounds memory (tens of MB) however many items there are
 
 
 @dataclass(frozen=True)
