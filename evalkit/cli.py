@@ -23,7 +23,7 @@ from tqdm import tqdm
 from evalkit import claims as claims_mod
 from evalkit import colour, history, junit, markdown, outputs, report
 from evalkit.capture import read_capture
-from evalkit.compare import DEFAULT_ALPHA, METRICS, compare_runs
+from evalkit.compare import DEFAULT_ALPHA, METRICS, compare_runs, signature_changes
 from evalkit.diff import DEFAULT_TOLERANCE, compare, format_text
 from evalkit.errors import EvalkitError, EvalkitWarning, InputError, OutputError
 from evalkit.paired import DEFAULT_RESAMPLES, DEFAULT_SEED
@@ -168,8 +168,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.output:
         outputs.check(Settings(cache=False), reads=[args.a, args.b], files=[args.output])
     a, b = _read_runs(args.a, args.b)
+    _refuse_signature_changes(args.a, args.b, signature_changes(a, b), args.allow_signature_change)
     found = compare_runs(a, b, (args.a, args.b), args.alpha, args.resamples, args.seed)
-    _refuse_signature_changes(args.a, args.b, found.signature_changes, args.allow_signature_change)
     gated = [found.metric(name) for name in args.fail_if_worse]
     missing = [name for name, m in zip(args.fail_if_worse, gated, strict=True) if m is None]
     if missing:

@@ -168,8 +168,9 @@ def compare_runs(
         for (name, x, y), test in zip(group, tests, strict=True):
             found[name] = _metric(name, METRICS[name][1], x, y, test, alpha)
     metrics = [found[name] for name in METRICS if name in found]
-    differences = signature_differences(_compared_fields(a.signature), _compared_fields(b.signature))
-    return Comparison(names, tuple(metrics), tuple(pairs), tuple(left_out), alpha, resamples, seed, tuple(differences))
+    return Comparison(
+        names, tuple(metrics), tuple(pairs), tuple(left_out), alpha, resamples, seed, signature_changes(a, b)
+    )
 
 
 def _pairs(
@@ -205,5 +206,10 @@ def _metric(
     return MetricComparison(name, higher_is_better, *means, test, better, len(a) - better - worse, worse, outcome)
 
 
-def _compared_fields(signature: dict[str, Any] | None) -> dict[str, Any] | None:
-    return None if signature is None else {k: v for k, v in signature.items() if k not in _NOT_COMPARED}
+def signature_changes(a: RunRecord, b: RunRecord) -> tuple[str, ...]:
+    """The signature fields that differ and change a number compared here (so not the thresholds)."""
+    fields = [
+        None if run.signature is None else {k: v for k, v in run.signature.items() if k not in _NOT_COMPARED}
+        for run in (a, b)
+    ]
+    return tuple(signature_differences(*fields))
