@@ -62,6 +62,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "evalkit: a reference capture judged by evalkit; it loads the models (deselect: -m 'not evalkit')"
+    )
     state = EvalkitSession(config)
     config.stash[session_key] = state
     config.pluginmanager.register(state, "evalkit-session")
@@ -134,6 +137,7 @@ class CaptureItem(pytest.Item):
         super().__init__(**kwargs)
         self.job = job
         self.result: SummaryResult | None = None
+        self.add_marker("evalkit")
 
     def runtest(self) -> None:
         self.result = self.config.stash[session_key].score(self)

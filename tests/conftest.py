@@ -12,6 +12,13 @@ if TYPE_CHECKING:
 pytest_plugins = ["pytester"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The reference captures load the models too, so `-m "not slow"` leaves them out with the other slow tests."""
+    for item in items:
+        if item.get_closest_marker("evalkit"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
     """The shipped MiniLM without the disk cache, so tests neither read stale vectors nor write to the checkout.

@@ -11,6 +11,8 @@ import evalkit
 from evalkit import api
 from evalkit.errors import EvalkitError, SettingsError
 
+pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium
+
 README = Path(__file__).parents[1] / "README.md"
 ARTICLE = (
     "The town council of Millbrook voted on Tuesday to build a new public library on Elm Street.\n\n"

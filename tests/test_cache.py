@@ -48,6 +48,7 @@ def test_values_are_isolated_by_model_identity(tmp_path: Path) -> None:
     assert cache.get_many("model-a@3333", ["text"]) == {}  # same name, other weights: a miss
 
 
+@pytest.mark.slow
 def test_identity_changes_with_the_weights(tmp_path: Path) -> None:
     for name, weights in (("one", b"\x00" * 64), ("two", b"\x01" * 64)):
         folder = tmp_path / name / "model"
@@ -58,6 +59,7 @@ def test_identity_changes_with_the_weights(tmp_path: Path) -> None:
     assert one.startswith("model@") and two.startswith("model@") and one != two
 
 
+@pytest.mark.slow
 def test_encoder_never_reads_another_models_vectors(tmp_path: Path, encoder: EncoderType) -> None:
     cache = VectorCache(tmp_path, 16)
     text = "The bridge will cost about 40 million dollars."
@@ -72,6 +74,7 @@ def test_encoder_never_reads_another_models_vectors(tmp_path: Path, encoder: Enc
     assert np.array_equal(Encoder(encoder.model_name, cache).encode([text])[0], fresh)
 
 
+@pytest.mark.slow
 def test_size_bound_is_respected(tmp_path: Path) -> None:
     cache = VectorCache(tmp_path, 1)
     for chunk in range(8):  # 8 x 400 vectors of 1.5 KB: about 4.7 MB offered to a 1 MB cache
@@ -88,6 +91,7 @@ def _writer(directory: str, worker: int, shared: int, own: int) -> None:
     cache.close()
 
 
+@pytest.mark.slow
 def test_two_processes_write_the_same_cache_at_once(tmp_path: Path) -> None:
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=_writer, args=(str(tmp_path), w, 20, 300)) for w in (1, 2)]
@@ -141,6 +145,7 @@ def test_corrupt_and_non_finite_entries_are_discarded_with_one_warning(tmp_path:
     assert list(found) == ["text 3"] and len(caught) == 1  # NaN was never stored
 
 
+@pytest.mark.slow
 def test_encoder_recomputes_a_vector_that_is_not_unit_length(tmp_path: Path, encoder: EncoderType) -> None:
     text = "The bridge will cost about 40 million dollars."
     cache = VectorCache(tmp_path, 16)
@@ -171,6 +176,7 @@ def _overwrite_values(folder: Path, garbage: Callable[[bytes], bytes]) -> int:
     return len(rows)
 
 
+@pytest.mark.slow
 def test_a_corrupt_cache_never_changes_a_number(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:

@@ -35,7 +35,7 @@ def test_current_threshold_is_kept_when_nothing_beats_it() -> None:
     assert best_threshold(LABELS, 0.42) == 0.42
 
 
-@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("seed", range(8))
 def test_the_best_cut_is_the_best_of_every_midway_cut(seed: int) -> None:
     """The cuts `roc_curve` yields are every midpoint between neighbouring scores (ties and near-ties too)."""
     rng = random.Random(seed)
@@ -91,6 +91,7 @@ ARTICLE = (
 )
 
 
+@pytest.mark.slow
 def test_calibrate_end_to_end_over_pinned_claims(tmp_path: Path, monkeypatch, capsys, encoder) -> None:
     """Pins a person would make (the good claim supported, the invented one unsupported), then calibrate."""
     (tmp_path / "pyproject.toml").write_text('[tool.evalkit]\nreferences = ["refs"]\ncache = false\n')

@@ -192,6 +192,7 @@ def test_jsonl_summary_offsets_index_the_original_summary(tmp_path: Path) -> Non
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400))
+@pytest.mark.slow
 def test_reader_never_crashes_on_arbitrary_text(text: str) -> None:
     try:
         capture = parse_capture(text, "fuzz.txt")
@@ -221,6 +222,7 @@ def test_reader_never_crashes_on_arbitrary_text(text: str) -> None:
         max_size=25,
     )
 )
+@pytest.mark.slow
 def test_reader_never_crashes_on_capture_like_text(lines: list[str]) -> None:
     try:
         capture = parse_capture("\n".join(lines), "fuzz.txt")

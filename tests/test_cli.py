@@ -38,6 +38,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_run_passes_faithful_summary_and_writes_reports(project: Path, capsys: pytest.CaptureFixture) -> None:
     (project / "refs" / "good.txt").write_text(
         capture_text("The council approved a new bridge over the Elm River on Tuesday."), encoding="utf-8"
@@ -52,6 +53,7 @@ def test_run_passes_faithful_summary_and_writes_reports(project: Path, capsys: p
     assert (project / "reports" / "index.html").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_run_fails_on_invented_claim_and_names_it(project: Path, capsys: pytest.CaptureFixture) -> None:
     invented = "Mayor Gonzalez said 300 workers from Toronto will finish it by 2031."
     (project / "refs" / "bad.txt").write_text(capture_text(invented), encoding="utf-8")
@@ -64,6 +66,7 @@ def test_run_fails_on_invented_claim_and_names_it(project: Path, capsys: pytest.
     assert len((project / "reports" / "history.jsonl").read_text(encoding="utf-8").splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_score_writes_one_record_per_input_and_reports_bad_lines(project: Path, capsys: pytest.CaptureFixture) -> None:
     pairs = project / "pairs.jsonl"
     rows = [
@@ -88,6 +91,7 @@ def test_score_writes_one_record_per_input_and_reports_bad_lines(project: Path, 
     assert f"{pairs}:2: is not valid JSON" in err and "document is empty" in err
 
 
+@pytest.mark.slow
 def test_score_accepts_a_folder_of_captures(project: Path) -> None:
     (project / "refs" / "one.txt").write_text(capture_text("Work on the bridge starts in May."), encoding="utf-8")
     out = project / "out.jsonl"
@@ -126,6 +130,7 @@ def test_bad_capture_is_one_clear_line_exit_2(
     assert err.count("\n") == 1 and str(path) in err and problem in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_run_with_a_bad_capture_still_scores_the_others(project: Path, capsys: pytest.CaptureFixture) -> None:
     (project / "refs" / "good.txt").write_text(capture_text("Work on the bridge starts in May."), encoding="utf-8")
     (project / "refs" / "empty.txt").write_bytes(b"")
@@ -151,6 +156,7 @@ def test_missing_input_and_bad_setting(project: Path, capsys: pytest.CaptureFixt
     assert "'min_rouge_l' must be a number" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_model_that_is_not_local_is_a_clear_error(project: Path, capsys: pytest.CaptureFixture) -> None:
     assert cli.main(["run", "--model", "some-org/some-model"]) == 2
     assert "evalkit never downloads models" in capsys.readouterr().err
@@ -160,6 +166,7 @@ def test_model_that_is_not_local_is_a_clear_error(project: Path, capsys: pytest.
     assert (project / "out.jsonl").read_text(encoding="utf-8") == '{"id": "earlier"}\n'  # not emptied
 
 
+@pytest.mark.slow
 def test_pin_defaults_to_the_references_then_a_quiet_run_passes(project: Path, capsys: pytest.CaptureFixture) -> None:
     invented = "Mayor Gonzalez said 300 workers from Toronto will finish it by 2031."
     path = project / "refs" / "bad.txt"
@@ -227,6 +234,7 @@ def test_resume_refuses_a_file_it_did_not_write(project: Path, capsys: pytest.Ca
     assert (project / "notes.jsonl").read_text(encoding="utf-8") == '{"id": "x"}\nsome notes\n'
 
 
+@pytest.mark.slow
 def test_a_bad_line_loses_no_good_record(project: Path, capsys: pytest.CaptureFixture) -> None:
     good = {"document": ARTICLE, "summary": "The bridge will cost about 40 million dollars."}
     rows = [{"id": "before", **good}, {"id": "bad", **good, "summary": "Cost \ud800."}, {"id": "after", **good}]
@@ -240,6 +248,7 @@ def test_a_bad_line_loses_no_good_record(project: Path, capsys: pytest.CaptureFi
     assert len((project / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 3
 
 
+@pytest.mark.slow
 def test_folders_named_like_captures_and_symlink_loops(project: Path, capsys: pytest.CaptureFixture) -> None:
     (project / "refs" / "x.txt").mkdir()
     (project / "refs" / "x.txt" / "inner.txt").write_text(capture_text("Work starts in May."), encoding="utf-8")
@@ -254,6 +263,7 @@ def test_folders_named_like_captures_and_symlink_loops(project: Path, capsys: py
     assert "loop.txt: is a symbolic link loop (it leads back to itself)" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_terminal_escapes_never_reach_the_terminal(project: Path, capsys: pytest.CaptureFixture) -> None:
     page = capture_text("Mayor \x1b]0;owned\x07Gonzalez said 300 workers from \x1b[31mToronto\x1b[0m will build it.")
     (project / "refs" / "esc.txt").write_text(page.replace("Council", "\x1b[2JCouncil"), encoding="utf-8")
@@ -302,6 +312,7 @@ class HashVectors:
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(_lines, min_size=1, max_size=6))
+@pytest.mark.slow
 def test_every_jsonl_line_gives_exactly_one_record(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, lines: list[bytes]
 ) -> None:

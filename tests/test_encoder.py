@@ -6,8 +6,11 @@ import random
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pytest
 
 from evalkit.encoder import load_model, model_pieces
+
+pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium
 
 if TYPE_CHECKING:
     from evalkit.encoder import Encoder

@@ -13,7 +13,7 @@ from evalkit import cli
 
 ray = pytest.importorskip("ray", reason='Ray is not installed (pip install "evalkit[ray]")')
 # Ray Data warns about its own deprecated settings when it copies its context to workers.
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"), pytest.mark.slow]  # starts Ray
 
 ARTICLES = [
     "The city council voted on Tuesday to approve a new bridge over the Elm River. Work is expected to begin "

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import pytest
+
 from evalkit.api import judge_pair
 from evalkit.judges import load_judge
 from evalkit.judges.bundled import BundledJudge, data_folder, entail_logit, head, passages
@@ -26,6 +28,7 @@ FAITHFUL = "A verified video shows Russian soldiers executing two Ukrainian sold
 EDITED = "A verified video shows Russian soldiers executing eleven Ukrainian soldiers who had surrendered."
 
 
+@pytest.mark.slow
 def test_the_shipped_judge_fits_the_size_budget_and_names_its_weights() -> None:
     folder = data_folder() / "cross-encoder"
     size = sum(f.stat().st_size for f in folder.iterdir())
@@ -42,6 +45,7 @@ def test_joined_sentences_follow_the_article_order() -> None:
     assert passages(evidence[:1]) == ["B."]
 
 
+@pytest.mark.slow
 def test_the_head_reads_the_best_passage_as_a_logit() -> None:
     bundled = load_judge(Settings())
     signals = {"entail": 0.9, "sim": 0.7, "coverage": 1.0, "doc_coverage": 1.0, "bigram": 1.0, "novel": 0.0}
@@ -51,6 +55,7 @@ def test_the_head_reads_the_best_passage_as_a_logit() -> None:
     assert float(entail_logit(1.0)) == 8.0 and float(entail_logit(0.0)) == -8.0
 
 
+@pytest.mark.slow
 def test_a_one_fact_edit_scores_below_the_faithful_claim(encoder: Encoder) -> None:
     settings = Settings(cache=False)
     faithful = judge_pair(FAITHFUL, ARTICLE, settings, encoder).claims[0]

@@ -19,6 +19,8 @@ from evalkit.errors import SettingsError
 from evalkit.judges.nli import BATCH, CrossEncoderScorer, _load
 from evalkit.settings import DEFAULT_MODEL
 
+pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium
+
 WINDOW = 64  # word pieces: small, so splitting shows on short texts and the tests stay fast
 ARTICLE = (
     "The town council of Millbrook voted on Tuesday to build a new public library on Elm Street. "

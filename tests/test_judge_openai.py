@@ -23,6 +23,8 @@ import pytest
 from evalkit import cli
 from evalkit.judges import openai
 
+pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium
+
 ARTICLE = (
     "The town council of Millbrook voted on Tuesday to build a new public library on Elm Street. "
     "The library will cost 4 million dollars and is due to open in 2026, the council said."

@@ -34,6 +34,7 @@ def test_verdicts_come_from_the_bands() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_settings_override_the_judges_own_bands() -> None:
     lexical = load_judge(Settings())
     assert bands(lexical, Settings()) == lexical.bands
@@ -80,6 +81,7 @@ def test_openai_judge_needs_an_http_url() -> None:
         ("The old library was built in 1931 and the mayor wants to demolish it.", [0.619414]),
     ],
 )
+@pytest.mark.slow
 def test_lexical_judge_scores_are_pinned(summary: str, scores: list[float], encoder: Encoder) -> None:
     result = judge_pair(summary, ARTICLE, Settings(judge="lexical", cache=False), encoder)
     assert [round(c.score or 0, 6) for c in result.claims] == scores

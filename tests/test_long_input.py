@@ -44,6 +44,7 @@ def sentences(count: int, rng: random.Random, vocabulary: int = 400) -> list[str
     return [" ".join(rng.choice(words) for _ in range(rng.randint(6, 30))).capitalize() + "." for _ in range(count)]
 
 
+@pytest.mark.slow
 def test_50k_word_article_is_scored_in_bounded_memory() -> None:
     rng = random.Random(7)
     # 40 distinct paragraphs (so the pure-Python splitter runs 40 times, not 400) repeated to 50,000+ words;
@@ -73,6 +74,7 @@ def test_50k_word_article_is_scored_in_bounded_memory() -> None:
 
 
 @pytest.mark.parametrize("seed", range(6))
+@pytest.mark.slow
 def test_rouge_equals_rouge_score(seed: int) -> None:
     """The fast ROUGE is rouge-score's, number for number, ties in the LCS backtrack included."""
     from rouge_score import rouge_scorer

@@ -49,6 +49,7 @@ def test_match_ranks_sentences_by_cosine() -> None:
     assert found.window is None and found.best == pytest.approx(0.9)
 
 
+@pytest.mark.slow
 def test_document_similarity_of_identical_sets_is_one(encoder) -> None:
     vecs = encoder.encode(["The river flooded the town.", "Residents left their homes."])
     assert metrics.document_similarity(vecs, vecs) == pytest.approx(1.0, abs=1e-5)
@@ -65,6 +66,7 @@ _LATIN_SENTENCES = st.lists(_LATIN_WORDS, min_size=1, max_size=12).map(" ".join)
 
 @hyp_settings(max_examples=40, deadline=None)
 @given(st.lists(_LATIN_SENTENCES, min_size=1, max_size=3), st.lists(_LATIN_SENTENCES, min_size=1, max_size=4))
+@pytest.mark.slow
 def test_latin_script_text_gets_rouge_scores_own_numbers(summary: list[str], body: list[str]) -> None:
     ours = metrics.rouge(summary, body)
     ref = rouge_scorer.RougeScorer(list(metrics.ROUGE_TYPES), use_stemmer=True).score(

@@ -20,6 +20,8 @@ from evalkit.encoder import Encoder
 from evalkit.settings import Settings, load
 from evalkit.sidecar import pin_captures
 
+pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium
+
 SEED = Path(__file__).parents[1] / "references" / "seed_nyt_pow_executions.txt"
 
 ARTICLE = (

@@ -14,6 +14,8 @@ from test_report import XSS, result, run_of  # tests/ is on sys.path (rootdir-re
 from evalkit.report import browser, write
 from evalkit.result import SummaryResult
 
+pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium
+
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
 
 if browser.find_chromium() is None:

@@ -11,6 +11,8 @@ import pytest
 from evalkit import cli
 from evalkit.result import SummaryResult
 
+pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium
+
 ARTICLE = (
     "The city council voted on Tuesday to approve a new bridge over the Elm River. Work is expected to begin in "
     "May, officials said. The bridge will cost about 40 million dollars. It replaces a crossing built in 1952."

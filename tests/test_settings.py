@@ -62,6 +62,7 @@ def test_resolve_applies_flag_over_sidecar_over_project_over_default(project: Pa
     assert default not in (PROJECT, SIDECAR, FLAG)
 
 
+@pytest.mark.slow
 def test_cli(project: Path) -> None:
     assert cli.main(["score", "refs", "-o", "out.jsonl"]) == 0
     assert thresholds(records("out.jsonl")) == {"a.txt": SIDECAR, "b.txt": PROJECT}
@@ -80,6 +81,7 @@ def test_ray_engine_keeps_each_jobs_precedence(project: Path) -> None:
     assert all(j.settings.weak_band == 0.05 and j.settings.cache_dir == run_settings.cache_dir for j in jobs)
 
 
+@pytest.mark.slow
 def test_screenshot_tool(project: Path) -> None:
     from evalkit.report.browser import evaluate_paths
 
@@ -87,6 +89,7 @@ def test_screenshot_tool(project: Path) -> None:
     assert thresholds([r.to_dict() for r in run.results]) == {"a.txt": SIDECAR, "b.txt": PROJECT}
 
 
+@pytest.mark.slow
 def test_sidecar_with_a_run_level_key_is_an_error_naming_it(project: Path, capsys: pytest.CaptureFixture) -> None:
     (project / "refs" / "a.evalkit.toml").write_text("batch_size = 3\n", encoding="utf-8")
     assert cli.main(["run", "--batch-size", "100"]) == 2

@@ -76,6 +76,7 @@ def _signals(claim: str, encoder: Encoder) -> dict[str, float]:
     return support.signals(claim, found, support.index_article(ARTICLE))
 
 
+@pytest.mark.slow
 def test_faithful_paraphrase_outscores_invented_claim(encoder: Encoder) -> None:
     model = support.shipped_model()
     faithful = _signals("According to the UN, 2 soldiers died near Kharkiv on Monday.", encoder)
