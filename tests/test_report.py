@@ -296,3 +296,15 @@ def test_the_judges_probability_is_shown_per_evidence_passage_and_recorded() -> 
     assert '<td class="num">0.870</td>' in html
     record = res.to_record()["claims"][1]["evidence"]
     assert [e.get("support") for e in record] == [0.12, 0.87, None]
+
+
+def test_when_the_joined_sentences_decided_their_probability_is_shown_too() -> None:
+    base = result().claims[0]
+    joined = replace(
+        base,
+        evidence=tuple(replace(e, support=0.2) for e in base.evidence),
+        signals={"entail": 0.93, "novel": 0.0},
+        decided_by=-1,
+    )
+    html = render(run_of(result(claims=(joined,))))
+    assert 'The top sentences read together <strong>decided</strong></td><td class="num">0.930</td>' in html

@@ -1,7 +1,9 @@
 """Headless Chromium over a rendered report: DOM dumps and screenshots.
 
 The browser test uses it to prove the report renders in a real engine, and
-`python -m evalkit.report.browser [paths…]` refreshes the README screenshots from a real run.
+`python -m evalkit.report.browser [paths…]` refreshes the README screenshots from a real run; like
+`evalkit run` it appends the run to the history in its HTML folder, so repeated runs show the trend
+and what changed since the last run, as the report a user gets does.
 Chromium runs with a throwaway profile and every background service off, so it never reaches
 the network and leaves nothing behind.
 """
@@ -12,11 +14,16 @@ import argparse
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evalkit.report import render
 from evalkit.result import RunResult
+
+if TYPE_CHECKING:
+    from evalkit.records import RunRecord
 
 NAMES = ("chromium", "chromium-browser", "google-chrome")
 FLAGS = (
@@ -60,9 +67,12 @@ def screenshot(html: Path, png: Path, width: int = 1280, height: int = 2000, tim
     return png
 
 
-def readme_screenshots(run: RunResult, html_dir: Path, docs: Path, detail_id: str = "") -> tuple[Path, Path]:
-    """The overview, and the detail view of the first summary whose id contains `detail_id`."""
-    html = render(run)
+def readme_screenshots(
+    run: RunResult, html_dir: Path, docs: Path, detail_id: str = "", history: Sequence[RunRecord] = ()
+) -> tuple[Path, Path]:
+    """The overview (with `history`, ending with this run: trends and changes), and the detail view of
+    the first summary whose id contains `detail_id`."""
+    html = render(run, history)
     shown = next((r for r in run.results if detail_id in r.id), None)
     detail_html = render(replace(run, results=(shown,))) if shown else html
     overview, detail = html_dir / "report.html", html_dir / "report-detail.html"
@@ -91,7 +101,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--detail", default="seed", help="show the summary whose id contains this (default: seed)")
     parser.add_argument("--html", type=Path, default=Path("reports"), help="where the HTML goes (default: reports)")
     args = parser.parse_args(argv)
-    for png in readme_screenshots(evaluate_paths(args.paths), args.html, args.docs, args.detail):
+    from evalkit import history
+    from evalkit.settings import load
+
+    run = evaluate_paths(args.paths)
+    records = history.append(args.html / history.FILE_NAME, run, load()[0].history_runs)
+    for png in readme_screenshots(run, args.html, args.docs, args.detail, records):
         print(png)
 
 
