@@ -72,8 +72,6 @@ def signature(settings: Settings, encoder: Encoder, judge: Judge | None = None) 
         "splitter": f"pysbd-{pysbd.__version__}",
         **bands(judge, settings).to_dict(),
         "thresholds": settings.thresholds(),
-        # Which texts share a model batch moves vectors by up to 1e-6 (padding changes the float sums).
-        "batch_size": settings.batch_size,
     }
 
 

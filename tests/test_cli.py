@@ -272,8 +272,7 @@ def test_terminal_escapes_never_reach_the_terminal(project: Path, capsys: pytest
     captured = capsys.readouterr()
     assert "Toronto" in captured.err and "na\\x1bme.txt" in captured.out
     assert "\x1b" not in captured.out + captured.err and "\x07" not in captured.out + captured.err
-    data = json.loads((project / "reports" / "results.json").read_text(encoding="utf-8"))
-    assert data["signature"]["batch_size"] == 64
+    assert json.loads((project / "reports" / "results.json").read_text(encoding="utf-8"))["results"]
 
 
 # Any JSON value, with strings that may hold lone surrogates, and numbers JSON allows but Python may not.

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 
-from evalkit.encoder import load_model, model_pieces
+from evalkit.encoder import Encoder, load_model, model_pieces
 
 pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium
-
-if TYPE_CHECKING:
-    from evalkit.encoder import Encoder
 
 
 def _prose(words: int, seed: int) -> str:
@@ -58,3 +54,13 @@ def test_the_end_of_a_long_text_changes_its_vector(encoder: Encoder) -> None:
     pieces = _pieces_fit(encoder, f"{shared} The storm destroyed the wall.")
     mean = encoder.encode(pieces).mean(axis=0)
     np.testing.assert_allclose(a, mean / np.linalg.norm(mean), atol=1e-5)
+
+
+def test_a_text_gets_the_same_vector_whatever_shares_its_batch(encoder: Encoder) -> None:
+    """A resumed run, another --batch-size or a cache filled by another run must not move a number."""
+    texts = [_prose(n, n) for n in (3, 9, 14, 30, 31, 60, 120, 7, 12, 45)] * 3 + ["The council met."]
+    together = Encoder(encoder.model_name, batch_size=4).encode(texts)
+    for i in (0, 3, 5, len(texts) - 1):
+        alone = Encoder(encoder.model_name, batch_size=4).encode([texts[i]])[0]
+        assert np.array_equal(alone, together[i])
+    assert np.array_equal(Encoder(encoder.model_name, batch_size=4).encode(texts[::-1])[::-1], together)

@@ -1,4 +1,8 @@
-"""An interrupted `evalkit score`, resumed with --resume, leaves the file an uninterrupted run writes."""
+"""An interrupted `evalkit score`, resumed with --resume, leaves the file an uninterrupted run writes.
+
+Byte for byte, not within a tolerance: every text is computed in model batches of a fixed shape
+(`evalkit.batching`), so neither the resumed run's other batches nor `--batch-size` move a number.
+"""
 
 from __future__ import annotations
 
@@ -60,14 +64,16 @@ def records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-# Batches of 2 so the interruption falls mid-run and the resumed run batches differently.
+# Batches of 2 so the interruption falls mid-run and the resumed run batches differently; the uninterrupted
+# run scores everything in one batch.
 OPTIONS = ["--no-cache", "--batch-size", "2"]
+ONE_BATCH = ["--no-cache", "--batch-size", "64"]
 
 
 def test_resume_after_interrupt_equals_uninterrupted_run(
     pairs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert cli.main(["score", str(pairs), "-o", "full.jsonl", *OPTIONS]) == 2  # 2: the bad line
+    assert cli.main(["score", str(pairs), "-o", "full.jsonl", *ONE_BATCH]) == 2  # 2: the bad line
     interrupt_after(3, monkeypatch)
     assert cli.main(["score", str(pairs), "-o", "resumed.jsonl", *OPTIONS]) == cli.EXIT_INTERRUPTED
     monkeypatch.undo()
@@ -80,6 +86,7 @@ def test_resume_after_interrupt_equals_uninterrupted_run(
     full, resumed = records(tmp_path / "full.jsonl"), records(tmp_path / "resumed.jsonl")
     assert [r["id"] for r in resumed] == [r["id"] for r in full]
     assert resumed == full
+    assert (tmp_path / "resumed.jsonl").read_bytes() == (tmp_path / "full.jsonl").read_bytes()
 
 
 def test_resume_of_finished_file_changes_nothing(pairs: Path, tmp_path: Path) -> None:
@@ -91,7 +98,7 @@ def test_resume_of_finished_file_changes_nothing(pairs: Path, tmp_path: Path) ->
 
 def test_resume_puts_records_back_in_input_order(pairs: Path, tmp_path: Path) -> None:
     """A file whose earlier records came out of order (another run's) ends in input order all the same."""
-    assert cli.main(["score", str(pairs), "-o", "full.jsonl", *OPTIONS]) == 2
+    assert cli.main(["score", str(pairs), "-o", "full.jsonl", *ONE_BATCH]) == 2
     full = (tmp_path / "full.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
     (tmp_path / "mixed.jsonl").write_text(full[4] + full[1], encoding="utf-8")
     assert cli.main(["score", str(pairs), "-o", "mixed.jsonl", "--resume", *OPTIONS]) == 2

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from evalkit import batching
 from evalkit.encoder import model_identity, torch_threads, word_pieces
 from evalkit.errors import SettingsError
 from evalkit.judges import PROBABILITY_BANDS, ClaimInput, Judgement
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 # Label names that mean "the passage supports the claim" (compared lower-cased).
 SUPPORTED_LABELS = ("entailment", "entailed", "supported", "consistent")
-BATCH = 16  # pairs per forward pass; pairs are sorted by length, so padding stays low
+BATCH = 16  # pairs per forward pass, always this many rows (`evalkit.batching`); sorted by length
 
 
 def supported_output(id2label: dict[int, str], folder: Path) -> int:
@@ -113,23 +114,27 @@ class CrossEncoderScorer:
         return [min(max(probs[(part, piece)] for piece in pieces) for part, pieces in parts) for parts in plan]
 
     def _forward(self, units: list[tuple[str, str]]) -> list[float]:
+        """P(supported) per (claim, passage), in batches of a fixed shape (`evalkit.batching`)."""
         import torch
 
         tokenizer, model = _load(str(self.folder))
-        order = sorted(range(len(units)), key=lambda i: -len(units[i][0]) - len(units[i][1]))
-        out = np.zeros(len(units), dtype=np.float32)
-        for start in range(0, len(order), BATCH):
-            chosen = order[start : start + BATCH]
-            batch = tokenizer(
+
+        def tokens(chosen: list[int], **padding: object) -> dict:
+            return tokenizer(
                 [units[i][0] for i in chosen],
                 [units[i][1] for i in chosen],
-                padding=True,
                 truncation="longest_first",  # a guard only: every piece was cut to fit
                 max_length=self.window(),
-                return_tensors="pt",
+                **padding,
             )
+
+        lengths = [len(ids) for ids in tokens(list(range(len(units))))["input_ids"]] if units else []
+        out = np.zeros(len(units), dtype=np.float32)
+        for chosen, length in batching.plan(lengths, BATCH, self.window()):
+            batch = tokens(chosen, padding=True, return_tensors="pt")
+            batch = batching.fix_shape(dict(batch), BATCH, length, tokenizer.pad_token_id or 0)
             with torch.inference_mode():
-                logits = model(**batch).logits.float()
+                logits = model(**batch).logits[: len(chosen)].float()
             self.forward_passes += 1
             probs = torch.sigmoid(logits[:, 0]) if self.output < 0 else torch.softmax(logits, -1)[:, self.output]
             out[chosen] = probs.numpy()
