@@ -78,7 +78,7 @@ def test_openai_judge_needs_an_http_url() -> None:
         ("The Millbrook town council voted on Tuesday to build a new public library on Elm Street.", [0.80412]),
         ("The new library will cost four million dollars. It opens in 2026.", [0.775597, 0.650303]),
         ("Mayor Zebulon Quackenbush said 900 workers from Lisbon will finish the library by 2041.", [0.014729]),
-        ("The old library was built in 1931 and the mayor wants to demolish it.", [0.619414]),
+        ("The old library was built in 1931 and the mayor wants to demolish it.", [0.619415]),
     ],
 )
 @pytest.mark.slow
