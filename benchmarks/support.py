@@ -57,7 +57,7 @@ from training.fit_support import (  # noqa: E402
 def folds(t: Table, fit_fn: Callable[[Table], dict]) -> list[tuple[dict, np.ndarray]]:
     """(model, rows it scores) pairs covering every row once; no model saw its rows' benchmark or domain."""
     bench, origin = t.column("benchmark"), t.column("origin")
-    keyed = Table(t.X, t.row, [{**r, "fold": f"{r['benchmark']}/{r['origin']}"} for r in t.rows], t.label)
+    keyed = Table(t.X, t.row, [{**r, "fold": f"{r['benchmark']}/{r['origin']}"} for r in t.rows], t.label, t.columns)
     out = []
     for name in ALLOWED:
         if name == "summedits":

@@ -1,25 +1,30 @@
 """Why a claim may not be supported, in the claim's own words, whatever judge scored it.
 
-Two lists: the names and numbers the claim states that the article never mentions (`support`'s `novel`
-signal, which the lexical judge also scores), and the claim's content words missing from the passage its
-verdict rests on (all its passages, for a judge that reads them together). The report marks both inside
-the claim text and the terminal lists them, so a reader sees at once that "eleven" in "executing eleven
-surrendering soldiers" is the word to check.
+Three lists: the names and numbers the claim states that the article never mentions (`support`'s `novel`
+signal, which the lexical judge also scores), the framing phrases it adds that its evidence does not carry
+("editorial": "raises questions about"; `evalkit.editorial`), and the claim's content words missing from
+the passage its verdict rests on (all its passages, for a judge that reads them together). The report
+marks them inside the claim text and the terminal lists them, so a reader sees at once that "eleven" in
+"executing eleven surrendering soldiers" is the word to check.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from evalkit.editorial import editorial
 from evalkit.metrics import tokens
 from evalkit.support import WORD, ArticleIndex, content_words, novel_mentions, stop_words
 
-KINDS = {"novel": "not in the article", "missing": "not in the deciding passage"}
+KINDS = {"novel": "not in the article", "editorial": "editorial", "missing": "not in the deciding passage"}
+PHRASES = ("editorial",)  # kinds that list phrases, marked as a whole; the others list single words
 
 
-def explain(claim: str, passage: str, article: ArticleIndex) -> dict[str, list[str]]:
-    """`{"novel": [...], "missing": [...]}` for one claim; each word listed once, in claim order."""
+def explain(claim: str, passage: str, article: ArticleIndex, evidence: str | None = None) -> dict[str, list[str]]:
+    """`{"novel": [...], "editorial": [...], "missing": [...]}` for one claim, each entry once, in claim
+    order. Framing is checked against `evidence` (all the claim's passages; default: the passage)."""
     novel = list(dict.fromkeys(novel_mentions(claim, article)))
+    framed = list(dict.fromkeys(editorial(claim, passage if evidence is None else evidence)))
     in_passage = set(tokens(passage))
     stop = stop_words()  # checked on the word too: stemming hides some ("this" -> "thi")
     missing = [
@@ -30,7 +35,7 @@ def explain(claim: str, passage: str, article: ArticleIndex) -> dict[str, list[s
         and (stems := content_words(word))
         and not any(s in in_passage for s in stems)
     ]
-    return {"novel": novel, "missing": missing}
+    return {"novel": novel, "editorial": framed, "missing": missing}
 
 
 @dataclass(frozen=True)
@@ -42,18 +47,28 @@ class Piece:
 
 
 def pieces(claim: str, reasons: dict[str, list[str]]) -> tuple[Piece, ...]:
-    """The claim cut into plain runs and the words its reasons list, every character kept once."""
-    kind_of = {word: kind for kind in KINDS for word in reasons.get(kind, ())}
-    out: list[Piece] = []
-    cursor = 0
+    """The claim cut into plain runs and the phrases and words its reasons list, every character kept once;
+    a word inside a marked phrase is not marked again."""
+    spans = [
+        (at, at + len(phrase), kind)
+        for kind in PHRASES
+        for phrase in reasons.get(kind, ())
+        if (at := claim.find(phrase)) >= 0
+    ]
+    kind_of = {word: kind for kind in KINDS if kind not in PHRASES for word in reasons.get(kind, ())}
     for found in WORD.finditer(claim):
         kind = kind_of.get(found.group())
-        if kind is None:
+        if kind is not None and not any(s < found.end() and found.start() < e for s, e, _ in spans):
+            spans.append((found.start(), found.end(), kind))
+    out: list[Piece] = []
+    cursor = 0
+    for start, end, kind in sorted(spans):
+        if start < cursor:  # a phrase listed twice, or overlapping another
             continue
-        if found.start() > cursor:
-            out.append(Piece(claim[cursor : found.start()]))
-        out.append(Piece(found.group(), kind))
-        cursor = found.end()
+        if start > cursor:
+            out.append(Piece(claim[cursor:start]))
+        out.append(Piece(claim[start:end], kind))
+        cursor = end
     if cursor < len(claim):
         out.append(Piece(claim[cursor:]))
     return tuple(out)

@@ -9,7 +9,10 @@ whose licenses allow it):
 * `doc_coverage`: share of them found anywhere in the article;
 * `bigram`: share of the claim's word pairs found in the evidence passages;
 * `novel`: names and numbers the claim states that the article never mentions, the strongest sign
-  of an invented claim ("two" = "2", "U.N." = "UN" = "United Nations").
+  of an invented claim ("two" = "2", "U.N." = "UN" = "United Nations");
+* `editorial`: 1 if the claim frames what it reports in words its evidence does not carry ("raises
+  questions about", "signals a shift": `evalkit.editorial`). The lexical model predates it and reads
+  `FEATURES` only; the bundled judge's head reads it.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
+from evalkit.editorial import editorial
 from evalkit.metrics import Match, tokens
 
-FEATURES = ("sim", "coverage", "doc_coverage", "bigram", "novel")
+FEATURES = ("sim", "coverage", "doc_coverage", "bigram", "novel")  # what the lexical model reads
+SIGNALS = (*FEATURES, "editorial")  # what `signals` returns
 NOVEL_CAP = 3  # beyond three invented names/numbers the claim is plainly unsupported
 
 _NUMBER_WORDS = {
@@ -203,4 +208,5 @@ def signals(claim: str, match: Match, article: ArticleIndex) -> dict[str, float]
         "doc_coverage": sum(t in article.content for t in content) / len(content) if content else 1.0,
         "bigram": sum(b in ev_bigrams for b in bigrams) / len(bigrams) if bigrams else 1.0,
         "novel": float(min(len(novel_mentions(claim, article)), NOVEL_CAP)),
+        "editorial": float(bool(editorial(claim, evidence_text))),
     }

@@ -16,10 +16,19 @@ CLAIM = "A video shows Russian troops executing eleven surrendering soldiers in 
 
 def test_invented_numbers_and_words_missing_from_the_passage_are_named() -> None:
     found = reasons.explain(CLAIM, ARTICLE, index_article(ARTICLE))
-    assert found == {"novel": ["eleven"], "missing": ["troops"]}
+    assert found == {"novel": ["eleven"], "editorial": [], "missing": ["troops"]}
     assert reasons.summary(found) == "not in the article: eleven; not in the deciding passage: troops"
     stop = reasons.explain("This bridge collapsed.", "A video.", index_article(ARTICLE))
     assert stop["missing"] == ["bridge", "collapsed"]  # "This" is a stop word
+
+
+def test_editorial_framing_is_named_unless_the_evidence_carries_it() -> None:
+    framed = "A video shows Russian soldiers executing prisoners, which raises questions about accountability."
+    found = reasons.explain(framed, ARTICLE, index_article(ARTICLE), evidence=ARTICLE)
+    assert found["editorial"] == ["raises questions"]
+    assert reasons.summary(found).startswith("editorial: raises questions; ")
+    stated = ARTICLE + " Critics say the video raises questions about accountability."
+    assert reasons.explain(framed, ARTICLE, index_article(stated), evidence=stated)["editorial"] == []
 
 
 def test_pieces_mark_the_words_and_keep_every_character() -> None:
@@ -28,6 +37,10 @@ def test_pieces_mark_the_words_and_keep_every_character() -> None:
     assert "".join(p.text for p in pieces) == CLAIM
     assert [(p.text, p.kind) for p in pieces if p.kind] == [("troops", "missing"), ("eleven", "novel")]
     assert reasons.pieces("Nothing to mark.", {}) == (reasons.Piece("Nothing to mark."),)
+    framed = "The raid signals a shift in tactics."
+    pieces = reasons.pieces(framed, {"editorial": ["signals a"], "missing": ["signals", "tactics"]})
+    assert "".join(p.text for p in pieces) == framed
+    assert [(p.text, p.kind) for p in pieces if p.kind] == [("signals a", "editorial"), ("tactics", "missing")]
 
 
 def test_failure_text_lists_the_reasons_and_the_judges_error() -> None:

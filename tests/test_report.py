@@ -219,10 +219,12 @@ def test_histogram_y_axis_steps_are_round(peak: int, step: int) -> None:
 
 
 def test_reasons_are_marked_inside_the_claim_text_and_escaped() -> None:
-    text = "The mayor <b>Zed</b> resigned after eleven years."
+    text = "The mayor <b>Zed</b> resigned after eleven years, which signals a shift."
     summary = f"Decisions\n{text}"
     marked = claim(text, "unsupported", 0.1, (Evidence(BODY[2], 0.4, 0.5, 2, 3),), summary)
-    marked = replace(marked, reasons={"novel": ["Zed", "eleven"], "missing": ["resigned"]})
+    marked = replace(
+        marked, reasons={"novel": ["Zed", "eleven"], "editorial": ["signals a"], "missing": ["resigned"]}
+    )
     failed = replace(claim(text, "error", 0.0, (), summary), score=None, error="HTTP 500 after 3 tries")
     html = render(
         run_of(result(summary=summary, claims=(marked,)), result(id="b.txt", summary=summary, claims=(failed,)))
@@ -230,8 +232,10 @@ def test_reasons_are_marked_inside_the_claim_text_and_escaped() -> None:
     assert (
         'The mayor &lt;b&gt;<mark class="reason-novel" title="not in the article">Zed</mark>&lt;/b&gt; '
         '<mark class="reason-missing" title="not in the deciding passage">resigned</mark> after '
-        '<mark class="reason-novel" title="not in the article">eleven</mark> years.'
+        '<mark class="reason-novel" title="not in the article">eleven</mark> years, which '
+        '<mark class="reason-editorial" title="editorial">signals a</mark> shift.'
     ) in html
+    assert "Editorial: signals a" in html
     assert "Not in the article: Zed, eleven" in html and "<b>" not in html
     assert "The judge could not score this claim: HTTP 500 after 3 tries" in html
     assert "! 1 error" in html  # the error verdict is counted where it happened

@@ -25,7 +25,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from evalkit import support  # noqa: E402
 from evalkit.cache import VectorCache  # noqa: E402
 from evalkit.judges.bundled import data_folder, entail_logit, passages  # noqa: E402
 from evalkit.judges.nli import CrossEncoderScorer  # noqa: E402
@@ -66,8 +65,8 @@ def entail_scores(t: Table, scorer: CrossEncoderScorer) -> np.ndarray:
 
 def with_entail(t: Table, entail: np.ndarray, lexical: Sequence[str]) -> Table:
     """`t` with the entailment logit as its first column, then the `lexical` signals."""
-    columns = [entail_logit(entail)] + [t.X[:, support.FEATURES.index(f)] for f in lexical]
-    return Table(np.column_stack(columns), t.row, t.rows, t.label)
+    columns = [entail_logit(entail)] + [t.X[:, t.columns.index(f)] for f in lexical]
+    return Table(np.column_stack(columns), t.row, t.rows, t.label, ("entail", *lexical))
 
 
 def robust_threshold(score: np.ndarray, label: np.ndarray, group: np.ndarray) -> tuple[float, float]:

@@ -39,7 +39,7 @@ MIL_ROUNDS = 6
 C = 1.0  # mild L2: the features are few and on comparable scales
 # The direction each signal may push the score; a weight fitted the other way is a quirk of the
 # training data (e.g. SummEdits' paraphrase edits add new words to faithful summaries) and is dropped.
-SIGNS = {"entail": 1, "sim": 1, "coverage": 1, "doc_coverage": 1, "bigram": 1, "novel": -1}
+SIGNS = {"entail": 1, "sim": 1, "coverage": 1, "doc_coverage": 1, "bigram": 1, "novel": -1, "editorial": -1}
 EXCLUDE_UNFAITHFUL = 0.75  # share of unfaithful summaries whose weakest claim stays below `supported_at`
 
 
@@ -51,6 +51,7 @@ class Table:
     row: np.ndarray  # claim -> row index
     rows: list[dict]  # raw records (id, benchmark, origin, doc_id, label, spans, claims, rouge2_p)
     label: np.ndarray  # per row
+    columns: tuple[str, ...] = support.SIGNALS  # the feature each column of X holds
 
     def subset(self, keep: np.ndarray) -> Table:
         """Rows where `keep` is true, with claims renumbered."""
@@ -58,7 +59,13 @@ class Table:
         remap = np.full(len(self.rows), -1)
         remap[index] = np.arange(len(index))
         claims = keep[self.row]
-        return Table(self.X[claims], remap[self.row[claims]], [self.rows[i] for i in index], self.label[index])
+        rows = [self.rows[i] for i in index]
+        return Table(self.X[claims], remap[self.row[claims]], rows, self.label[index], self.columns)
+
+    def only(self, features: Sequence[str]) -> Table:
+        """The same rows with just the `features` columns, in that order."""
+        X = self.X[:, [self.columns.index(f) for f in features]]
+        return Table(X, self.row, self.rows, self.label, tuple(features))
 
     def column(self, key: str) -> np.ndarray:
         return np.array([r[key] for r in self.rows])
@@ -82,7 +89,7 @@ def build(dev: str | Path, raw: Path = WORK / "raw.jsonl", fresh: bool = True) -
             indexes[key] = support.index_article(body)
         for claim in record["claims"]:
             sig = support.signals(claim["text"], match_of(claim), indexes[key])
-            X.append([sig[f] for f in support.FEATURES])
+            X.append([sig[f] for f in support.SIGNALS])
             row.append(len(rows))
         rows.append(record)
     label = np.array([r["label"] for r in rows])
@@ -107,7 +114,8 @@ def _weakest(values: np.ndarray, row: np.ndarray, n: int) -> np.ndarray:
 
 
 def fit_mil(t: Table, features: Sequence[str] = support.FEATURES, rounds: int = MIL_ROUNDS) -> tuple[np.ndarray, float]:
-    """Multiple-instance logistic regression; returns (weights, bias) over `features` (the columns of `t.X`)."""
+    """Multiple-instance logistic regression; returns (weights, bias) over `features` (columns of `t`)."""
+    t = t.only(features)
     n = len(t.rows)
     bench = t.column("benchmark")
     claims_per_row = np.bincount(t.row, minlength=n)
@@ -188,7 +196,7 @@ def auc(label: np.ndarray, score: np.ndarray) -> float:
 def fit(t: Table, features: Sequence[str] = support.FEATURES) -> dict:
     """Weights, bias and both verdict bands fitted on `t` (already restricted to allowed rows)."""
     w, b = fit_mil(t, features)
-    score = scores(t, w, b)
+    score = scores(t.only(features), w, b)
     threshold, _ = best_threshold(score, t.label)
     return {
         "weights": dict(zip(features, map(float, w), strict=True)),
@@ -213,7 +221,7 @@ def lobo(t: Table, held_out: str, key: str = "benchmark", fitter: Callable[[Tabl
 def predict(model: dict, t: Table) -> tuple[np.ndarray, np.ndarray]:
     """(summary scores, consistent) under `model`."""
     w = np.array(list(model["weights"].values()))
-    score = scores(t, w, model["bias"])
+    score = scores(t.only(list(model["weights"])), w, model["bias"])
     return score, score >= model["threshold"]
 
 
