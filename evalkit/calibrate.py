@@ -1,7 +1,9 @@
 """`evalkit calibrate`: how well the judge agrees with the verdicts reviewers pinned, and which threshold fits them.
 
-Labels come from sidecar pins: a claim pinned `supported` is a positive, one pinned `unsupported` a
-negative; `weak` pins say "a person should look", so they are no label. The judge is run through
+Labels come from reviewed sidecar pins (`[expect]`, known misses included; `[unreviewed]` pins are the
+judge's own verdicts, so measuring against them would measure the judge against itself): a claim pinned
+`supported` is a positive, one pinned `unsupported` a negative; `weak` pins say "a person should look",
+so they are no label. The judge is run through
 `pipeline.evaluate`, so this measures whichever judge and settings the project uses. A claim the
 judge scores at or above `support_threshold` is predicted positive, as its verdict bands do.
 """

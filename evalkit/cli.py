@@ -28,7 +28,7 @@ from evalkit.diff import DEFAULT_TOLERANCE, compare, format_text
 from evalkit.errors import EvalkitError, EvalkitWarning, InputError, OutputError
 from evalkit.paired import DEFAULT_RESAMPLES, DEFAULT_SEED
 from evalkit.pipeline import Job, evalkit_version, evaluate, jobs_from_paths, run_signature
-from evalkit.present import claim_lines, format_comparison, format_table
+from evalkit.present import claim_lines, format_comparison, format_table, miss_lines
 from evalkit.records import RunRecord, read_run
 from evalkit.report import source
 from evalkit.result import SummaryResult
@@ -86,7 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("judged with " + ", ".join(f"{k} {run.signature[k]}" for k in ("judge", "model", "evalkit")))
     shown = ("unsupported", "error", "weak") if verbosity > 0 else ("unsupported", "error")
     for r in results:
-        for message in ([r.error] if r.error else []) + [f"{r.id}: {f}" for f in r.failures]:
+        for message in ([r.error] if r.error else []) + [f"{r.id}: {f}" for f in (*r.failures, *miss_lines(r))]:
             print(message, file=sys.stderr)
         for claim in (c for c in r.claims if c.verdict in shown and verbosity >= 0):
             head, *details = claim_lines(claim, indent="", colour=colour.wanted(sys.stderr))
@@ -405,8 +405,13 @@ def cmd_pin(args: argparse.Namespace) -> int:
 
     settings, root = _settings(args)
     outputs.check(settings)  # the cache folder
-    for path in pin_captures(_paths(args, settings, root), settings):
+    for path in pin_captures(_paths(args, settings, root), settings, confirm=args.confirm):
         print(f"pinned {path}")
+    if not args.confirm:
+        print(
+            "claims without a reviewed pin are pinned under [unreviewed]: check each against its article, "
+            "then move it to [expect] or run `evalkit pin --confirm`"
+        )
     return 0
 
 
@@ -529,10 +534,11 @@ def build_parser() -> argparse.ArgumentParser:
     model_options(calibrate)
     calibrate.set_defaults(func=cmd_calibrate)
 
-    pin = sub.add_parser(
-        "pin", parents=[verbosity], help="pin each claim's current verdict in the capture's sidecar (after review)"
-    )
+    pin = sub.add_parser("pin", parents=[verbosity], help="pin the judge's verdicts in each sidecar, for review")
     pin.add_argument("paths", nargs="*", help="capture files or folders (default: [tool.evalkit] references)")
+    pin.add_argument(
+        "--confirm", action="store_true", help="record the verdicts as reviewed (after checking them yourself)"
+    )
     model_options(pin)
     pin.set_defaults(func=cmd_pin)
     return parser

@@ -267,9 +267,12 @@ def _result(placed: _Placed, judgements: list[Judgement], judge: Judge) -> Summa
 
 
 def with_failures(result: SummaryResult, settings: Settings) -> SummaryResult:
-    """Attach the sidecar's pinned verdicts to the claims, then judge the result against its thresholds
-    (also for results read back from `evalkit score` JSONL, which carry no thresholds of their own)."""
-    claims = tuple(replace(c, expected=sidecar.pinned(c, settings.expect)) for c in result.claims)
+    """Attach the sidecar's pinned verdicts and known misses to the claims, then judge the result against its
+    thresholds (also for results read back from `evalkit score` JSONL, which carry no thresholds of their own)."""
+    claims = tuple(
+        replace(c, expected=sidecar.pinned(c, settings.expect), known_miss=sidecar.pinned(c, settings.known_miss))
+        for c in result.claims
+    )
     pinned = replace(result, claims=claims)
     return replace(pinned, failures=_failures(pinned, settings))
 

@@ -28,7 +28,7 @@ def format_table(results: list[SummaryResult], colour: bool = False) -> str:
                 f"{r.similarity:.3f}",
                 str(len(r.claims)),
                 str(len(r.unsupported)),
-                "pass" if r.passed else "FAIL",
+                ("known miss" if r.known_misses else "pass") if r.passed else "FAIL",
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -45,11 +45,13 @@ def format_table(results: list[SummaryResult], colour: bool = False) -> str:
 
 
 def to_check(result: SummaryResult) -> list[ClaimVerdict]:
-    """Claims a person should look at: unsupported or unjudged and not pinned so, or whose pin changed."""
+    """Claims a person should look at: unsupported or unjudged and not pinned so, or whose pin changed,
+    unless the sidecar declares the difference a known miss."""
     return [
         c
         for c in result.claims
-        if (c.verdict in ("unsupported", "error") and c.expected != c.verdict) or c.expected not in (None, c.verdict)
+        if not c.known_miss
+        and ((c.verdict in ("unsupported", "error") and c.expected != c.verdict) or c.expected not in (None, c.verdict))
     ]
 
 
@@ -82,6 +84,7 @@ def explain(result: SummaryResult) -> str:
     accepted = sum(1 for c in result.unsupported if c.expected == "unsupported")
     if accepted:
         lines.append(f"({accepted} other claim(s) pinned unsupported by the sidecar)")
+    lines.extend(miss_lines(result))
     return "\n".join(lines)
 
 
@@ -125,3 +128,13 @@ def format_comparison(found: Comparison, listed: int = 10) -> str:
         f"{found.resamples} resamples each, seed {found.seed}; B better/worse: p < {found.alpha:g}"
     )
     return "\n".join(lines) + "\n"
+
+
+def miss_lines(result: SummaryResult) -> list[str]:
+    """A line for each declared known miss: still missed (an expected failure), or now right."""
+    lines = [f"known miss: '{c.text}' is {c.verdict}, pinned {c.expected}: {c.known_miss}" for c in result.known_misses]
+    lines += [
+        f"known miss now right: '{c.text}' is {c.verdict} as pinned: remove it from [known_miss]"
+        for c in result.misses_fixed
+    ]
+    return lines

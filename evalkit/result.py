@@ -40,6 +40,7 @@ class ClaimVerdict:
     evidence: tuple[Evidence, ...] = ()
     signals: dict[str, float] = field(default_factory=dict)
     expected: Verdict | None = None  # the reviewed verdict a sidecar pins for this claim
+    known_miss: str | None = None  # why the judge is known to miss `expected` here (the sidecar's [known_miss])
     decided_by: int = -1  # index into `evidence` of the passage that decided; -1: the judge read them together
     # Why the verdict may be wrong, in the claim's own words: "novel" names and numbers the article never
     # mentions, "missing" content words absent from the deciding passage, or from all the passages when
@@ -86,6 +87,16 @@ class SummaryResult:
     @property
     def unjudged(self) -> tuple[ClaimVerdict, ...]:
         return tuple(c for c in self.claims if c.verdict == "error")
+
+    @property
+    def known_misses(self) -> tuple[ClaimVerdict, ...]:
+        """Claims declared a known judge miss that the judge still misses: an expected failure."""
+        return tuple(c for c in self.claims if c.known_miss and c.verdict != c.expected)
+
+    @property
+    def misses_fixed(self) -> tuple[ClaimVerdict, ...]:
+        """Claims declared a known judge miss that the judge now gets right: the declaration can go."""
+        return tuple(c for c in self.claims if c.known_miss and c.verdict == c.expected)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

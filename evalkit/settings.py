@@ -69,6 +69,8 @@ class Settings:
     weak_band: float | None = None
     # Reviewed verdicts pinned by a sidecar: claim text (or its start) -> verdict.
     expect: dict[str, str] = field(default_factory=dict)
+    # Pinned claims the judge is known to get wrong: claim text (or its start) -> why. An expected failure.
+    known_miss: dict[str, str] = field(default_factory=dict)
     cache: bool = True
     cache_dir: str = ".evalkit_cache"
     cache_size_mb: int = 512
@@ -111,6 +113,10 @@ def _coerce(key: str, value: Any, default: Any, origin: str) -> Any:
         if not isinstance(value, dict) or any(v not in VERDICTS for v in value.values()):
             raise SettingsError(f"{origin}: 'expect' maps claim text to one of {', '.join(VERDICTS)}")
         return {str(k): str(v) for k, v in value.items()}
+    if key == "known_miss":
+        if not isinstance(value, dict) or not all(isinstance(v, str) and v.strip() for v in value.values()):
+            raise SettingsError(f"{origin}: 'known_miss' maps pinned claim text to why the judge misses it")
+        return {str(k): v for k, v in value.items()}
     if isinstance(default, tuple):
         if isinstance(value, str):
             value = [value]

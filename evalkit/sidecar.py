@@ -2,9 +2,19 @@
 
 A sidecar holds per-capture settings (thresholds, verdict bands) and pins; a run-level key in it (the
 model, the judge, the cache, the batch size) is an error, because one capture cannot change them.
-Pins make a change of verdict fail the capture's check even when the thresholds still hold. They
-must be cheap to refresh when the judge changes, so `pin()` rewrites only the `expect` table and
-keeps what a person wrote above it (source notes as comments, threshold overrides).
+
+Pins are what a reviewer says is true, not what the judge said last time (the run history keeps that):
+
+* `[expect]`: reviewed verdicts. A judge verdict that differs fails the capture's check, and
+  `evalkit calibrate` measures the judge against these and nothing else.
+* `[known_miss]`: reviewed claims the judge is known to get wrong, each with why. The difference is an
+  expected failure (pytest `xfail`, "known miss" in the report), and a pass once the judge gets it right.
+* `[unreviewed]`: the judge's verdicts that `evalkit pin` wrote for claims nobody has reviewed yet: a
+  to-do list for the reviewer, who confirms each (moves it to `[expect]`, or `evalkit pin --confirm`)
+  or changes it. They check nothing.
+
+`pin()` never overwrites a reviewed pin, and keeps what a person wrote above the tables (source notes as
+comments, threshold overrides).
 """
 
 from __future__ import annotations
@@ -28,9 +38,10 @@ if TYPE_CHECKING:
 # further into the claim, which then shows as a changed verdict instead of a missing pin.
 PIN_WORDS = 6
 
-_EXPECT_TABLE = re.compile(r"^\s*\[\s*expect\s*\]")
+PIN_TABLES = ("expect", "known_miss", "unreviewed")
+_PIN_TABLE = re.compile(rf"^\s*\[\s*({'|'.join(PIN_TABLES)})\s*\]")
 _ANY_TABLE = re.compile(r"^\s*\[")
-_EXPECT_INLINE = re.compile(r"^\s*expect\s*=")
+_PIN_INLINE = re.compile(rf"^\s*({'|'.join(PIN_TABLES)})\s*=")
 
 
 def sidecar_path(capture: Path) -> Path:
@@ -38,13 +49,21 @@ def sidecar_path(capture: Path) -> Path:
 
 
 def read_sidecar(path: Path) -> dict:
-    """The sidecar's settings table; run-level keys are refused, naming the sidecar."""
+    """The sidecar's settings table; run-level keys are refused, naming the sidecar. `[unreviewed]` is
+    left out (it is no setting), and a known miss must name a reviewed pin, whose verdict it misses."""
     table = read_toml(path)
     misplaced = sorted(RUN_LEVEL & table.keys())
     if misplaced:
         raise SettingsError(
             f"{path}: {', '.join(misplaced)} apply to a whole run and cannot be set per capture "
             "(use [tool.evalkit] in pyproject.toml or a command-line flag)"
+        )
+    table.pop("unreviewed", None)
+    expect = table.get("expect", {})
+    unpinned = [key for key in table.get("known_miss", {}) if not isinstance(expect, dict) or key not in expect]
+    if unpinned:
+        raise SettingsError(
+            f"{path}: known_miss '{unpinned[0]}' has no reviewed verdict: pin it in [expect] with the same key"
         )
     return table
 
@@ -54,19 +73,19 @@ def matches(key: str, claim: str) -> bool:
     return claim.startswith(key) or key in claim
 
 
-def pinned(claim: ClaimVerdict, expect: dict[str, str]) -> str | None:
-    """The verdict `expect` pins for this claim, if any."""
-    return next((v for k, v in expect.items() if matches(k, claim.text)), None)
+def pinned(claim: ClaimVerdict, table: dict[str, str]) -> str | None:
+    """What `table` (`expect` or `known_miss`) says for this claim, if anything."""
+    return next((v for k, v in table.items() if matches(k, claim.text)), None)
 
 
 def broken_pins(claims: Sequence[ClaimVerdict], expect: dict[str, str]) -> list[str]:
-    """A line for each pin that names no claim or whose claim's verdict changed."""
+    """A line for each pin that names no claim or whose claim's verdict differs, unless it is a known miss."""
     problems = []
     for key, expected in expect.items():
         claim = next((c for c in claims if matches(key, c.text)), None)
         if claim is None:
             problems.append(f"pinned claim not found in the summary: '{key}'")
-        elif claim.verdict != expected:
+        elif claim.verdict != expected and not claim.known_miss:
             score = "no score" if claim.score is None else f"score {claim.score:.3f}"
             problems.append(f"claim '{_short(claim.text)}' was pinned {expected}, now {claim.verdict} ({score})")
     return problems
@@ -90,30 +109,47 @@ def pin_key(claim: ClaimVerdict, claims: Sequence[ClaimVerdict]) -> str:
     return claim.text
 
 
-def expect_table(result: SummaryResult) -> dict[str, str]:
-    """Every claim of `result`, keyed as `pin_key` says, with its current verdict."""
-    return {pin_key(c, result.claims): c.verdict for c in result.claims}
+def pin_tables(result: SummaryResult, old: dict, confirm: bool = False) -> dict[str, dict[str, str]]:
+    """The sidecar's three pin tables after judging `result`, from its `old` tables.
+
+    A reviewed pin (and its known miss) is kept while it names a claim; every other claim gets the judge's
+    verdict, as unreviewed, or as reviewed when the reviewer `confirm`s them."""
+    reviewed, misses = old.get("expect", {}), old.get("known_miss", {})
+    expect = {k: v for k, v in reviewed.items() if any(matches(k, c.text) for c in result.claims)}
+    fresh = {pin_key(c, result.claims): c.verdict for c in result.claims if pinned(c, expect) is None}
+    return {
+        "expect": {**expect, **fresh} if confirm else expect,
+        "known_miss": {k: v for k, v in misses.items() if k in expect},
+        "unreviewed": {} if confirm else fresh,
+    }
 
 
-def pin(result: SummaryResult, sidecar: str | Path) -> Path:
-    """Write `sidecar` pinning every claim of `result` to its verdict, keeping the lines above the pins."""
+def pin(result: SummaryResult, sidecar: str | Path, confirm: bool = False) -> Path:
+    """Rewrite `sidecar`'s pin tables for `result` (`pin_tables`), keeping the lines above the pins."""
     if result.error:
         raise EvalkitError(f"cannot pin verdicts: {result.error}")
     if result.unjudged:
         raise EvalkitError(f"cannot pin verdicts: {result.id}: {len(result.unjudged)} claim(s) could not be judged")
     path = Path(sidecar)
-    kept = _without_expect(path.read_text(encoding="utf-8") if path.exists() else "")
-    pins = [f"{_toml_string(key)} = {_toml_string(verdict)}" for key, verdict in expect_table(result).items()]
-    text = "\n".join([*kept, *([""] if kept else []), "[expect]", *pins]) + "\n"
+    original = path.read_text(encoding="utf-8") if path.exists() else ""
     try:
-        tomllib.loads(text)
+        old = tomllib.loads(original)
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not rewritten, its lines above the pins are not valid TOML ({exc})") from None
+        raise SettingsError(f"{path}: not rewritten, it is not valid TOML ({exc})") from None
+    kept = _without_pins(original)
+    lines = [*kept]
+    for name, table in pin_tables(result, old, confirm).items():
+        if table:
+            lines += ["", f"[{name}]", *(f"{_toml_string(k)} = {_toml_string(v)}" for k, v in table.items())]
+    text = "\n".join(lines).lstrip("\n") + "\n"
+    tomllib.loads(text)  # the kept lines parsed above; the tables are written escaped
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def pin_captures(paths: Iterable[str | Path], settings: Settings, encoder: Encoder | None = None) -> list[Path]:
+def pin_captures(
+    paths: Iterable[str | Path], settings: Settings, encoder: Encoder | None = None, confirm: bool = False
+) -> list[Path]:
     """Judge each capture file (folders expanded, sidecar settings applied) and pin it in its sidecar.
 
     Nothing is written unless every capture could be judged, so a typo cannot leave pins half refreshed.
@@ -127,7 +163,7 @@ def pin_captures(paths: Iterable[str | Path], settings: Settings, encoder: Encod
         problems = [r.error or f"{r.id}: some claims could not be judged" for r in run.results if not _judged(r)]
     if problems:
         raise EvalkitError("nothing pinned: " + "; ".join(problems))
-    return [pin(result, sidecar_path(Path(result.id))) for result in run.results]
+    return [pin(result, sidecar_path(Path(result.id)), confirm) for result in run.results]
 
 
 def _judged(result: SummaryResult) -> bool:
@@ -138,14 +174,14 @@ def _pinnable(job: Job) -> bool:
     return job.error is None and Path(job.id).is_file() and Path(job.id).suffix != ".jsonl"
 
 
-def _without_expect(text: str) -> list[str]:
-    """The sidecar's lines without its `expect` table (header form or inline), trailing blanks dropped."""
+def _without_pins(text: str) -> list[str]:
+    """The sidecar's lines without its pin tables (header form or inline), trailing blanks dropped."""
     kept: list[str] = []
-    in_expect = False
+    in_pins = False
     for line in text.splitlines():
         if _ANY_TABLE.match(line):
-            in_expect = bool(_EXPECT_TABLE.match(line))
-        if not in_expect and not _EXPECT_INLINE.match(line):
+            in_pins = bool(_PIN_TABLE.match(line))
+        if not in_pins and not _PIN_INLINE.match(line):
             kept.append(line)
     while kept and not kept[-1].strip():
         kept.pop()

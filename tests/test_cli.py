@@ -167,13 +167,17 @@ def test_model_that_is_not_local_is_a_clear_error(project: Path, capsys: pytest.
 
 
 @pytest.mark.slow
-def test_pin_defaults_to_the_references_then_a_quiet_run_passes(project: Path, capsys: pytest.CaptureFixture) -> None:
+def test_pin_unreviewed_until_confirmed_then_a_quiet_run_passes(project: Path, capsys: pytest.CaptureFixture) -> None:
     invented = "Mayor Gonzalez said 300 workers from Toronto will finish it by 2031."
     path = project / "refs" / "bad.txt"
     path.write_text(capture_text(invented), encoding="utf-8")
-    assert cli.main(["pin"]) == 0  # like `run`, the project's references by default
     sidecar = project / "refs" / "bad.evalkit.toml"
-    assert '= "unsupported"' in sidecar.read_text(encoding="utf-8")
+    assert cli.main(["pin"]) == 0  # like `run`, the project's references by default
+    assert "[unreviewed]" in capsys.readouterr().out and "[expect]" not in sidecar.read_text(encoding="utf-8")
+    assert cli.main(["run"]) == 1  # an unreviewed pin accepts nothing
+    assert cli.main(["pin", str(path), "--confirm"]) == 0
+    assert '[expect]\n"Mayor Gonzalez said 300 workers from" = "unsupported"' in sidecar.read_text(encoding="utf-8")
+    assert cli.main(["run"]) == 0
     capsys.readouterr()
     assert cli.main(["-q", "run"]) == 0
     quiet = capsys.readouterr()

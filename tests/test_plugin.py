@@ -181,6 +181,23 @@ def test_pinned_verdicts_pass_and_a_changed_verdict_fails(project: pytest.Pytest
     )
 
 
+def test_a_known_miss_is_an_expected_failure_until_the_judge_gets_it_right(project: pytest.Pytester) -> None:
+    add(project, "missed.txt", capture(GOOD))
+    sidecar = project.path / "references" / "missed.evalkit.toml"
+    miss = '[known_miss]\n"The Millbrook town council voted" = "reviewer: the vote was on Monday"\n'
+    sidecar.write_text(f'[expect]\n"The Millbrook town council voted" = "unsupported"\n{miss}', encoding="utf-8")
+    result = project.runpytest_inprocess("--evalkit-report=", "-rxX")
+    result.assert_outcomes(xfailed=1)
+    result.stdout.fnmatch_lines(["*known judge miss: reviewer: the vote was on Monday*"])
+
+    sidecar.write_text(f'[expect]\n"The Millbrook town council voted" = "supported"\n{miss}', encoding="utf-8")
+    project.runpytest_inprocess("--evalkit-report=").assert_outcomes(xpassed=1)  # right now: a pass with a note
+
+    add(project, "missed.txt", capture(GOOD, BAD))  # a miss declared elsewhere never hides a real failure
+    sidecar.write_text(f'[expect]\n"The Millbrook town council voted" = "unsupported"\n{miss}', encoding="utf-8")
+    project.runpytest_inprocess("--evalkit-report=").assert_outcomes(failed=1)
+
+
 @pytest.mark.parametrize(
     ("original", "edit"),
     [("executing two surrendering", "executing three surrendering"), ("the Kursk region", "the Kherson region")],
@@ -188,7 +205,7 @@ def test_pinned_verdicts_pass_and_a_changed_verdict_fails(project: pytest.Pytest
 )
 def test_breaking_the_seed_turns_its_item_red(project: pytest.Pytester, original: str, edit: str) -> None:
     seed = add(project, "seed.txt", SEED.read_text(encoding="utf-8"))
-    pin_captures([seed], load(project.path)[0])
+    pin_captures([seed], load(project.path)[0], confirm=True)
     project.runpytest_inprocess("--evalkit-report=").assert_outcomes(passed=1)
 
     text = seed.read_text(encoding="utf-8")

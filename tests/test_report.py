@@ -222,9 +222,7 @@ def test_reasons_are_marked_inside_the_claim_text_and_escaped() -> None:
     text = "The mayor <b>Zed</b> resigned after eleven years, which signals a shift."
     summary = f"Decisions\n{text}"
     marked = claim(text, "unsupported", 0.1, (Evidence(BODY[2], 0.4, 0.5, 2, 3),), summary)
-    marked = replace(
-        marked, reasons={"novel": ["Zed", "eleven"], "editorial": ["signals a"], "missing": ["resigned"]}
-    )
+    marked = replace(marked, reasons={"novel": ["Zed", "eleven"], "editorial": ["signals a"], "missing": ["resigned"]})
     failed = replace(claim(text, "error", 0.0, (), summary), score=None, error="HTTP 500 after 3 tries")
     html = render(
         run_of(result(summary=summary, claims=(marked,)), result(id="b.txt", summary=summary, claims=(failed,)))

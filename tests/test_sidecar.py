@@ -44,21 +44,48 @@ def test_pin_writes_a_sidecar_that_settings_read_back(tmp_path: Path) -> None:
     capture = tmp_path / "a.txt"
     sidecar = tmp_path / "a.evalkit.toml"
     quoted = claim('He said "no" \\ then\tleft.', "unsupported")  # quotes, backslash and tab need escapes
-    pin(result(claim("The council voted to build a library."), quoted), sidecar)
+    pin(result(claim("The council voted to build a library."), quoted), sidecar, confirm=True)
     assert resolve(Settings(), capture).expect == {
         "The council voted to build a": "supported",
         quoted.text: "unsupported",
     }
 
 
+def test_pins_are_unreviewed_until_confirmed_and_a_reviewed_pin_is_never_overwritten(tmp_path: Path) -> None:
+    capture, sidecar = tmp_path / "a.txt", tmp_path / "a.evalkit.toml"
+    reviewed = '[expect]\n"The mayor resigned" = "unsupported"\n\n[known_miss]\n"The mayor resigned" = "says Monday"\n'
+    sidecar.write_text("# notes\n" + reviewed, encoding="utf-8")
+    judged = result(claim("The mayor resigned on Friday."), claim("The council met.", "weak"))
+    pin(judged, sidecar)
+    assert tomllib.loads(sidecar.read_text(encoding="utf-8")) == {
+        "expect": {"The mayor resigned": "unsupported"},  # the reviewer's verdict, not the judge's "supported"
+        "known_miss": {"The mayor resigned": "says Monday"},
+        "unreviewed": {"The council met.": "weak"},
+    }
+    assert sidecar.read_text(encoding="utf-8").startswith("# notes\n\n[expect]\n")
+    settings = resolve(Settings(), capture)
+    assert settings.expect == {"The mayor resigned": "unsupported"}  # unreviewed pins check nothing
+    assert settings.known_miss == {"The mayor resigned": "says Monday"}
+
+    pin(judged, sidecar, confirm=True)
+    assert resolve(Settings(), capture).expect == {"The mayor resigned": "unsupported", "The council met.": "weak"}
+    assert "unreviewed" not in tomllib.loads(sidecar.read_text(encoding="utf-8"))
+
+
+def test_a_known_miss_needs_a_reviewed_verdict(tmp_path: Path) -> None:
+    (tmp_path / "a.evalkit.toml").write_text('[known_miss]\n"The mayor" = "why"\n', encoding="utf-8")
+    with pytest.raises(EvalkitError, match="known_miss 'The mayor' has no reviewed verdict"):
+        resolve(Settings(), tmp_path / "a.txt")
+
+
 def test_refresh_keeps_notes_and_settings_and_replaces_old_pins(tmp_path: Path) -> None:
     sidecar = tmp_path / "a.evalkit.toml"
     sidecar.write_text(
         '# source: dev.jsonl id=x, label=0\nmin_rouge_l = 0.01\nexpect = {"Old claim" = "weak"}\n\n'
-        '[expect]\n"Older claim" = "supported"\n',
+        '[unreviewed]\n"Older claim" = "supported"\n',
         encoding="utf-8",
     )
-    pin(result(claim("A new claim that is checked.", "weak")), sidecar)
+    pin(result(claim("A new claim that is checked.", "weak")), sidecar, confirm=True)
     text = sidecar.read_text(encoding="utf-8")
     assert text.startswith("# source: dev.jsonl id=x, label=0\nmin_rouge_l = 0.01\n\n[expect]\n")
     assert tomllib.loads(text) == {"min_rouge_l": 0.01, "expect": {"A new claim that is checked.": "weak"}}
