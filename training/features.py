@@ -25,10 +25,7 @@ CHUNK = 128
 # small or share few articles, fewer documents of the large XSum sets, whose rows cost most to encode.
 SAMPLE_SHARES = {"summedits": 1.0, "faithbench": 1.0, "polytope": 0.5, "fib": 0.25, "xsumfaith": 0.25}
 SAMPLE_SEED = 7
-# A smaller sample for the judge comparison (`benchmarks/judges.py`), which a shared 2-core machine extracts
-# and scores with the cross-encoder in about an hour: half of SummEdits' documents, all of FaithBench, a
-# quarter of PolyTope's, 15-20% of the XSum sets'.
-SMALL_SHARES = {"summedits": 0.5, "faithbench": 1.0, "polytope": 0.25, "fib": 0.15, "xsumfaith": 0.2}
+ORDER_SEED = 11  # `interleaved`'s document order
 
 
 def read_rows(path: str | Path) -> list[dict]:
@@ -36,14 +33,32 @@ def read_rows(path: str | Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def sample(rows: list[dict], shares: dict[str, float] = SAMPLE_SHARES) -> list[dict]:
-    """A seeded sample of whole documents (every summary of a picked document), per `shares`."""
+def sample(rows: list[dict]) -> list[dict]:
+    """A seeded sample of whole documents (every summary of a picked document), per `SAMPLE_SHARES`."""
     import random
 
     rng = random.Random(SAMPLE_SEED)
     documents = sorted({(r["benchmark"], r["doc_id"]) for r in rows})
-    keep = {d for d in documents if rng.random() < shares.get(d[0], 1.0)}
+    keep = {d for d in documents if rng.random() < SAMPLE_SHARES.get(d[0], 1.0)}
     return [r for r in rows if (r["benchmark"], r["doc_id"]) in keep]
+
+
+def interleaved(rows: list[dict], seed: int = ORDER_SEED) -> list[list[dict]]:
+    """The rows grouped by document, documents in a seeded order that takes one from each benchmark in
+    turn, so any prefix is a sample of every benchmark (`benchmarks/judges.py --docs N`)."""
+    import random
+    from itertools import zip_longest
+
+    by_doc: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        by_doc.setdefault((r["benchmark"], r["doc_id"]), []).append(r)
+    per_benchmark: dict[str, list[tuple[str, str]]] = {}
+    for key in sorted(by_doc):
+        per_benchmark.setdefault(key[0], []).append(key)
+    rng = random.Random(seed)
+    for keys in per_benchmark.values():
+        rng.shuffle(keys)
+    return [by_doc[k] for turn in zip_longest(*per_benchmark.values()) for k in turn if k]
 
 
 def extract(rows: list[dict], out: Path, log: bool = True) -> None:

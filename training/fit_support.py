@@ -71,9 +71,11 @@ class Table:
         return np.array([r[key] for r in self.rows])
 
 
-def build(dev: str | Path, raw: Path = WORK / "raw.jsonl", fresh: bool = True) -> Table:
-    """Extract what is missing (unless `fresh` is off) and turn each claim's stored evidence into signals."""
-    source = read_rows(dev)
+def build(dev: str | Path | list[dict], raw: Path = WORK / "raw.jsonl", fresh: bool = True) -> Table:
+    """Extract what is missing (unless `fresh` is off) and turn each claim's stored evidence into signals.
+
+    `dev` is the dev file or its rows (synthetic rows too); only the rows it holds are read from `raw`."""
+    source = dev if isinstance(dev, list) else read_rows(dev)
     if fresh:
         extract(source, raw)
     documents = {r["id"]: r["document"] for r in source}
@@ -113,8 +115,11 @@ def _weakest(values: np.ndarray, row: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def fit_mil(t: Table, features: Sequence[str] = support.FEATURES, rounds: int = MIL_ROUNDS) -> tuple[np.ndarray, float]:
-    """Multiple-instance logistic regression; returns (weights, bias) over `features` (columns of `t`)."""
+def fit_mil(
+    t: Table, features: Sequence[str] = support.FEATURES, rounds: int = MIL_ROUNDS, c: float = C
+) -> tuple[np.ndarray, float]:
+    """Multiple-instance logistic regression (inverse L2 strength `c`); returns (weights, bias) over
+    `features` (columns of `t`)."""
     t = t.only(features)
     n = len(t.rows)
     bench = t.column("benchmark")
@@ -141,19 +146,19 @@ def fit_mil(t: Table, features: Sequence[str] = support.FEATURES, rounds: int = 
                 if sel.any():
                     weight[sel] /= weight[sel].sum()
         weight *= len(weight) / weight.sum()
-        w, b = _monotone_fit(t.X[idx], y, weight, features)
+        w, b = _monotone_fit(t.X[idx], y, weight, features, c)
         current = t.X @ w + b
     return w, b
 
 
 def _monotone_fit(
-    X: np.ndarray, y: np.ndarray, weight: np.ndarray, features: Sequence[str]
+    X: np.ndarray, y: np.ndarray, weight: np.ndarray, features: Sequence[str], c: float = C
 ) -> tuple[np.ndarray, float]:
     """Logistic regression that refits without any feature whose weight goes against `SIGNS`."""
     signs = np.array([SIGNS[f] for f in features])
     active = np.ones(X.shape[1], dtype=bool)
     while True:
-        lr = LogisticRegression(C=C, max_iter=1000).fit(X[:, active], y, sample_weight=weight)
+        lr = LogisticRegression(C=c, max_iter=1000).fit(X[:, active], y, sample_weight=weight)
         w = np.zeros(X.shape[1])
         w[active] = lr.coef_[0]
         wrong = active & (w * signs < 0)
