@@ -39,18 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from evalkit import support  # noqa: E402
-from evalkit.cache import VectorCache  # noqa: E402
-from evalkit.judges.bundled import data_folder  # noqa: E402
-from evalkit.judges.nli import CrossEncoderScorer  # noqa: E402
-from evalkit.settings import Settings  # noqa: E402
-from training.editorial_pairs import pairs  # noqa: E402
-from training.features import ALLOWED, WORK, extract, interleaved, load, read_rows  # noqa: E402
-from training.fit_judge import entail_scores, robust_threshold, with_entail  # noqa: E402
-from training.fit_support import Table, auc, balanced_accuracy, best_threshold, build, fit_mil, summary_min  # noqa: E402
+from training.features import ALLOWED  # noqa: E402
+from training.fit_judge import dev_table, robust_threshold  # noqa: E402
+from training.fit_support import Table, auc, balanced_accuracy, best_threshold, fit_mil, summary_min  # noqa: E402
 
-RAW = WORK / "raw_mix.jsonl"
-DOCS_PER_STEP = 5
-SYNTHETIC_PER_BENCHMARK = 60
 EVALUATION_ONLY = ("polytope", "faithbench")
 STRONG = 0.05  # inverse L2 strength for the head over every signal
 
@@ -80,6 +72,18 @@ def rank_average(train: Table) -> ClaimScorer:
     return lambda t: np.mean([np.searchsorted(r, j(t)) / len(r) for j, r in zip(judges, reference, strict=True)], 0)
 
 
+def logit_stack(train: Table) -> ClaimScorer:
+    """A head over the cross-encoder's logit, the lexical judge's logit (refitted on `train`) and editorial."""
+    w, b = fit_mil(train, support.FEATURES)
+
+    def add(t: Table) -> Table:
+        return t.with_column("lexical", t.only(support.FEATURES).X @ w + b)
+
+    features = ("entail", "lexical", "editorial")
+    fitted = head(features)(add(train))
+    return lambda t: fitted(add(t))
+
+
 @dataclass(frozen=True)
 class Candidate:
     name: str
@@ -94,27 +98,8 @@ CANDIDATES = (
     Candidate("head: entail, novel (today)", head(("entail", "novel")), False),
     Candidate("head: entail, novel, editorial", head(("entail", "novel", "editorial")), True),
     Candidate("head: every signal, C=0.05", head(("entail", *support.SIGNALS), STRONG), True),
+    Candidate("head: entail, lexical logit, editorial", logit_stack, True),
 )
-
-
-def prepare(rows: list[dict], docs: int, scorer: CrossEncoderScorer) -> tuple[list[dict], list[dict]]:
-    """The first `docs` documents' rows and synthetic pairs made from them, extracted and scored."""
-    chosen = interleaved(rows)[:docs]
-    for start in range(0, len(chosen), DOCS_PER_STEP):
-        step = [r for group in chosen[start : start + DOCS_PER_STEP] for r in group]
-        _score(step, scorer)
-        print(f"documents {min(start + DOCS_PER_STEP, len(chosen))}/{len(chosen)}", flush=True)
-    real = [r for group in chosen for r in group]
-    synthetic = pairs([r for r in real if r["benchmark"] in ALLOWED], SYNTHETIC_PER_BENCHMARK)
-    _score(synthetic, scorer)
-    return real, synthetic
-
-
-def _score(rows: list[dict], scorer: CrossEncoderScorer) -> None:
-    extract(rows, RAW, log=False)
-    ids = {r["id"] for r in rows}
-    done = [r for r in load(RAW) if r["id"] in ids and not r["error"] and r["claims"]]
-    entail_scores(Table(np.zeros((0, 0)), np.zeros(0, dtype=int), done, np.zeros(len(done))), scorer)
 
 
 @dataclass(frozen=True)
@@ -154,13 +139,6 @@ def evaluate(t: Table, candidate: Candidate, held: str) -> Heldout:
 
 def _summary(judge: ClaimScorer, t: Table) -> np.ndarray:
     return summary_min(judge(t), t.row, len(t.rows))
-
-
-def table(dev: str, docs: int) -> Table:
-    scorer = CrossEncoderScorer(data_folder() / "cross-encoder", VectorCache(WORK / "cache", Settings().cache_size_mb))
-    real, synthetic = prepare(read_rows(dev), docs, scorer)
-    t = build(real + synthetic, RAW, fresh=False)
-    return with_entail(t, entail_scores(t, scorer), support.SIGNALS)
 
 
 def report(t: Table, docs: int) -> str:
@@ -217,7 +195,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--docs", type=int, default=150, help="documents of the interleaved order to use")
     args = parser.parse_args(argv)
     dev, docs = args.dev, args.docs
-    text = report(table(dev, docs), docs)
+    text = report(dev_table(dev, docs), docs)
     header = (
         "# Support judges, each dev benchmark held out\n\n"
         f"Reproduce: `python benchmarks/judges.py {dev} --docs {docs}` (EVALKIT_THREADS=1 on a shared machine). "

@@ -25,11 +25,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from evalkit import support  # noqa: E402
 from evalkit.cache import VectorCache  # noqa: E402
 from evalkit.judges.bundled import data_folder, entail_logit, passages  # noqa: E402
 from evalkit.judges.nli import CrossEncoderScorer  # noqa: E402
 from evalkit.settings import Settings  # noqa: E402
-from training.features import ALLOWED, WORK, match_of  # noqa: E402
+from training.editorial_pairs import pairs  # noqa: E402
+from training.features import ALLOWED, WORK, extract, interleaved, load, match_of, read_rows  # noqa: E402
 from training.fit_support import (  # noqa: E402
     Table,
     allowed,
@@ -103,6 +105,34 @@ def entail_table(dev: str, raw: Path, folder: Path) -> Table:
     t = build(dev, raw, fresh=False)
     scorer = CrossEncoderScorer(folder, VectorCache(WORK / "cache", Settings().cache_size_mb))
     return with_entail(t, entail_scores(t, scorer), HEAD_FEATURES[1:])
+
+
+RAW = WORK / "raw_mix.jsonl"
+DOCS_PER_STEP = 5
+SYNTHETIC_PER_BENCHMARK = 60
+
+
+def dev_table(dev: str, docs: int) -> Table:
+    """The first `docs` documents of the interleaved dev order and synthetic editorial pairs made from their
+    license-allowed rows, with every signal and the cross-encoder's logit as columns. Extracted and scored
+    a few documents at a time into `training/.work/`, so a stopped run resumes where it was."""
+    scorer = CrossEncoderScorer(data_folder() / "cross-encoder", VectorCache(WORK / "cache", Settings().cache_size_mb))
+    chosen = interleaved(read_rows(dev))[:docs]
+    for start in range(0, len(chosen), DOCS_PER_STEP):
+        _score([r for group in chosen[start : start + DOCS_PER_STEP] for r in group], scorer)
+        print(f"documents {min(start + DOCS_PER_STEP, len(chosen))}/{len(chosen)}", flush=True)
+    real = [r for group in chosen for r in group]
+    synthetic = pairs([r for r in real if r["benchmark"] in ALLOWED], SYNTHETIC_PER_BENCHMARK)
+    _score(synthetic, scorer)
+    t = build(real + synthetic, RAW, fresh=False)
+    return with_entail(t, entail_scores(t, scorer), support.SIGNALS)
+
+
+def _score(rows: list[dict], scorer: CrossEncoderScorer) -> None:
+    extract(rows, RAW, log=False)
+    ids = {r["id"] for r in rows}
+    done = [r for r in load(RAW) if r["id"] in ids and not r["error"] and r["claims"]]
+    entail_scores(Table(np.zeros((0, 0)), np.zeros(0, dtype=int), done, np.zeros(len(done))), scorer)
 
 
 def main(argv: Sequence[str]) -> None:

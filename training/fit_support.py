@@ -39,7 +39,16 @@ MIL_ROUNDS = 6
 C = 1.0  # mild L2: the features are few and on comparable scales
 # The direction each signal may push the score; a weight fitted the other way is a quirk of the
 # training data (e.g. SummEdits' paraphrase edits add new words to faithful summaries) and is dropped.
-SIGNS = {"entail": 1, "sim": 1, "coverage": 1, "doc_coverage": 1, "bigram": 1, "novel": -1, "editorial": -1}
+SIGNS = {
+    "entail": 1,
+    "sim": 1,
+    "coverage": 1,
+    "doc_coverage": 1,
+    "bigram": 1,
+    "novel": -1,
+    "editorial": -1,
+    "lexical": 1,
+}
 EXCLUDE_UNFAITHFUL = 0.75  # share of unfaithful summaries whose weakest claim stays below `supported_at`
 
 
@@ -61,6 +70,10 @@ class Table:
         claims = keep[self.row]
         rows = [self.rows[i] for i in index]
         return Table(self.X[claims], remap[self.row[claims]], rows, self.label[index], self.columns)
+
+    def with_column(self, name: str, values: np.ndarray) -> Table:
+        """The same rows with one more claim-level column."""
+        return Table(np.column_stack([self.X, values]), self.row, self.rows, self.label, (*self.columns, name))
 
     def only(self, features: Sequence[str]) -> Table:
         """The same rows with just the `features` columns, in that order."""
