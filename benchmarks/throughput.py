@@ -115,7 +115,7 @@ print("BENCH " + json.dumps({**info, "peak_mb": peak}), file=sys.stderr)
 
 _LONG = """
 import json, random, resource, sys, time
-from evalkit.pipeline import judge
+from evalkit.api import judge_pair as judge
 from evalkit.settings import Settings
 words = int(sys.argv[1])
 rng = random.Random(0)
@@ -221,7 +221,7 @@ def _table(s: dict, file: str, long_runs: dict) -> str:
     for words, long in sorted(long_runs.items(), key=lambda item: int(item[0])):
         lines.append(
             f"| one {int(words):,}-word article ({long['units']:,} units), cold | {long['long_s']:,.1f} | - | - "
-            f"| {long['peak_mb']:,.0f} | `judge()`, no cache |"
+            f"| {long['peak_mb']:,.0f} | `judge_pair()`, no cache |"
         )
     run_cold, run_warm = s.get("run_cold"), s.get("run_warm")
     if run_cold and run_warm:

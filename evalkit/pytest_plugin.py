@@ -54,7 +54,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run history to append to (default: %(default)s; '--evalkit-history=' keeps none)",
     )
     group.addoption("--evalkit-model", metavar="MODEL", help="sentence-transformers model folder to judge with")
-    group.addoption("--no-evalkit-cache", action="store_true", help="neither read nor write the embedding cache")
+    group.addoption(
+        "--no-evalkit-cache", action="store_true", help="neither read nor write the cache of vectors, splits and scores"
+    )
     group.addoption("--evalkit-judge", metavar="JUDGE", help="bundled (default), lexical, nli:DIR or openai:URL")
     group.addoption("--evalkit-judge-model", metavar="NAME", help="the model an openai: judge asks for")
     group.addoption("--evalkit-support-threshold", type=float, metavar="X", help="unsupported below this score")
