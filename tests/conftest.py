@@ -12,10 +12,15 @@ if TYPE_CHECKING:
 pytest_plugins = ["pytester"]
 
 
+# Fixtures whose use makes a test slow: the shipped model, and a pytest session run inside the test.
+SLOW_FIXTURES = frozenset({"encoder", "pytester"})
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The reference captures load the models too, so `-m "not slow"` leaves them out with the other slow tests."""
+    """Mark `slow` what loads the models without saying so: reference captures (the plugin marks them
+    `evalkit`) and any test using a slow fixture, so a new test cannot slip into `-m "not slow"`."""
     for item in items:
-        if item.get_closest_marker("evalkit"):
+        if item.get_closest_marker("evalkit") or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 

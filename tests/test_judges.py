@@ -43,6 +43,7 @@ def test_settings_override_the_judges_own_bands() -> None:
     assert Bands(0.5, 0.6) == PROBABILITY_BANDS
 
 
+@pytest.mark.slow
 def test_each_judge_is_loaded_once() -> None:
     lexical = load_judge(Settings(judge="lexical"))
     assert isinstance(lexical, LexicalJudge) and load_judge(Settings(judge="lexical")) is lexical
