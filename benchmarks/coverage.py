@@ -8,9 +8,12 @@ beside them. Every signal reads the article and the summary only, never the refe
 the same rows: `coverage`, ROUGE-1/2 recall of the summary against the article, similarity recall (mean
 over article sentences of their best MiniLM cosine to a summary sentence), evalkit's `similarity`, and
 the summary's length in words. Summary-level tau: within each article across its systems, averaged over
-articles; system-level tau: on the per-system means. `--docs N` takes the first N articles of a seeded
-shuffle. Vectors and judge scores are cached in `benchmarks/.work/` (a rerun, or a run resumed after an
-interruption, reads them back); writes `benchmarks/results/coverage.md`.
+articles (with a 95% interval over articles, and coverage's gap to each other signal paired by
+article); system-level tau: on the per-system means. `--docs N` takes the first N articles of a seeded
+shuffle. SummEval is reported without the 20 articles coverage was tuned on; `--tuning` reports those
+instead. Vectors and judge scores are cached in
+`benchmarks/.work/` (a rerun, or a run resumed after an interruption, reads them back); writes
+`benchmarks/results/coverage.md` (`coverage-tuning.md`).
 """
 
 from __future__ import annotations
@@ -85,13 +88,24 @@ def score_document(rows: list[dict], encoder: Encoder, judge: Judge) -> list[dic
     return out
 
 
-def summary_level(scored: list[dict], signal: str) -> float:
-    """Kendall tau across systems within each article, averaged over articles (constant ones skipped)."""
+def doc_taus(scored: list[dict], signal: str) -> dict[str, float]:
+    """Kendall tau across systems within each article (articles where either side is constant left out)."""
     by_doc: dict[str, list[dict]] = defaultdict(list)
     for s in scored:
         by_doc[s["doc"]].append(s)
-    taus = [kendalltau([s[signal] for s in group], [s["human"] for s in group]).statistic for group in by_doc.values()]
-    return statistics.fmean(t for t in taus if not np.isnan(t))
+    taus = {doc: kendalltau([s[signal] for s in g], [s["human"] for s in g]).statistic for doc, g in by_doc.items()}
+    return {doc: float(t) for doc, t in taus.items() if not np.isnan(t)}
+
+
+def mean_interval(values: list[float]) -> tuple[float, float]:
+    """The mean and the half-width of its 95% normal interval (how much the article sample moves it)."""
+    return statistics.fmean(values), 1.96 * statistics.stdev(values) / len(values) ** 0.5
+
+
+def paired(scored: list[dict], signal: str, other: str) -> tuple[float, float]:
+    """Per-article tau of `signal` minus that of `other`, averaged over the articles both rank."""
+    a, b = doc_taus(scored, signal), doc_taus(scored, other)
+    return mean_interval([a[d] - b[d] for d in a.keys() & b.keys()])
 
 
 def system_level(scored: list[dict], signal: str) -> float:
@@ -109,21 +123,25 @@ def main() -> None:
     parser.add_argument("data", type=Path, help="folder with realsumm.jsonl.gz and summeval_relevance.jsonl.gz")
     parser.add_argument("--docs", type=int, help="articles per dataset (seeded sample); default all")
     parser.add_argument("--judge", default="bundled")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "coverage.md")
+    parser.add_argument("--tuning", action="store_true", help="report the SummEval articles coverage was tuned on")
+    parser.add_argument("--out", type=Path, help="default: benchmarks/results/coverage[-tuning].md")
     args = parser.parse_args()
     store = VectorCache(WORK / "cache", 4096)
     encoder = Encoder(cache=store)
     judge = load_judge(Settings(judge=args.judge), store)
     lines = [
         f"Kendall tau with human judgements; judge `{judge.id}`.",
-        f"Command: `python benchmarks/coverage.py DATA_DIR{f' --docs {args.docs}' if args.docs else ''}"
-        f"{f' --judge {args.judge}' if args.judge != 'bundled' else ''}`",
+        f"Command: `{' '.join(['python benchmarks/coverage.py DATA_DIR', *sys.argv[2:]])}`",
         "",
-        "| dataset | rows | signal | summary-level tau | system-level tau |",
+        "| dataset | rows | signal | summary-level tau (95% interval) | system-level tau |",
         "|---|---:|---|---:|---:|",
     ]
-    for name, file in DATASETS.items():
-        rows = read(args.data / file, args.docs, TUNED_ON.get(name, 0))
+    gaps = ["", "Summary-level tau of coverage minus the other signal's, per article (95% interval):", ""]
+    plan = [(name, file, TUNED_ON.get(name, 0), args.docs) for name, file in DATASETS.items()]
+    if args.tuning:
+        plan = [("summeval-tuning", DATASETS["summeval"], 0, TUNED_ON["summeval"])]
+    for name, file, skip, docs in plan:
+        rows = read(args.data / file, docs, skip)
         by_doc: dict[str, list[dict]] = defaultdict(list)
         for row in rows:
             by_doc[row["doc_id"]].append(row)
@@ -133,12 +151,20 @@ def main() -> None:
             scored += score_document(group, encoder, judge)
             print(f"{name}: {i}/{len(by_doc)} articles, {time.perf_counter() - clock:.0f}s", file=sys.stderr)
         for signal in SIGNALS:
+            tau, half = mean_interval(list(doc_taus(scored, signal).values()))
             lines.append(
-                f"| {name} | {len(scored)} | {signal} | "
-                f"{summary_level(scored, signal):.3f} | {system_level(scored, signal):.3f} |"
+                f"| {name} | {len(scored)} | {signal} | {tau:.3f} ± {half:.3f} | {system_level(scored, signal):.3f} |"
             )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        gaps.append(
+            f"- {name}: "
+            + ", ".join(
+                "{} {:+.3f} ± {:.3f}".format(other, *paired(scored, "coverage", other)) for other in SIGNALS[1:]
+            )
+        )
+    lines += gaps
+    out = args.out or ROOT / "benchmarks" / "results" / f"coverage{'-tuning' if args.tuning else ''}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
 
