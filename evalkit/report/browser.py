@@ -80,7 +80,7 @@ def readme_screenshots(
     overview.write_text(html, encoding="utf-8")
     detail.write_text(detail_html.replace("</head>", DETAIL_ONLY + "</head>", 1), encoding="utf-8")
     return (
-        screenshot(overview, docs / "report-overview.png", height=900),
+        screenshot(overview, docs / "report-overview.png", height=1150),
         screenshot(detail, docs / "report-detail.png", height=1950),
     )
 
