@@ -108,7 +108,7 @@ def rte_accuracy(pairs: Path, folder: Path) -> tuple[float, int]:
     """Accuracy of the cross-encoder at 0.5 on the measure-only RTE rows (never trained on)."""
     with gzip.open(pairs, "rt", encoding="utf-8") as fh:
         rows = [r for r in map(json.loads, fh) if r["source"] in ("rte123_nltk", "glue_rte_extra")]
-    probs = CrossEncoderScorer(folder).score([(r["hypothesis"], r["premise"]) for r in rows])
+    probs = CrossEncoderScorer(folder, runtime="torch").score([(r["hypothesis"], r["premise"]) for r in rows])
     labels = np.array([r["label_bin"] for r in rows])
     return float(((probs >= 0.5) == labels).mean()), len(rows)
 

@@ -32,7 +32,7 @@ from evalkit.present import claim_lines, format_comparison, format_table, miss_l
 from evalkit.records import RunRecord, read_run
 from evalkit.report import source
 from evalkit.result import SummaryResult
-from evalkit.settings import Settings, find_pyproject, load
+from evalkit.settings import RUNTIMES, Settings, find_pyproject, load
 from evalkit.text import printable
 
 EXIT_FAILED = 1
@@ -40,7 +40,7 @@ EXIT_USAGE = 2
 EXIT_UNJUDGED = 3
 EXIT_INTERRUPTED = 130
 # Command-line options that are settings, by their `Settings` names.
-FLAGS = ("model", "cache_dir", "batch_size", "judge", "judge_model", "support_threshold", "weak_band")
+FLAGS = ("model", "runtime", "cache_dir", "batch_size", "judge", "judge_model", "support_threshold", "weak_band")
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
@@ -331,6 +331,7 @@ def cmd_score(args: argparse.Namespace) -> int:
                 record = {
                     "id": result.id,
                     "judge": sig["judge"],
+                    "runtime": sig["runtime"],
                     "consistent": False,
                     "score": 0.0,
                     "error": result.error,
@@ -444,6 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def model_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--model", help="sentence-transformers model folder (default: bundled MiniLM-L6-v2)")
+        p.add_argument(
+            "--runtime", choices=RUNTIMES, help="where the models run: openvino (default, faster) or torch (reference)"
+        )
         p.add_argument("--cache-dir", help="cache of vectors, sentence splits, judge scores (default .evalkit_cache)")
         p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
         p.add_argument("--batch-size", type=int, help="summaries per encoding batch (default 64)")

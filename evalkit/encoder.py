@@ -9,20 +9,25 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from evalkit import batching
 from evalkit.cache import VectorCache
 from evalkit.errors import SettingsError
-from evalkit.settings import DEFAULT_MODEL
+from evalkit.runtime import openvino_forward, runtime_id
+from evalkit.settings import DEFAULT_MODEL, RUNTIMES
 
 if TYPE_CHECKING:
+    import torch
     from sentence_transformers import SentenceTransformer
     from transformers import PreTrainedTokenizerBase
+
+    from evalkit.runtime import Run
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -117,10 +122,36 @@ def word_pieces(tokenizer: PreTrainedTokenizerBase, texts: list[str], limit: int
     return out
 
 
-def _forward(model: SentenceTransformer, texts: list[str], rows: int) -> np.ndarray:
-    """Unit vectors for texts that fit the model, in batches of a fixed shape (`evalkit.batching`)."""
+@cache
+def _sentence_embedding(name: str, runtime: str) -> Callable[[dict[str, Any]], torch.Tensor]:
+    """The model's `sentence_embedding` for a batch of its inputs, on `runtime`, built once per process.
+
+    On OpenVINO the whole sentence-transformers pipeline (transformer, pooling, any dense layer) runs.
+    """
     import torch
 
+    model = load_model(name)
+    if runtime == "torch":
+
+        def forward(features: dict[str, Any]) -> torch.Tensor:
+            with torch.inference_mode():
+                return model(features)["sentence_embedding"]
+
+        return forward
+
+    def build() -> tuple[SentenceTransformer, Run, dict[str, Any]]:
+        return model, lambda m, tokens: m(tokens)["sentence_embedding"], model.preprocess(["an example", "text"])
+
+    compiled = openvino_forward(model_identity(name), model.tokenizer.model_input_names, build, torch_threads())
+    return lambda features: torch.from_numpy(compiled(features))
+
+
+def embed(name: str, runtime: str, texts: list[str], rows: int) -> np.ndarray:
+    """Unit vectors for texts that fit the model, on `runtime`, in batches of a fixed shape (`evalkit.batching`)."""
+    import torch
+
+    model = load_model(name)
+    forward = _sentence_embedding(name, runtime)
     masks = (model.preprocess(texts[start : start + 1024])["attention_mask"] for start in range(0, len(texts), 1024))
     lengths = [int(n) for mask in masks for n in mask.sum(dim=1)]
     out = np.zeros((len(texts), model.get_embedding_dimension() or 0), dtype=np.float32)
@@ -128,8 +159,7 @@ def _forward(model: SentenceTransformer, texts: list[str], rows: int) -> np.ndar
         features = batching.fix_shape(
             model.preprocess([texts[i] for i in chosen]), rows, length, model.tokenizer.pad_token_id or 0
         )
-        with torch.inference_mode():
-            vectors = model(features)["sentence_embedding"][: len(chosen)]
+        vectors = forward(features)[: len(chosen)]
         out[chosen] = torch.nn.functional.normalize(vectors.float(), dim=1).numpy()
     return out
 
@@ -163,11 +193,15 @@ class Encoder:
         cache: VectorCache | None = None,
         batch_size: int = MODEL_BATCH,
         memo_size: int = 50_000,
+        runtime: str = RUNTIMES[0],
     ):
         self.model_name = model
         self.identity = model_identity(model)
-        # Cache entries written before long texts were read in pieces held truncated vectors.
-        self.namespace = f"{self.identity}:pieces"
+        self.runtime = runtime
+        # Cache entries written before long texts were read in pieces held truncated vectors. Each runtime's
+        # vectors are kept apart (torch's under the key they always had): their last digits differ.
+        suffix = "" if runtime == "torch" else f":{runtime_id(runtime)}"
+        self.namespace = f"{self.identity}:pieces{suffix}"
         self.batch_size = batch_size
         self.memo_size = memo_size
         self.cache = cache
@@ -196,8 +230,7 @@ class Encoder:
             model = load_model(self.model_name)
             pieces = dict(zip(missing, model_pieces(model, missing), strict=True))
             order = list(dict.fromkeys(p for parts in pieces.values() for p in parts))
-            vectors = _forward(model, order, self.batch_size)
-            of_piece = dict(zip(order, vectors, strict=True))
+            of_piece = dict(zip(order, embed(self.model_name, self.runtime, order, self.batch_size), strict=True))
             fresh = {text: _mean_direction([of_piece[p] for p in parts]) for text, parts in pieces.items()}
             found.update(fresh)
             self._remember(fresh)

@@ -29,6 +29,7 @@ from evalkit.errors import EvalkitError, InputError
 from evalkit.inputs import walk
 from evalkit.judges import Bands, ClaimInput, Judge, Judgement, bands, load_judge
 from evalkit.result import ClaimVerdict, RunResult, SummaryResult
+from evalkit.runtime import runtime_id
 from evalkit.settings import Settings, resolve
 from evalkit.text import printable
 
@@ -54,7 +55,7 @@ def make_encoder(settings: Settings) -> Encoder:
     """The encoder with the disk cache the settings ask for; `Settings.batch_size` counts summaries, while
     the model's own forward-pass batch is `encoder.MODEL_BATCH`."""
     cache = VectorCache(settings.cache_dir, settings.cache_size_mb) if settings.cache else None
-    return Encoder(settings.model, cache)
+    return Encoder(settings.model, cache, runtime=settings.runtime)
 
 
 def make_judge(settings: Settings, encoder: Encoder) -> Judge:
@@ -68,6 +69,7 @@ def signature(settings: Settings, encoder: Encoder, judge: Judge | None = None) 
     return {
         "evalkit": evalkit_version(),
         "model": encoder.identity,
+        "runtime": runtime_id(settings.runtime),
         "judge": judge.id,
         "splitter": f"pysbd-{pysbd.__version__}",
         **bands(judge, settings).to_dict(),
@@ -77,7 +79,7 @@ def signature(settings: Settings, encoder: Encoder, judge: Judge | None = None) 
 
 def run_signature(settings: Settings) -> dict:
     """The signature of a run with these settings, for a front end that holds no encoder (no model load)."""
-    return signature(settings, Encoder(settings.model))
+    return signature(settings, Encoder(settings.model, runtime=settings.runtime))
 
 
 def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator[Job]:
@@ -261,6 +263,7 @@ def _result(placed: _Placed, judgements: list[Judgement], judge: Judge) -> Summa
         body=tuple(p.units),
         dropped=tuple(f"[{d.rule}] {d.text}" for d in capture.dropped),
         judge=judge.id,
+        runtime=runtime_id(settings.runtime),
         bands=applied.to_dict(),
     )
     return with_failures(result, settings)

@@ -24,7 +24,7 @@ import pytest
 
 from evalkit.errors import EvalkitError
 from evalkit.result import SummaryResult
-from evalkit.settings import Settings, load
+from evalkit.settings import RUNTIMES, Settings, load
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
@@ -54,6 +54,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run history to append to (default: %(default)s; '--evalkit-history=' keeps none)",
     )
     group.addoption("--evalkit-model", metavar="MODEL", help="sentence-transformers model folder to judge with")
+    group.addoption("--evalkit-runtime", choices=RUNTIMES, help="where the models run: openvino (default) or torch")
     group.addoption(
         "--no-evalkit-cache", action="store_true", help="neither read nor write the cache of vectors, splits and scores"
     )
@@ -183,6 +184,7 @@ class EvalkitSession:
             option = config.option
             flags: dict[str, Any] = {
                 "model": option.evalkit_model,
+                "runtime": option.evalkit_runtime,
                 "judge": option.evalkit_judge,
                 "judge_model": option.evalkit_judge_model,
                 "support_threshold": option.evalkit_support_threshold,

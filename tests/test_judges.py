@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pytest
 
 from evalkit.api import judge_pair
+from evalkit.encoder import Encoder
 from evalkit.errors import SettingsError
 from evalkit.judges import PROBABILITY_BANDS, Bands, bands, load_judge
 from evalkit.judges.lexical import LexicalJudge
 from evalkit.settings import Settings
-
-if TYPE_CHECKING:
-    from evalkit.encoder import Encoder
 
 ARTICLE = (
     "The town council of Millbrook voted on Tuesday to build a new public library on Elm Street.\n\n"
@@ -75,7 +71,8 @@ def test_openai_judge_needs_an_http_url() -> None:
 @pytest.mark.parametrize(
     ("summary", "scores"),
     [
-        # Scores of the lexical judge as shipped (logreg-20261125-7c5776f0); a change here changes every verdict.
+        # Scores of the lexical judge as shipped (logreg-20261125-7c5776f0) on the reference (torch) runtime's
+        # vectors; a change here changes every verdict. OpenVINO's bf16 moves them by about 2e-4 (test_runtime).
         ("The Millbrook town council voted on Tuesday to build a new public library on Elm Street.", [0.80412]),
         ("The new library will cost four million dollars. It opens in 2026.", [0.775597, 0.650303]),
         ("Mayor Zebulon Quackenbush said 900 workers from Lisbon will finish the library by 2041.", [0.014729]),
@@ -83,8 +80,9 @@ def test_openai_judge_needs_an_http_url() -> None:
     ],
 )
 @pytest.mark.slow
-def test_lexical_judge_scores_are_pinned(summary: str, scores: list[float], encoder: Encoder) -> None:
-    result = judge_pair(summary, ARTICLE, Settings(judge="lexical", cache=False), encoder)
+def test_lexical_judge_scores_are_pinned(summary: str, scores: list[float]) -> None:
+    settings = Settings(judge="lexical", cache=False, runtime="torch")
+    result = judge_pair(summary, ARTICLE, settings, Encoder(runtime="torch"))
     assert [round(c.score or 0, 6) for c in result.claims] == scores
     # Its coverage signal reads all the passages together, so none decides alone and reasons read them all.
     assert all(c.decided_by == -1 and c.best == max(c.evidence, key=lambda e: e.score) for c in result.claims)

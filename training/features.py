@@ -68,7 +68,7 @@ def extract(rows: list[dict], out: Path, log: bool = True) -> None:
         with out.open(encoding="utf-8") as fh:
             done = {json.loads(line)["id"] for line in fh if line.strip()}
     todo = [r for r in rows if r["id"] not in done]
-    settings = Settings(batch_size=64)
+    settings = Settings(batch_size=64, runtime="torch")  # the reference runtime: what the judge is fitted on
     encoder = make_encoder(settings)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("a", encoding="utf-8") as fh:

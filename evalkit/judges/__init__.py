@@ -90,7 +90,7 @@ def bands(judge: Judge, settings: Settings) -> Bands:
 def load_judge(settings: Settings, store: VectorCache | None = None) -> Judge:
     """The judge `settings.judge` names (`lexical`, `bundled`, `nli:DIR`, `openai:URL`), made once per process."""
     name, _, argument = settings.judge.partition(":")
-    options = tuple(sorted((k, v) for k, v in vars(settings).items() if k.startswith("judge_")))
+    options = tuple(sorted((k, v) for k, v in vars(settings).items() if k.startswith("judge_") or k == "runtime"))
     key = (name, argument, options, None if store is None else str(store.directory))
     if key not in _made:
         module = f"{__name__}.{name}"

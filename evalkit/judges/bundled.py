@@ -25,6 +25,7 @@ from evalkit.errors import SettingsError
 from evalkit.judges import Bands, ClaimInput, Judgement
 from evalkit.judges.nli import CrossEncoderScorer
 from evalkit.result import Evidence
+from evalkit.settings import RUNTIMES
 
 if TYPE_CHECKING:
     from evalkit.cache import VectorCache
@@ -59,8 +60,8 @@ def passages(evidence: tuple[Evidence, ...] | list[Evidence]) -> list[str]:
 class BundledJudge:
     """The cross-encoder's best passage per claim, and the head's score over it and the claim's invented names."""
 
-    def __init__(self, store: VectorCache | None) -> None:
-        self.scorer = CrossEncoderScorer(data_folder() / "cross-encoder", store)
+    def __init__(self, store: VectorCache | None, runtime: str = RUNTIMES[0]) -> None:
+        self.scorer = CrossEncoderScorer(data_folder() / "cross-encoder", store, runtime)
         self.head = head()
         self.id = f"bundled:{self.head['provenance']['id']}:{self.scorer.id}"
         self.bands = Bands(self.head["threshold"], self.head["supported_at"])
@@ -93,4 +94,4 @@ class BundledJudge:
 def make(argument: str, settings: Settings, store: VectorCache | None) -> BundledJudge:
     if argument:
         raise SettingsError(f"judge 'bundled' takes no argument (got '{argument}')")
-    return BundledJudge(store)
+    return BundledJudge(store, settings.runtime)

@@ -8,6 +8,8 @@ SummaC. `CrossEncoderScorer` is the reusable part: batched, never truncating, ca
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,9 +20,15 @@ from evalkit import batching
 from evalkit.encoder import model_identity, torch_threads, word_pieces
 from evalkit.errors import SettingsError
 from evalkit.judges import PROBABILITY_BANDS, ClaimInput, Judgement
+from evalkit.runtime import openvino_forward, runtime_id
+from evalkit.settings import RUNTIMES
 
 if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedTokenizerBase
+
     from evalkit.cache import VectorCache
+    from evalkit.runtime import Run
     from evalkit.settings import Settings
 
 # Label names that mean "the passage supports the claim" (compared lower-cased).
@@ -43,17 +51,46 @@ def supported_output(id2label: dict[int, str], folder: Path) -> int:
 
 
 @cache
-def _load(folder: str) -> tuple[Any, Any]:
-    """Tokenizer and model, loaded once per process."""
-    import torch
+def _tokenizer(folder: str) -> PreTrainedTokenizerBase:
     import transformers
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoTokenizer
 
     transformers.logging.set_verbosity_error()
+    return AutoTokenizer.from_pretrained(folder)
+
+
+@cache
+def _torch_model(folder: str) -> Any:
+    """The PyTorch model, loaded once per process."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
     torch.set_num_threads(torch_threads())
     model = AutoModelForSequenceClassification.from_pretrained(folder)
     model.eval()
-    return AutoTokenizer.from_pretrained(folder), model
+    return model
+
+
+@cache
+def _logits(folder: str, runtime: str) -> Callable[[dict[str, Any]], torch.Tensor]:
+    """The model's logits for a batch of token tensors, on `runtime`; built on first use, once per process."""
+    import torch
+
+    if runtime == "torch":
+
+        def forward(batch: dict[str, Any]) -> torch.Tensor:
+            with torch.inference_mode():
+                return _torch_model(folder)(**batch).logits.float()
+
+        return forward
+
+    def build() -> tuple[Any, Run, dict[str, Any]]:
+        example = _tokenizer(folder)(["a claim"], ["a passage"], return_tensors="pt")
+        return _torch_model(folder), lambda m, tokens: m(**tokens).logits, example
+
+    names = _tokenizer(folder).model_input_names
+    compiled = openvino_forward(model_identity(folder), names, build, torch_threads())
+    return lambda batch: torch.from_numpy(compiled(batch))
 
 
 class CrossEncoderScorer:
@@ -61,19 +98,21 @@ class CrossEncoderScorer:
 
     A pair longer than the model's window is never truncated: the passage is cut at word boundaries into
     pieces that fit beside the claim, and the best piece counts (a claim over half the window is cut too,
-    and its weakest part counts). Scores are cached on disk by model identity (weights hash) and texts.
+    and its weakest part counts). Scores are cached on disk by model identity (weights hash), runtime and
+    texts. Nothing is loaded until a pair is missing from the cache.
     """
 
-    def __init__(self, folder: str | Path, store: VectorCache | None = None) -> None:
+    def __init__(self, folder: str | Path, store: VectorCache | None = None, runtime: str = RUNTIMES[0]) -> None:
         self.folder = Path(folder).expanduser()
         if not (self.folder / "config.json").is_file():
             raise SettingsError(f"{self.folder}: not a local model folder (no config.json)")
-        from transformers import AutoConfig
-
-        config = AutoConfig.from_pretrained(str(self.folder))
-        self.output = supported_output(config.id2label, self.folder)
+        # Read as JSON, not through transformers: a run whose scores are all cached never imports it.
+        self.config = json.loads((self.folder / "config.json").read_text(encoding="utf-8"))
+        self.output = supported_output(self.config.get("id2label") or {0: "LABEL_0", 1: "LABEL_1"}, self.folder)
         self.id = model_identity(str(self.folder))
-        self.namespace = f"judge:{self.id}"
+        self.runtime = runtime
+        # torch's scores keep the key they always had; another runtime's last digits differ, so apart.
+        self.namespace = f"judge:{self.id}" + ("" if runtime == "torch" else f":{runtime_id(runtime)}")
         self.store = store
         self.forward_passes = 0  # how many batches went through the model (tests read it)
 
@@ -90,12 +129,11 @@ class CrossEncoderScorer:
         return np.array([found[k] for k in keys], dtype=np.float32)
 
     def window(self) -> int:
-        tokenizer, model = _load(str(self.folder))
-        limits = [tokenizer.model_max_length, getattr(model.config, "max_position_embeddings", None) or 512]
+        limits = [_tokenizer(str(self.folder)).model_max_length, self.config.get("max_position_embeddings") or 512]
         return int(min(limits))
 
     def _compute(self, pairs: list[tuple[str, str]]) -> list[float]:
-        tokenizer, _ = _load(str(self.folder))
+        tokenizer = _tokenizer(str(self.folder))
         room = self.window() - tokenizer.num_special_tokens_to_add(pair=True)
         claims = list(dict.fromkeys(c for c, _ in pairs))
         claim_parts = dict(zip(claims, word_pieces(tokenizer, claims, room // 2), strict=True))
@@ -117,7 +155,8 @@ class CrossEncoderScorer:
         """P(supported) per (claim, passage), in batches of a fixed shape (`evalkit.batching`)."""
         import torch
 
-        tokenizer, model = _load(str(self.folder))
+        tokenizer = _tokenizer(str(self.folder))
+        logits_of = _logits(str(self.folder), self.runtime)
 
         def tokens(chosen: list[int], **padding: object) -> dict:
             return tokenizer(
@@ -133,8 +172,7 @@ class CrossEncoderScorer:
         for chosen, length in batching.plan(lengths, BATCH, self.window()):
             batch = tokens(chosen, padding=True, return_tensors="pt")
             batch = batching.fix_shape(dict(batch), BATCH, length, tokenizer.pad_token_id or 0)
-            with torch.inference_mode():
-                logits = model(**batch).logits[: len(chosen)].float()
+            logits = logits_of(batch)[: len(chosen)]
             self.forward_passes += 1
             probs = torch.sigmoid(logits[:, 0]) if self.output < 0 else torch.softmax(logits, -1)[:, self.output]
             out[chosen] = probs.numpy()
@@ -145,7 +183,7 @@ class NliJudge:
     """Each claim against its top-k passages; the best-supporting passage decides."""
 
     def __init__(self, folder: str, settings: Settings, store: VectorCache | None) -> None:
-        self.scorer = CrossEncoderScorer(folder, store)
+        self.scorer = CrossEncoderScorer(folder, store, settings.runtime)
         self.id = f"nli:{self.scorer.id}"
         self.bands = PROBABILITY_BANDS
         self.top_k = settings.judge_top_k
