@@ -10,20 +10,21 @@ judge scores at or above `support_threshold` is predicted positive, as its verdi
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import tomlkit
 from sklearn.metrics import confusion_matrix, roc_auc_score, roc_curve
+from tomlkit.exceptions import TOMLKitError
 
 from evalkit.encoder import Encoder
 from evalkit.errors import EvalkitError, SettingsError
-from evalkit.outputs import replace_file
 from evalkit.pipeline import evaluate, jobs_from_paths
 from evalkit.result import SummaryResult
 from evalkit.settings import Settings
+from evalkit.writer import write_file
 
 NOISY_BELOW = 30  # labelled claims under which the figures are called noisy
 Label = tuple[float, bool]  # (judge's support score, pinned supported?)
@@ -150,49 +151,23 @@ def format_calibration(c: Calibration) -> str:
 
 
 def write_threshold(pyproject: Path, value: float) -> None:
-    """Set `support_threshold` in `[tool.evalkit]`, editing or inserting that one line and nothing else.
+    """Set `support_threshold` in `[tool.evalkit]` of `pyproject`, keeping every other line as it was.
 
-    The result is parsed back and must equal the old settings plus this one value; otherwise (a
-    dotted key, a table spelt another way) the file is left alone and the user is told what to set.
+    tomlkit edits the parsed document, so comments, layout, dotted keys and inline tables survive,
+    and the file is replaced whole (`writer.write_file`: a symlink's target, its mode kept).
     """
-    original = pyproject.read_bytes().decode("utf-8")
-    text = _with_threshold(original, f"{value:.3f}")
-    expected = tomllib.loads(original)
-    expected.setdefault("tool", {}).setdefault("evalkit", {})["support_threshold"] = float(f"{value:.3f}")
+    document = read_pyproject(pyproject)
+    tool = document.setdefault("tool", tomlkit.table(is_super_table=True))
+    tool.setdefault("evalkit", tomlkit.table())["support_threshold"] = round(value, 3)
+    text = tomlkit.dumps(document)
+    if "\r\n" in text and "\n" in text.replace("\r\n", ""):  # tomlkit ends new lines with \n only
+        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    write_file(pyproject, text)
+
+
+def read_pyproject(pyproject: Path) -> tomlkit.TOMLDocument:
+    """The project file as tomlkit reads it, for an edit; an unreadable one is a `SettingsError`."""
     try:
-        same = tomllib.loads(text) == expected
-    except tomllib.TOMLDecodeError:
-        same = False
-    if not same:
-        raise SettingsError(
-            f"{pyproject}: not edited (its [tool.evalkit] is not laid out as one table); "
-            f"set support_threshold = {value:.3f} there yourself"
-        )
-    replace_file(pyproject, text.encode("utf-8"))
-
-
-def _with_threshold(text: str, value: str) -> str:
-    lines = text.splitlines(keepends=True)
-    header = next((i for i, line in enumerate(lines) if _is_header(line, "tool.evalkit")), None)
-    if header is None:
-        newline = "\n" if not lines or lines[-1].endswith("\n") else "\n\n"
-        return f"{text}{newline if text else ''}[tool.evalkit]\nsupport_threshold = {value}\n"
-    end = next((i for i in range(header + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
-    for i in range(header + 1, end):
-        key, sep, rest = lines[i].partition("=")
-        if sep and key.strip() == "support_threshold":
-            comment = rest[rest.index("#") :].rstrip("\r\n") if "#" in rest else ""
-            eol = lines[i][len(lines[i].rstrip("\r\n")) :]
-            lines[i] = f"{key}{sep} {value}{'  ' + comment if comment else ''}{eol}"
-            return "".join(lines)
-    last = max(i for i in range(header, end) if lines[i].strip() and not lines[i].lstrip().startswith("#"))
-    eol = "\r\n" if lines[header].endswith("\r\n") else "\n"
-    if not lines[last].endswith("\n"):
-        lines[last] += eol
-    lines.insert(last + 1, f"support_threshold = {value}{eol}")
-    return "".join(lines)
-
-
-def _is_header(line: str, table: str) -> bool:
-    bare = line.split("#", 1)[0].strip()
-    return bare.startswith("[") and not bare.startswith("[[") and bare[1:-1].replace(" ", "") == table
+        return tomlkit.parse(pyproject.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, TOMLKitError) as exc:
+        raise SettingsError(f"{pyproject}: cannot be edited ({getattr(exc, 'strerror', None) or exc})") from None

@@ -21,15 +21,15 @@ from typing import Any
 from tqdm import tqdm
 
 from evalkit import claims as claims_mod
-from evalkit import colour, history, junit, markdown, outputs, report
+from evalkit import colour, history, junit, markdown, outputs, report, writer
 from evalkit.capture import read_capture
 from evalkit.compare import DEFAULT_ALPHA, METRICS, compare_runs, signature_changes
-from evalkit.diff import DEFAULT_TOLERANCE, compare, format_text
+from evalkit.diff import DEFAULT_TOLERANCE, compare, format_text, signature_differences
 from evalkit.errors import EvalkitError, EvalkitWarning, InputError, OutputError
 from evalkit.paired import DEFAULT_RESAMPLES, DEFAULT_SEED
 from evalkit.pipeline import Job, evalkit_version, evaluate, jobs_from_paths, run_signature
 from evalkit.present import claim_lines, format_comparison, format_table, miss_lines
-from evalkit.records import RunRecord, read_run
+from evalkit.records import RunRecord, read_run, read_signature
 from evalkit.report import source
 from evalkit.result import SummaryResult
 from evalkit.settings import RUNTIMES, Settings, find_pyproject, load
@@ -91,18 +91,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         for claim in (c for c in r.claims if c.verdict in shown and verbosity >= 0):
             head, *details = claim_lines(claim, indent="", colour=colour.wanted(sys.stderr))
             print(f"{r.id}: {head}", *details, sep="\n", file=sys.stderr)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        outputs.write_json(targets[0], run.to_dict())
-        records = history.append(out / history.FILE_NAME, run, settings.history_runs)
-        report.write(run, targets[1], records)
-        written = [targets[0], *([out / history.FILE_NAME] if records else []), targets[1]]
-        if args.junit:
-            written.append(_write(Path(args.junit), junit.junit_xml(run)))
-        if args.markdown:
-            written.append(_write(Path(args.markdown), markdown.run_summary(run, history.since_last(records))))
-    except OSError as exc:
-        raise OutputError(printable(str(exc.filename or out)), f"cannot be written ({exc.strerror or exc})") from None
+    writer.write_json(targets[0], run.to_dict())
+    records = history.append(out / history.FILE_NAME, run, settings.history_runs)
+    report.write(run, targets[1], records)
+    written = [targets[0], *([out / history.FILE_NAME] if records else []), targets[1]]
+    if args.junit:
+        written.append(writer.write_file(args.junit, junit.junit_xml(run)))
+    if args.markdown:
+        written.append(writer.write_file(args.markdown, markdown.run_summary(run, history.since_last(records))))
     failed = [r for r in results if not r.passed]
     print(
         "\n" * (verbosity >= 0) + f"{len(results) - len(failed)} passed, {len(failed)} failed in {run.seconds:.1f}s; "
@@ -115,21 +111,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else 0
 
 
-def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     settings, _ = load(flags={"cache": False})  # the project's thresholds; a report reads no cache
     output = Path(args.output or Path(args.results).with_suffix(".html"))
     outputs.check(settings, reads=[args.results], files=[output])
     run = source.read_results(args.results, settings)
-    try:
-        report.write(run, output)
-    except OSError as exc:
-        raise OutputError(printable(str(output)), f"cannot be written ({exc.strerror or exc})") from None
+    report.write(run, output)
     print(f"wrote {output} ({len(run.results)} summaries)")
     return 0
 
@@ -179,10 +166,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(markdown.compare_summary(found) if args.format == "markdown" else format_comparison(found))
     if args.output:
-        try:
-            _write(Path(args.output), report.render_comparison(found))
-        except OSError as exc:
-            raise OutputError(printable(args.output), f"cannot be written ({exc.strerror or exc})") from None
+        writer.write_file(args.output, report.render_comparison(found))
         print(f"wrote {args.output}", file=sys.stderr)
     worse = [m.name for m in gated if m is not None and m.outcome == "worse"]
     if worse:
@@ -191,17 +175,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from evalkit.calibrate import calibrate, format_calibration, write_threshold
+    from evalkit.calibrate import calibrate, format_calibration, read_pyproject, write_threshold
 
     settings, root = _settings(args)
+    pyproject = find_pyproject(root)
+    if args.write:  # every place --write will write is checked before any scoring
+        if pyproject is None:
+            raise EvalkitError("--write: no pyproject.toml at or above the current folder")
+        outputs.check(settings, files=[pyproject])
+        read_pyproject(pyproject)
+    else:
+        outputs.check(settings)  # the cache folder
     found = calibrate(_paths(args, settings, root), settings)
     for problem in found.skipped:
         print(f"evalkit: skipped {problem}", file=sys.stderr)
     print(format_calibration(found))
-    if args.write:
-        pyproject = find_pyproject(root)
-        if pyproject is None:
-            raise EvalkitError("--write: no pyproject.toml at or above the current folder")
+    if pyproject is not None and args.write:
         if found.best_threshold == found.threshold:
             print(f"{pyproject} unchanged: no threshold does better on these labels")
         else:
@@ -257,11 +246,25 @@ def _done_ids(output: Path) -> Counter[str]:
     return done
 
 
+def _check_same_run(output: Path, meta: Path, signature: dict[str, Any]) -> None:
+    """--resume continues only records scored the same way (judge, model, bands, thresholds, version)."""
+    earlier = read_signature(meta)
+    if earlier is None:
+        raise OutputError(printable(str(output)), f"has records but no {meta.name} saying how they were scored")
+    differences = signature_differences(earlier, signature)
+    if differences:
+        raise OutputError(
+            printable(str(output)),
+            f"was scored with another signature ({'; '.join(differences)}); --resume would mix them "
+            "(resume with the same settings, or write to another file)",
+        )
+
+
 def _trim_partial_line(output: Path) -> None:
     """Drop a last line left half-written by a kill, so appended records stay one per line."""
     data = output.read_bytes()
     if data and not data.endswith(b"\n"):
-        output.write_bytes(data[: data.rfind(b"\n") + 1])
+        os.truncate(output, data.rfind(b"\n") + 1)  # writes nothing, so a full disk cannot stop it
 
 
 def _exit_code(records: list[dict[str, Any]]) -> int:
@@ -287,9 +290,7 @@ def _in_input_order(output: Path, ids: list[str]) -> list[dict[str, Any]]:
     keys = [slots[str(r["id"])].pop(0) if slots.get(str(r["id"])) else len(ids) + i for i, r in enumerate(records)]
     if keys != sorted(keys):
         ordered = [line for _, line in sorted(zip(keys, lines, strict=True), key=lambda pair: pair[0])]
-        partial = output.with_name(output.name + ".partial")
-        partial.write_text("".join(ordered), encoding="utf-8")
-        partial.replace(output)
+        writer.write_file(output, "".join(ordered))
     return records
 
 
@@ -314,14 +315,10 @@ def cmd_score(args: argparse.Namespace) -> int:
             jobs.append(job)
     errors = unjudged = 0
     sig = run_signature(settings)
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        outputs.write_json(meta, {"signature": sig})
-        fh = output.open("a" if args.resume else "w", encoding="utf-8")
-    except OSError as exc:
-        where = printable(str(exc.filename or output))
-        raise OutputError(where, f"cannot be written ({exc.strerror or exc})") from None
-    with fh, _progress(len(jobs), "pair", args) as bar:
+    if done:
+        _check_same_run(output, meta, sig)
+    writer.write_json(meta, {"signature": sig})
+    with writer.RecordStream(output, append=args.resume) as stream, _progress(len(jobs), "pair", args) as bar:
 
         def write(result: SummaryResult) -> None:
             nonlocal errors, unjudged
@@ -339,14 +336,12 @@ def cmd_score(args: argparse.Namespace) -> int:
             else:
                 record = result.to_record()
                 unjudged += bool(result.unjudged)
-            fh.write(outputs.record_line(record))
-            fh.flush()
+            stream.write(record)
             bar.update()
 
         try:
             _score(jobs, settings, write, args)
         except KeyboardInterrupt:
-            fh.flush()
             print(f"\nevalkit: interrupted; finished records are in {output} (rerun with --resume)", file=sys.stderr)
             return EXIT_INTERRUPTED
     skipped = f", {len(every) - len(jobs)} already done" if done else ""
@@ -402,7 +397,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_pin(args: argparse.Namespace) -> int:
-    from evalkit.sidecar import pin_captures
+    from evalkit.pinning import pin_captures
 
     settings, root = _settings(args)
     outputs.check(settings)  # the cache folder

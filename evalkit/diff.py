@@ -1,8 +1,8 @@
 """What changed between two runs: verdicts, claims added and removed, pass/fail, scores.
 
-Summaries are matched by id, then (for a moved or renamed file) by file name, then by title; claims
-by exact text, then by close text (difflib), accepting a looser match at the same position, so a
-claim with one word changed is seen as changed, not as one claim removed and another added.
+Summaries are matched by id (repeated ids in file order), then (for a moved or renamed file) by file
+name, then by title; claims by exact text, then by close text (difflib), accepting a looser match at
+the same position, so a claim with one word changed is seen as changed, not as one removed and one added.
 A verdict moving down `supported > weak > unsupported` is a regression; up, an improvement. A claim
 the judge could not score (verdict `error`) is neither: it shows as `unjudged` (or `judged` again).
 """
@@ -215,11 +215,20 @@ def match_summaries(
 ) -> list[tuple[SummaryRecord | None, SummaryRecord | None]]:
     """Pairs (old, new), in the new run's order, then the old run's summaries the new one lacks.
 
-    Each key (id, file name, title) pairs only the summaries it names uniquely on both sides.
+    Ids pair first, repeated ones in file order (the k-th record with an id in one run with the k-th in
+    the other), so a changed record is never reported as one added and one removed. File name and
+    title then pair only the summaries they name uniquely on both sides (a moved or renamed capture).
     """
     left, right = list(old), list(new)
     paired: dict[int, SummaryRecord] = {}  # index into `new` -> its old summary
-    keys: tuple[Callable[[SummaryRecord], str], ...] = (lambda s: s.id, lambda s: Path(s.id).name, lambda s: s.title)
+    by_id: dict[str, list[SummaryRecord]] = {}
+    for summary in left:
+        by_id.setdefault(summary.id, []).append(summary)
+    for j, summary in enumerate(right):
+        if by_id.get(summary.id):
+            paired[j] = by_id[summary.id].pop(0)
+    left = [s for s in left if all(s is not p for p in paired.values())]
+    keys: tuple[Callable[[SummaryRecord], str], ...] = (lambda s: Path(s.id).name, lambda s: s.title)
     for key in keys:
         olds = _unique(left, key)
         news = _unique([s for j, s in enumerate(right) if j not in paired], key)

@@ -1,4 +1,4 @@
-"""Where a run writes, checked before any scoring starts, and JSON written only with real numbers.
+"""Where a run writes, checked before any scoring starts.
 
 A mistake in an output path (a folder where a file goes, a read-only folder, the input file itself)
 used to surface after all the scoring, or never: `-o pairs.jsonl` on `pairs.jsonl` emptied the input.
@@ -8,11 +8,9 @@ outputs or stops at once with one line naming the path and the problem.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from evalkit import inputs
 from evalkit.errors import OutputError
@@ -27,35 +25,18 @@ def check(
     files: Iterable[str | Path] = (),
     folders: Iterable[str | Path] = (),
 ) -> None:
-    """Raise `OutputError` unless every file in `files` and folder in `folders` can be written, none of
-    them is read by the run (`reads`, walked as a run walks them, sidecars included) and the embedding
-    cache folder, if on, is usable."""
+    """Raise `OutputError` unless every file in `files` and folder in `folders` can be written, no two
+    files are the same file, none of them is read by the run (`reads`, walked as a run walks them,
+    sidecars included) and the embedding cache folder, if on, is usable."""
     read = _identities(reads, settings)
     for folder in (*folders, *([settings.cache_dir] if settings.cache else [])):
         _check_folder(Path(folder))
-    for file in files:
-        _check_file(Path(file), read)
-
-
-def write_json(path: str | Path, data: Any) -> None:
-    """`data` as JSON at `path`; a NaN or infinity is a bug upstream, never a non-standard `NaN` token."""
-    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
-
-
-def replace_file(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and an atomic rename: a crash mid-write leaves the
-    old file whole, and no partial file behind."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        partial.write_bytes(data)
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def record_line(data: Any) -> str:
-    """One JSONL record, with the same guarantee as `write_json`."""
-    return json.dumps(data, ensure_ascii=False, allow_nan=False) + "\n"
+    claimed: dict[str, Path] = {}
+    for file in map(Path, files):
+        _check_file(file, read)
+        first = claimed.setdefault(os.path.realpath(file), file)
+        if first is not file:  # `--markdown reports/history.jsonl` would replace the run history
+            raise OutputError(printable(str(file)), f"is also where {printable(str(first))} goes; give each a file")
 
 
 def _identities(reads: Iterable[str | Path], settings: Settings) -> set[tuple[int, int]]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from evalkit.errors import EvalkitError
+from evalkit.errors import EvalkitError, OutputError
 from evalkit.result import SummaryResult
 from evalkit.settings import RUNTIMES, Settings, load
 
@@ -312,7 +312,7 @@ class EvalkitSession:
             self.problems.append(f"evalkit: no report: {exc}")
             return
         from evalkit import history, report
-        from evalkit.outputs import write_json
+        from evalkit.writer import write_json
 
         self._write(paths.get("json"), lambda path: write_json(path, run.to_dict()))
         records = self._write(paths.get("history"), lambda path: history.append(path, run, self.settings.history_runs))
@@ -323,10 +323,9 @@ class EvalkitSession:
         if path is None:
             return None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             value = write(path)
-        except OSError as exc:
-            self.problems.append(f"evalkit: cannot write {path}: {exc.strerror or exc}")
+        except OutputError as exc:
+            self.problems.append(f"evalkit: {exc}")
             return None
         self.written.append(path)
         return value

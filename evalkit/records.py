@@ -9,6 +9,7 @@ them all.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,24 +50,90 @@ class RunRecord:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunRecord:
-        summaries = tuple(
-            SummaryRecord(
-                **{
-                    **s,
-                    "claims": tuple(ClaimRecord(**c) for c in s["claims"]),
-                    "failures": tuple(s.get("failures", ())),
-                }
-            )
-            for s in data["summaries"]
-        )
-        return cls(data["time"], data["signature"], summaries)
+    def from_dict(cls, data: Any) -> RunRecord:
+        """A record read back from JSON, every field checked: a `ValueError` says what is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        time, signature, summaries = _field(data, "time", str), _field(data, "signature", dict | None), []
+        for number, summary in enumerate(_field(data, "summaries", list | tuple), start=1):
+            try:
+                summaries.append(summary_from_dict(summary))
+            except ValueError as exc:
+                raise ValueError(f"summary {number}: {exc}") from None
+        return cls(time, signature, tuple(summaries))
 
     @classmethod
     def from_run(cls, run: RunResult, evidence: bool = True) -> RunRecord:
         """The record of `run`; `evidence=False` leaves the evidence sentences out (history keeps no text twice)."""
         summaries = tuple(_summary(r, evidence) for r in run.results)
         return cls(run.started, run.signature, summaries)
+
+
+def summary_from_dict(data: Any) -> SummaryRecord:
+    """A summary record read back from JSON: shapes, types, known verdicts and finite numbers checked."""
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    claims = []
+    for number, claim in enumerate(_field(data, "claims", list | tuple), start=1):
+        try:
+            claims.append(_claim_from_dict(claim))
+        except ValueError as exc:
+            raise ValueError(f"claim {number}: {exc}") from None
+    failures = data.get("failures", [])
+    if not isinstance(failures, list | tuple) or not all(isinstance(f, str) for f in failures):
+        raise ValueError("'failures' is not a list of strings")
+    metrics = _field(data, "metrics", dict, {})
+    if not all(_finite(v) for v in metrics.values()):
+        raise ValueError("'metrics' holds a value that is not a finite number")
+    return SummaryRecord(
+        _field(data, "id", str),
+        _field(data, "title", str),
+        _field(data, "passed", bool),
+        _number(data, "score"),
+        tuple(claims),
+        tuple(failures),
+        _field(data, "error", str | None, missing=None),
+        {name: float(value) for name, value in metrics.items()},
+    )
+
+
+def _claim_from_dict(data: Any) -> ClaimRecord:
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    verdict = _field(data, "verdict", str)
+    if verdict not in VERDICTS:
+        raise ValueError(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")
+    score = None if verdict == "error" and data.get("score") is None else _number(data, "score")
+    evidence_score = None if data.get("evidence_score") is None else _number(data, "evidence_score")
+    return ClaimRecord(_field(data, "text", str), verdict, score, _field(data, "evidence", str, ""), evidence_score)
+
+
+_REQUIRED = object()
+
+
+def _field(data: dict[str, Any], name: str, kind: Any, missing: Any = _REQUIRED) -> Any:
+    if name not in data:
+        if missing is _REQUIRED:
+            raise ValueError(f"no {name!r} field")
+        return missing
+    value = data[name]
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise ValueError(f"{name!r} is {json.dumps(value, default=str)[:40]}, not {_kind_name(kind)}")
+    return value
+
+
+def _kind_name(kind: Any) -> str:
+    names = {str: "a string", bool: "true or false", list: "a list", dict: "an object", int: "a number"}
+    kinds = [k for k in getattr(kind, "__args__", (kind,)) if k not in (float, tuple)]
+    return " or ".join(names.get(k, "null") for k in kinds)
+
+
+def _number(data: dict[str, Any], name: str) -> float:
+    """A finite number: JSON's `1e999` reads as infinity and would print as the non-JSON `Infinity`."""
+    value = _field(data, name, int | float)
+    if not math.isfinite(value):
+        raise ValueError(f"{name!r} is {value}, not a finite number")
+    return float(value)
 
 
 def _summary(result: SummaryResult, evidence: bool) -> SummaryRecord:
@@ -87,7 +154,7 @@ def _metrics(rouge: Any, similarity: Any) -> dict[str, float]:
     rouge = rouge if isinstance(rouge, dict) else {}
     found = {name: value.get("f1") for name, value in rouge.items() if isinstance(value, dict)}
     found["similarity"] = similarity
-    return {name: _rounded(value) for name, value in found.items() if _is_number(value)}
+    return {name: _rounded(value) for name, value in found.items() if _finite(value)}
 
 
 def _claim(claim: ClaimVerdict, evidence: bool) -> ClaimRecord:
@@ -99,32 +166,26 @@ def _claim(claim: ClaimVerdict, evidence: bool) -> ClaimRecord:
 
 def _rounded(score: Any) -> Any:
     """Six decimals are plenty to compare; anything but a number is left for `read_run` to refuse."""
-    return round(score, 6) if _is_number(score) else score
+    return round(score, 6) if _finite(score) else score
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def read_run(path: str | Path) -> RunRecord:
     """A `results.json` from `evalkit run` (or `--evalkit-json`) or a JSONL file from `evalkit score`
-    (its signature read from the `OUT.meta.json` written beside it, when there is one)."""
+    (its signature read from the `OUT.meta.json` written beside it, when there is one).
+
+    Every summary is checked as a history line is (`summary_from_dict`); a bad one is an `InputError`
+    naming the file (and line), since a comparison that skipped it could hide a regression.
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(path), f"cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
-    record = _from_score_lines(path, text) if path.suffix == ".jsonl" else _from_results(path, text)
-    for summary in record.summaries:
-        if not _is_number(summary.score) or any(not _is_number(c.score, c.verdict) for c in summary.claims):
-            raise InputError(str(path), f"summary {summary.id!r} has a score that is not a number")
-        odd = [str(c.verdict) for c in summary.claims if c.verdict not in VERDICTS]
-        if odd:
-            raise InputError(str(path), f"summary {summary.id!r} has verdicts evalkit does not know: {', '.join(odd)}")
-    return record
-
-
-def _is_number(value: object, verdict: str = "") -> bool:
-    """A real score; `None` only for a claim the judge could not score."""
-    if value is None:
-        return verdict == "error"
-    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+    return _from_score_lines(path, text) if path.suffix == ".jsonl" else _from_results(path, text)
 
 
 def _from_results(path: Path, text: str) -> RunRecord:
@@ -133,11 +194,17 @@ def _from_results(path: Path, text: str) -> RunRecord:
         if not isinstance(data["signature"], dict):
             raise TypeError("its signature is not an object")
         results = tuple(SummaryResult.from_dict(r) for r in data["results"])
-        return RunRecord.from_run(RunResult(results, data["signature"], data.get("started", ""), 0.0))
+        run = RunRecord.from_run(RunResult(results, data["signature"], data.get("started", ""), 0.0))
     except json.JSONDecodeError as exc:
         raise InputError(str(path), f"is not valid JSON (line {exc.lineno}: {exc.msg})") from None
     except (KeyError, TypeError, AttributeError) as exc:
         raise InputError(str(path), f"is not an evalkit results.json ({_missing(exc)})") from None
+    for number, summary in enumerate(run.summaries, start=1):
+        try:
+            summary_from_dict(asdict(summary))
+        except ValueError as exc:
+            raise InputError(str(path), f"result {number}: {exc}") from None
+    return run
 
 
 def _missing(exc: Exception) -> str:
@@ -155,13 +222,15 @@ def _from_score_lines(path: Path, text: str) -> RunRecord:
             error = data.get("error")
             claims = tuple(_claim(_score_claim(c), evidence=True) for c in data.get("claims", ()))
             metrics = {} if error else _metrics(data.get("rouge"), data.get("similarity"))
-            id = str(data["id"])
-            summaries.append(SummaryRecord(id, "", error is None, data["score"], claims, (), error, metrics))
+            summary = SummaryRecord(str(data["id"]), "", error is None, data["score"], claims, (), error, metrics)
+            summaries.append(summary_from_dict(asdict(summary)))
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{number}", f"is not valid JSON ({exc.msg})") from None
+        except ValueError as exc:
+            raise InputError(f"{path}:{number}", f"is not an `evalkit score` record ({exc})") from None
         except (KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"{path}:{number}", f"is not an `evalkit score` record ({_missing(exc)})") from None
-    return RunRecord("", _meta_signature(path), tuple(summaries))
+    return RunRecord("", read_signature(path.with_suffix(".meta.json")), tuple(summaries))
 
 
 def _score_claim(claim: dict[str, Any]) -> ClaimVerdict:
@@ -172,8 +241,8 @@ def _score_claim(claim: dict[str, Any]) -> ClaimVerdict:
     )
 
 
-def _meta_signature(path: Path) -> dict[str, Any] | None:
-    meta = path.with_suffix(".meta.json")
+def read_signature(meta: Path) -> dict[str, Any] | None:
+    """The signature in an `evalkit score` OUT.meta.json; None when there is none."""
     if not meta.is_file():
         return None
     try:

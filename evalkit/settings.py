@@ -178,7 +178,12 @@ def load(start: Path | None = None, flags: Mapping[str, Any] | None = None) -> t
     pyproject = find_pyproject(start or Path.cwd())
     if pyproject is None:
         return resolve(Settings(), flags=flags), (start or Path.cwd()).resolve()
-    table = read_toml(pyproject).get("tool", {}).get("evalkit", {})
+    table: Any = read_toml(pyproject)
+    for key in ("tool", "evalkit"):
+        table = table.get(key, {})
+        if not isinstance(table, dict):
+            name = "tool" if key == "tool" else "tool.evalkit"
+            raise SettingsError(f"{pyproject}: '{name}' must be a table ([{name}]), not {type(table).__name__}")
     settings = Settings().replace(table, f"{pyproject} [tool.evalkit]")
     # A relative cache folder belongs to the project, wherever evalkit or pytest is started from.
     cache_dir = pyproject.parent / settings.cache_dir

@@ -13,35 +13,29 @@ Pins are what a reviewer says is true, not what the judge said last time (the ru
   to-do list for the reviewer, who confirms each (moves it to `[expect]`, or `evalkit pin --confirm`)
   or changes it. They check nothing.
 
-`pin()` never overwrites a reviewed pin, and keeps what a person wrote above the tables (source notes as
-comments, threshold overrides).
+`pin_text()` never overwrites a reviewed pin, and keeps what a person wrote above the tables (source
+notes as comments, threshold overrides); `evalkit.pinning` judges the captures and writes the sidecars.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
 
 from evalkit.errors import EvalkitError, SettingsError
 from evalkit.result import ClaimVerdict, SummaryResult
-from evalkit.settings import RUN_LEVEL, Settings, read_toml
-
-if TYPE_CHECKING:
-    from evalkit.encoder import Encoder
-    from evalkit.pipeline import Job
+from evalkit.settings import RUN_LEVEL, read_toml
+from evalkit.text import printable
 
 # A pin names its claim by its first words: short enough to read, long enough to survive an edit
 # further into the claim, which then shows as a changed verdict instead of a missing pin.
 PIN_WORDS = 6
 
 PIN_TABLES = ("expect", "known_miss", "unreviewed")
-_PIN_TABLE = re.compile(rf"^\s*\[\s*({'|'.join(PIN_TABLES)})\s*\]")
-_ANY_TABLE = re.compile(r"^\s*\[")
-_PIN_INLINE = re.compile(rf"^\s*({'|'.join(PIN_TABLES)})\s*=")
 
 
 def sidecar_path(capture: Path) -> Path:
@@ -124,70 +118,27 @@ def pin_tables(result: SummaryResult, old: dict, confirm: bool = False) -> dict[
     }
 
 
-def pin(result: SummaryResult, sidecar: str | Path, confirm: bool = False) -> Path:
-    """Rewrite `sidecar`'s pin tables for `result` (`pin_tables`), keeping the lines above the pins."""
+def pin_text(result: SummaryResult, sidecar: Path, confirm: bool = False) -> str:
+    """`sidecar`'s text with its pin tables rewritten for `result` (`pin_tables`); every other line kept.
+
+    tomlkit edits the parsed file, so comments, settings and layout above the pins survive as written.
+    """
     if result.error:
         raise EvalkitError(f"cannot pin verdicts: {result.error}")
     if result.unjudged:
         raise EvalkitError(f"cannot pin verdicts: {result.id}: {len(result.unjudged)} claim(s) could not be judged")
-    path = Path(sidecar)
-    original = path.read_text(encoding="utf-8") if path.exists() else ""
     try:
-        old = tomllib.loads(original)
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not rewritten, it is not valid TOML ({exc})") from None
-    kept = _without_pins(original)
-    lines = [*kept]
-    for name, table in pin_tables(result, old, confirm).items():
-        if table:
-            lines += ["", f"[{name}]", *(f"{_toml_string(k)} = {_toml_string(v)}" for k, v in table.items())]
-    text = "\n".join(lines).lstrip("\n") + "\n"
-    tomllib.loads(text)  # the kept lines parsed above; the tables are written escaped
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def pin_captures(
-    paths: Iterable[str | Path], settings: Settings, encoder: Encoder | None = None, confirm: bool = False
-) -> list[Path]:
-    """Judge each capture file (folders expanded, sidecar settings applied) and pin it in its sidecar.
-
-    Nothing is written unless every capture could be judged, so a typo cannot leave pins half refreshed.
-    """
-    from evalkit.pipeline import evaluate, jobs_from_paths
-
-    jobs = list(jobs_from_paths(paths, settings))
-    problems = [job.error or f"{job.id}: only page captures have sidecars" for job in jobs if not _pinnable(job)]
-    if not problems:
-        run = evaluate(jobs, settings, encoder=encoder)
-        problems = [r.error or f"{r.id}: some claims could not be judged" for r in run.results if not _judged(r)]
-    if problems:
-        raise EvalkitError("nothing pinned: " + "; ".join(problems))
-    return [pin(result, sidecar_path(Path(result.id)), confirm) for result in run.results]
-
-
-def _judged(result: SummaryResult) -> bool:
-    return result.error is None and not result.unjudged
-
-
-def _pinnable(job: Job) -> bool:
-    return job.error is None and Path(job.id).is_file() and Path(job.id).suffix != ".jsonl"
-
-
-def _without_pins(text: str) -> list[str]:
-    """The sidecar's lines without its pin tables (header form or inline), trailing blanks dropped."""
-    kept: list[str] = []
-    in_pins = False
-    for line in text.splitlines():
-        if _ANY_TABLE.match(line):
-            in_pins = bool(_PIN_TABLE.match(line))
-        if not in_pins and not _PIN_INLINE.match(line):
-            kept.append(line)
-    while kept and not kept[-1].strip():
-        kept.pop()
-    return kept
-
-
-def _toml_string(text: str) -> str:
-    """A TOML basic string: JSON's escapes are TOML's, except that TOML also wants DEL escaped."""
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+        document = tomlkit.parse(sidecar.read_bytes().decode("utf-8") if sidecar.exists() else "")
+    except (OSError, UnicodeDecodeError, TOMLKitError) as exc:
+        problem = getattr(exc, "strerror", None) or exc
+        raise SettingsError(f"{printable(str(sidecar))}: not rewritten, it is not valid TOML ({problem})") from None
+    tables = pin_tables(result, document.unwrap(), confirm)
+    for name in PIN_TABLES:
+        document.pop(name, None)
+    for name, pins in tables.items():
+        if pins:
+            table = tomlkit.table()
+            for key, verdict in pins.items():
+                table[key] = verdict
+            document[name] = table
+    return tomlkit.dumps(document)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,6 @@ def test_the_best_cut_is_the_best_of_every_midway_cut(seed: int) -> None:
     assert confusion(labels, best).balanced_accuracy == ideal
 
 
-INSERTED = "min_rouge_l = 0.05\nsupport_threshold = 0.425\n"
 PYPROJECT = (
     '[project]\nname = "x"  # keep me\n\n[tool.evalkit]\n# thresholds\nreferences = [\n  "refs",\n]\n'
     'min_rouge_l = 0.05\n\n# pytest\'s own\n[tool.pytest.ini_options]\naddopts = "-ra"\n'
@@ -56,31 +56,45 @@ PYPROJECT = (
 
 
 @pytest.mark.parametrize(
-    ("before", "after"),
+    "before",
     [
-        (PYPROJECT, PYPROJECT.replace("min_rouge_l = 0.05\n", INSERTED)),
-        (
-            PYPROJECT.replace("min_rouge_l", "support_threshold = 0.5   # calibrated\nmin_rouge_l"),
-            PYPROJECT.replace("min_rouge_l", "support_threshold = 0.425  # calibrated\nmin_rouge_l"),
-        ),
-        (PYPROJECT.replace("\n", "\r\n"), PYPROJECT.replace("min_rouge_l = 0.05\n", INSERTED).replace("\n", "\r\n")),
-        ('[project]\nname = "x"', '[project]\nname = "x"\n\n[tool.evalkit]\nsupport_threshold = 0.425\n'),
+        PYPROJECT,
+        PYPROJECT.replace("min_rouge_l", "support_threshold = 0.5   # calibrated\nmin_rouge_l"),
+        PYPROJECT.replace("\n", "\r\n"),
+        '[project]\nname = "x"',
+        "[tool]\nevalkit.min_rouge_l = 0.05  # dotted\n",
+        "tool.evalkit.min_rouge_l = 0.05\n[project]\nname = 'x'\n",
+        "[tool]\nevalkit = { min_rouge_l = 0.05 }\n",
     ],
-)  # fmt: skip
-def test_write_changes_one_line_and_keeps_the_rest_byte_for_byte(tmp_path: Path, before: str, after: str) -> None:
+)
+def test_write_sets_the_threshold_and_keeps_every_other_line(tmp_path: Path, before: str) -> None:
     path = tmp_path / "pyproject.toml"
     path.write_bytes(before.encode())
     write_threshold(path, 0.425)
-    assert path.read_bytes() == after.encode()
+    after = path.read_bytes().decode()
+    expected = tomllib.loads(before)
+    expected.setdefault("tool", {}).setdefault("evalkit", {})["support_threshold"] = 0.425
+    assert tomllib.loads(after) == expected
+    if "{" not in before:  # an inline table is one line, rewritten with the key in it
+        rest = iter(after.splitlines())
+        assert all(line in rest for line in before.splitlines() if "support_threshold" not in line)  # kept, in order
+    assert "# calibrated" in after or "# calibrated" not in before
+    if "\r\n" in before:
+        assert "\n" not in after.replace("\r\n", "")
 
 
-def test_write_refuses_a_layout_it_cannot_edit_safely(tmp_path: Path) -> None:
-    path = tmp_path / "pyproject.toml"
-    original = b"[tool]\nevalkit.min_rouge_l = 0.05\n"
-    path.write_bytes(original)
-    with pytest.raises(Exception, match="set support_threshold = 0.425 there yourself"):
-        write_threshold(path, 0.425)
-    assert path.read_bytes() == original
+def test_write_edits_a_linked_pyproject_in_place_and_keeps_its_mode(tmp_path: Path) -> None:
+    shared = tmp_path / "shared.toml"
+    shared.write_text(PYPROJECT, encoding="utf-8")
+    shared.chmod(0o640)
+    link = tmp_path / "pyproject.toml"
+    link.symlink_to(shared)
+    write_threshold(link, 0.425)
+    assert (
+        link.is_symlink()
+        and tomllib.loads(shared.read_text(encoding="utf-8"))["tool"]["evalkit"]["support_threshold"] == 0.425
+    )
+    assert shared.stat().st_mode & 0o777 == 0o640
 
 
 GOOD = "The council approved a new bridge over the Elm River on Tuesday."

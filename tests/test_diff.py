@@ -219,10 +219,15 @@ def test_bad_jsonl_line_and_unknown_verdict_name_the_line(tmp_path: Path, capsys
     assert f"{bad}:2: is not valid JSON" in capsys.readouterr().err
     bad.write_text('{"id": "a", "score": 1, "claims": [{"text": "t", "verdict": "maybe", "score": 1}]}\n')
     assert cli.main(["diff", str(bad), str(bad)]) == 2
-    assert "verdicts evalkit does not know: maybe" in capsys.readouterr().err
+    assert (
+        f"{bad}:1: is not an `evalkit score` record (claim 1: verdict 'maybe' is not one of" in capsys.readouterr().err
+    )
     bad.write_text('{"id": "a", "score": 1, "claims": [{"text": "t", "verdict": ["x"], "score": "high"}]}\n')
     assert cli.main(["diff", str(bad), str(bad)]) == 2
-    assert "summary 'a' has a score that is not a number" in capsys.readouterr().err
+    assert f"{bad}:1: is not an `evalkit score` record (claim 1: 'verdict' is" in capsys.readouterr().err
+    bad.write_text('{"id": "a", "score": 1e999, "claims": []}\n')
+    assert cli.main(["diff", str(bad), str(bad)]) == 2
+    assert "'score' is inf, not a finite number" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("value", ["-1", "nan", "lots"])

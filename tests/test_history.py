@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from evalkit import history
+from evalkit.errors import EvalkitWarning
 from evalkit.report import render, view
 from evalkit.result import ClaimVerdict, Evidence, RunResult, SummaryResult
 
@@ -59,7 +61,7 @@ def test_every_run_is_one_line_and_only_the_last_n_are_kept(tmp_path: Path) -> N
     }
     assert history.read(path)[:2] == records[:2]
     assert records[-1].summaries[0].claims[0].evidence == "An article sentence."  # returned, not stored
-    assert list(path.parent.iterdir()) == [path]  # no temporary file left behind
+    assert sorted(path.parent.iterdir()) == [path.with_name(".history.jsonl.lock"), path]  # no temporary file
 
 
 def test_zero_keeps_no_history(tmp_path: Path) -> None:
@@ -72,10 +74,10 @@ def test_a_crash_while_writing_leaves_the_old_history(tmp_path: Path, monkeypatc
     history.append(path, run(), keep=10)
     before = path.read_bytes()
 
-    def crash(self: Path, target: Path) -> None:
+    def crash(source: str, target: str) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Path, "replace", crash)
+    monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(KeyboardInterrupt):
         history.append(path, run(score=0.6), keep=10)
     assert path.read_bytes() == before
@@ -85,7 +87,13 @@ def test_unreadable_lines_are_skipped(tmp_path: Path) -> None:
     path = tmp_path / "history.jsonl"
     history.append(path, run(), keep=10)
     path.write_text(path.read_text(encoding="utf-8") + "{cut off\n[1, 2]\n", encoding="utf-8")
-    assert len(history.append(path, run(), keep=10)) == 2
+    with pytest.warns(EvalkitWarning) as warned:
+        assert len(history.append(path, run(), keep=10)) == 2
+    assert [str(w.message) for w in warned] == [
+        f"{path}:2: skipped, not a run record: not valid JSON (Expecting property name enclosed in double quotes)",
+        f"{path}:3: skipped, not a run record: not a JSON object",
+    ]
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 2  # the bad lines are gone
 
 
 def test_changes_compare_each_summary_with_its_last_run_under_the_same_signature(tmp_path: Path) -> None:

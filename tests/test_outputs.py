@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from evalkit.errors import OutputError
-from evalkit.outputs import check, record_line, write_json
+from evalkit.outputs import check
 from evalkit.settings import Settings
+from evalkit.writer import record_line, write_json
 
 NO_CACHE = Settings(cache=False)
 

@@ -17,8 +17,8 @@ import pytest
 
 from evalkit.api import judge_pair
 from evalkit.encoder import Encoder
+from evalkit.pinning import pin_captures
 from evalkit.settings import Settings, load
-from evalkit.sidecar import pin_captures
 
 pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium
 

@@ -10,7 +10,11 @@ import pytest
 from evalkit.errors import EvalkitError
 from evalkit.result import ClaimVerdict, SummaryResult
 from evalkit.settings import Settings, resolve
-from evalkit.sidecar import PIN_WORDS, pin, pin_key
+from evalkit.sidecar import PIN_WORDS, pin_key, pin_text
+
+
+def pin(result: SummaryResult, sidecar: Path, confirm: bool = False) -> None:
+    sidecar.write_text(pin_text(result, sidecar, confirm), encoding="utf-8")
 
 
 def claim(text: str, verdict: str = "supported") -> ClaimVerdict:
@@ -89,6 +93,12 @@ def test_refresh_keeps_notes_and_settings_and_replaces_old_pins(tmp_path: Path) 
     text = sidecar.read_text(encoding="utf-8")
     assert text.startswith("# source: dev.jsonl id=x, label=0\nmin_rouge_l = 0.01\n\n[expect]\n")
     assert tomllib.loads(text) == {"min_rouge_l": 0.01, "expect": {"A new claim that is checked.": "weak"}}
+    sidecar.write_text('min_rouge_l = 0.01\nexpect = {"Old claim" = "weak"}  # inline\n', encoding="utf-8")
+    pin(result(claim("A new claim that is checked.", "weak")), sidecar)
+    assert tomllib.loads(sidecar.read_text(encoding="utf-8")) == {
+        "min_rouge_l": 0.01,
+        "unreviewed": {"A new claim that is checked.": "weak"},
+    }
 
 
 def test_broken_sidecar_is_not_overwritten(tmp_path: Path) -> None:

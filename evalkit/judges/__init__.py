@@ -87,22 +87,18 @@ def bands(judge: Judge, settings: Settings) -> Bands:
     return Bands(low, high)
 
 
+BACKENDS = ("lexical", "bundled", "nli", "openai")  # the modules of this package that are judges
+
+
 def load_judge(settings: Settings, store: VectorCache | None = None) -> Judge:
     """The judge `settings.judge` names (`lexical`, `bundled`, `nli:DIR`, `openai:URL`), made once per process."""
     name, _, argument = settings.judge.partition(":")
     options = tuple(sorted((k, v) for k, v in vars(settings).items() if k.startswith("judge_") or k == "runtime"))
     key = (name, argument, options, None if store is None else str(store.directory))
     if key not in _made:
-        module = f"{__name__}.{name}"
-        try:
-            if not name.isidentifier():
-                raise ModuleNotFoundError(name=module)
-            backend = import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            known = "lexical, bundled, nli:DIR, openai:URL"
-            raise SettingsError(f"unknown judge '{settings.judge}' (known: {known})") from None
+        if name not in BACKENDS:  # `__init__` or any other module name is not a judge
+            raise SettingsError(f"unknown judge '{settings.judge}' (known: lexical, bundled, nli:DIR, openai:URL)")
+        backend = import_module(f"{__name__}.{name}")
         _made[key] = backend.make(argument, settings, store)
     return _made[key]
 

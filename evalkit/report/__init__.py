@@ -19,6 +19,7 @@ from evalkit.compare import Comparison, unsupported_count
 from evalkit.present import p_value
 from evalkit.report import view
 from evalkit.result import RunResult
+from evalkit.writer import write_file
 
 if TYPE_CHECKING:
     from evalkit.records import RunRecord
@@ -64,8 +65,5 @@ def render_comparison(found: Comparison) -> str:
 
 
 def write(run: RunResult, path: str | Path, history: Sequence[RunRecord] = ()) -> Path:
-    """Render `run` to `path` (parent folders created) and return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(run, history), encoding="utf-8")
-    return path
+    """Render `run` to `path` (parent folders created; the old report stays whole on failure)."""
+    return write_file(path, render(run, history))

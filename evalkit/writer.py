@@ -1,0 +1,119 @@
+"""The one writer for every file evalkit writes: whole or not at all, never a traceback.
+
+Results, reports, JUnit and Markdown files, the run history, sidecars, `pyproject.toml` edits and
+`evalkit score` metadata all go through `write_file`; `evalkit score` records through `RecordStream`.
+A full disk or a read-only file system used to truncate the previous file in place (results.json left
+as 8 KB of invalid JSON) or escape as a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from evalkit.errors import OutputError
+from evalkit.text import printable
+
+
+def write_file(path: str | Path, data: str | bytes) -> Path:
+    """Replace the file at `path` with `data`, all or nothing: the one way evalkit writes a whole file.
+
+    The data goes to a temporary file in the same folder, is flushed and fsynced, then renamed over
+    the old file, so a full disk or a crash leaves the previous file whole and no partial file behind.
+    A symbolic link stays a link (its target is replaced) and the file keeps its mode. A failure is an
+    `OutputError` naming the file (exit 2), never a traceback.
+    """
+    path = Path(path)
+    target = Path(os.path.realpath(path))
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            mode = stat.S_IMODE(target.stat().st_mode)
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
+        descriptor, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+        try:
+            try:
+                _write_all(descriptor, payload)
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+            os.chmod(partial, mode)
+            os.replace(partial, target)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OutputError(printable(str(path)), f"cannot be written ({exc.strerror or exc}); it is unchanged") from None
+    return path
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    """`data` as JSON at `path` (through `write_file`); a NaN or infinity is a bug upstream, never a token."""
+    return write_file(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+class RecordStream:
+    """An `evalkit score` output: JSONL records appended one by one, each flushed as it is written.
+
+    A record either reaches the file whole or the stream stops with an `OutputError` naming the file;
+    a record cut short by a full disk is removed again, so `--resume` continues from the last whole one.
+    """
+
+    def __init__(self, path: Path, append: bool) -> None:
+        self.path = path
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._descriptor = os.open(path, flags, 0o666)
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def write(self, record: Any) -> None:
+        line = record_line(record).encode("utf-8")
+        end = os.lseek(self._descriptor, 0, os.SEEK_END)
+        try:
+            _write_all(self._descriptor, line)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._descriptor, end)
+            raise self._failed(exc) from None
+
+    def close(self) -> None:
+        os.close(self._descriptor)
+
+    def __enter__(self) -> RecordStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _failed(self, exc: OSError) -> OutputError:
+        return OutputError(
+            printable(str(self.path)),
+            f"cannot be written ({exc.strerror or exc}); every record before is whole (rerun with --resume)",
+        )
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    """`os.write` until all of `data` is written (a short write is not an error, a full disk is)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def record_line(data: Any) -> str:
+    """One JSONL record, with the same guarantee as `write_json`."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False) + "\n"
