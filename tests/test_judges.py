@@ -52,6 +52,7 @@ def test_each_judge_is_loaded_once() -> None:
     [
         ("magic", "unknown judge 'magic' (known: lexical, bundled, nli:DIR, openai:URL)"),
         ("../x", "unknown judge"),
+        ("__init__", "unknown judge '__init__'"),  # a module of the package that is not a judge
         ("nli", "judge 'nli' needs a model folder"),
         ("nli:/no/such/folder", "/no/such/folder: not a local model folder"),
         ("openai:http://127.0.0.1:9/v1", "needs a model: --judge-model NAME"),

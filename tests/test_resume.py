@@ -101,5 +101,6 @@ def test_resume_puts_records_back_in_input_order(pairs: Path, tmp_path: Path) ->
     assert cli.main(["score", str(pairs), "-o", "full.jsonl", *ONE_BATCH]) == 2
     full = (tmp_path / "full.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
     (tmp_path / "mixed.jsonl").write_text(full[4] + full[1], encoding="utf-8")
+    (tmp_path / "mixed.meta.json").write_bytes((tmp_path / "full.meta.json").read_bytes())
     assert cli.main(["score", str(pairs), "-o", "mixed.jsonl", "--resume", *OPTIONS]) == 2
     assert records(tmp_path / "mixed.jsonl") == records(tmp_path / "full.jsonl")
