@@ -385,6 +385,10 @@ def _show_lines(path: str) -> Iterator[str]:
     yield f"  first: {body[0]}"
     if len(body) > 1:
         yield f"  last:  {body[-1]}"
+    if capture.kept:
+        yield f"kept in the summary though a chrome rule matches: {len(capture.kept)}"
+        for k in capture.kept:
+            yield f"  [{k.rule}] {k.text}"
     yield f"dropped as boilerplate: {len(capture.dropped)}"
     for d in capture.dropped:
         yield f"  [{d.rule}] {d.text}"

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evalkit import boilerplate
 from evalkit.boilerplate import is_summary_marker
 from evalkit.capture import Capture, parse_capture, read_capture, read_pairs
-from evalkit.errors import InputError
+from evalkit.errors import EvalkitWarning, InputError
 
 SEED = Path(__file__).resolve().parent.parent / "references" / "seed_nyt_pow_executions.txt"
 
@@ -429,3 +430,80 @@ def test_html_entities_are_normalised_after_the_markup_is_parsed(tmp_path: Path)
     )
     capture = read_capture(page)
     assert capture.title == "T <b>" and "<script>" in capture.summary  # text, never markup
+
+
+@pytest.mark.parametrize("rule_words", ["could unlock the full potential of on-device AI", "now has a newsletter"])
+def test_a_summary_bullet_that_looks_like_chrome_is_still_a_claim(rule_words: str) -> None:
+    """The bullet after it must be judged too, never read as the article's first paragraph."""
+    page = (
+        "Chip News\n\nAI Summary\n\n• Nova Semiconductor unveiled its N5 processor on Tuesday.\n"
+        f"• Analysts say the chip {rule_words}.\n• The company will cut 5,000 jobs next year.\n\n"
+        "Nova Semiconductor unveiled its N5 processor at an event in San Jose on Tuesday, saying the chip "
+        "doubles battery life.\n"
+    )
+    capture = parse_capture(page, "chip.txt")
+    assert [b.text for b in capture.summary_blocks][-1] == "The company will cut 5,000 jobs next year."
+    assert len(capture.summary_blocks) == 3 and capture.kept and capture.kept[0].text.startswith("Analysts say")
+    assert capture.body_paragraphs[0].startswith("Nova Semiconductor unveiled its N5 processor at an event")
+
+
+def test_a_summary_sentence_that_looks_like_chrome_is_still_a_claim() -> None:
+    page = (
+        "T\n\nAI Summary\n\nAnalysts say the chip could unlock the full potential of on-device AI.\n\n"
+        "The company will cut 5,000 jobs next year.\n\nSign in to unlock more AI features\n\n"
+        "Nova Semiconductor unveiled its N5 processor at an event in San Jose on Tuesday.\n"
+    )
+    capture = parse_capture(page, "t.txt")
+    assert capture.summary.splitlines() == [
+        "Analysts say the chip could unlock the full potential of on-device AI.",
+        "The company will cut 5,000 jobs next year.",
+    ]
+
+
+@pytest.mark.parametrize("name", [name for name, _ in boilerplate.BOILERPLATE_RULES])
+def test_no_chrome_rule_shortens_a_bulleted_summary(name: str) -> None:
+    """A bullet matching any rule stays in the summary, and so does every bullet after it."""
+    examples = {
+        name: text
+        for name, text in (
+            ("sign-in prompt", "Readers can sign in to vote on the plan"),
+            ("subscription", "Subscribe now, the council urged residents"),
+            ("javascript notice", "The site requires JavaScript to show the map"),
+            ("access check", "The portal asks users to verify access before voting"),
+            ("retrieval failure", "Officials had trouble loading the content of the plan"),
+            ("paywall", "The plan could unlock the full budget"),
+            ("reading list", "Residents can save articles about the plan"),
+            ("promotion", "The council sends a newsletter about the plan"),
+            ("ai feature prompt", "The app adds AI features for residents"),
+            ("courtesy line", "Thank you"),
+            ("advertisement", "Advertisement"),
+            ("share bar", "Share"),
+            ("cookie notice", "Cookies on the site need consent under the plan"),
+            ("byline", "By Jane Smith"),
+            ("dateline", "Updated 12 May 2024"),
+            ("related links", "Related: the bridge"),
+            ("site links", "Our standards: the plan"),
+            ("copyright", "Copyright 2024 the council"),
+            ("image credit", "Photo: the bridge"),
+            ("reader prompt", "Continue reading the plan"),
+        )
+    }
+    chrome = examples[name]
+    assert boilerplate.boilerplate_rule(chrome) == name
+    page = (
+        f"T\n\nAI Summary\n\n• The council met.\n• {chrome}\n• The bridge opens in May.\n\nThe council met on Monday.\n"
+    )
+    capture = parse_capture(page, "t.txt")
+    assert [b.text for b in capture.summary_blocks] == ["The council met.", chrome, "The bridge opens in May."]
+
+
+def test_short_paragraphs_between_chrome_and_more_article_are_kept_and_a_big_loss_is_said(
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    article = "\n\n".join(f"Word{n}." for n in range(300))
+    long = "The council voted on Tuesday to approve the new bridge over the river after a long debate " * 2
+    page = f"T\n\nAI Summary\n\nThe council met.\n\nSign in to unlock more AI features\n\n{long}\n\nSubscribe now.\n\n"
+    kept = parse_capture(page + article + f"\n\n{long.replace('Tuesday', 'Friday')}\n", "t.txt")
+    assert len(kept.body_paragraphs) == 302 and not recwarn.list  # the short ones sit before more article
+    with pytest.warns(EvalkitWarning, match=r"t.txt: most of the article \(309 words\) was dropped"):
+        parse_capture(page + article + "\n", "t.txt")
