@@ -406,7 +406,7 @@ def cmd_pin(args: argparse.Namespace) -> int:
     settings, root = _settings(args)
     outputs.check(settings)  # the cache folder
     for path in pin_captures(_paths(args, settings, root), settings, confirm=args.confirm):
-        print(f"pinned {path}")
+        print(f"pinned {printable(str(path))}")
     if not args.confirm:
         print(
             "claims without a reviewed pin are pinned under [unreviewed]: check each against its article, "

@@ -33,23 +33,23 @@ def pin_captures(
     """
     jobs = list(jobs_from_paths(paths, settings))
     problems = [job.error or f"{job.id}: only page captures have sidecars" for job in jobs if not _pinnable(job)]
-    owners: dict[Path, list[str]] = {}
-    for job in jobs:
-        owners.setdefault(Path(os.path.realpath(sidecar_path(Path(job.id)))), []).append(job.id)
+    sidecars = [sidecar_path(job.path) for job in jobs if job.path is not None]  # every job, once none failed
+    owners: dict[str, list[str]] = {}
+    for job, sidecar in zip((job for job in jobs if job.path is not None), sidecars, strict=True):
+        owners.setdefault(os.path.realpath(sidecar), []).append(job.id)
     problems += [
-        f"{' and '.join(map(printable, ids))} would share the sidecar {printable(str(sidecar_path(Path(ids[0]))))}"
-        " (rename one)"
-        for ids in owners.values()
+        f"{' and '.join(ids)} would share the sidecar {printable(shared)} (rename one)"
+        for shared, ids in owners.items()
         if len(ids) > 1
     ]
     if problems:
         raise EvalkitError("nothing pinned: " + "; ".join(problems))
-    check(settings, files=[sidecar_path(Path(job.id)) for job in jobs])
+    check(settings, files=sidecars)
     run = evaluate(jobs, settings, encoder=encoder)
     problems = [r.error or f"{r.id}: some claims could not be judged" for r in run.results if not _judged(r)]
     if problems:
         raise EvalkitError("nothing pinned: " + "; ".join(problems))
-    texts = {sidecar_path(Path(r.id)): pin_text(r, sidecar_path(Path(r.id)), confirm) for r in run.results}
+    texts = {sidecar: pin_text(r, sidecar, confirm) for sidecar, r in zip(sidecars, run.results, strict=True)}
     return _write_all_or_none(texts)
 
 
@@ -74,4 +74,5 @@ def _judged(result: SummaryResult) -> bool:
 
 
 def _pinnable(job: Job) -> bool:
-    return job.error is None and Path(job.id).is_file() and Path(job.id).suffix != ".jsonl"
+    """A capture file read without error (a JSONL line has no sidecar)."""
+    return job.error is None and job.path is not None

@@ -42,6 +42,7 @@ class Job:
     capture: Capture | None
     settings: Settings
     error: str | None = None
+    path: Path | None = None  # the capture file, as the file system names it (the id is printable)
 
 
 def evalkit_version() -> str:
@@ -98,9 +99,9 @@ def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator
                 yield Job(exc.source, None, settings, str(exc))
         else:
             try:
-                yield Job(printable(str(found)), read_capture(found), resolve(settings, found))
+                yield Job(printable(str(found)), read_capture(found), resolve(settings, found), path=found)
             except EvalkitError as exc:
-                yield Job(printable(str(found)), None, settings, str(exc))
+                yield Job(printable(str(found)), None, settings, str(exc), found)
 
 
 def _failures(result: SummaryResult, settings: Settings) -> tuple[str, ...]:

@@ -266,3 +266,23 @@ def test_resume_refuses_records_scored_with_another_judge(project: Path, capsys:
         and "judge: lexical:logreg-x → " in err
     )
     assert (out.read_bytes(), (project / "out.meta.json").read_bytes()) == before
+
+
+@pytest.mark.slow
+def test_a_capture_named_in_another_encoding_is_pinned_like_any_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    page = (
+        "Council Approves Bridge\n\nAI Summary\n\nThe council approved a bridge.\n\nEnd of summary\n\n"
+        "The city council voted on Tuesday to approve a new bridge over the Elm River.\n"
+    )
+    (tmp_path / "refs").mkdir()
+    for name in (b"caf\xe9.txt", b"ok.txt"):  # Latin-1 bytes: not valid UTF-8
+        Path(os.fsdecode(bytes(tmp_path / "refs") + b"/" + name)).write_text(page, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[tool.evalkit]\nreferences = ["refs"]\ncache = false\n', "utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["pin", "--judge", "lexical"]) == 0
+    assert "pinned refs/caf\\xe9.evalkit.toml" in capsys.readouterr().out
+    assert (
+        os.path.exists(os.fsdecode(b"refs/caf\xe9.evalkit.toml")) and (tmp_path / "refs" / "ok.evalkit.toml").exists()
+    )
