@@ -26,39 +26,42 @@ from evalkit.writer import RecordStream, write_file
 WRITES = os.O_WRONLY | os.O_RDWR | os.O_CREAT
 
 
+def failing_disk_under(
+    monkeypatch: pytest.MonkeyPatch, folder: Path, code: int, after: int = 0, name: str = ""
+) -> None:
+    """Writes to files under `folder` (whose name contains `name`) fail with `code` once `after` bytes went
+    through (ENOSPC: a disk that fills mid-write), or opening one for writing fails (EROFS)."""
+    real_open, real_write = os.open, os.write
+    budget = [after]
+
+    def ours(path: str) -> bool:
+        return str(path).startswith(str(folder)) and name in os.path.basename(path)
+
+    def failing_open(path: str, flags: int, *args: object, **kwargs: object) -> int:
+        if code == errno.EROFS and flags & WRITES and ours(os.fspath(path)):
+            raise OSError(code, os.strerror(code), os.fspath(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def failing_write(fd: int, data: bytes) -> int:
+        try:
+            path = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            path = ""
+        if code == errno.ENOSPC and ours(path):
+            if budget[0] <= 0:
+                raise OSError(code, os.strerror(code))
+            data = bytes(data[: budget[0]])
+            budget[0] -= len(data)
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "open", failing_open)
+    monkeypatch.setattr(os, "write", failing_write)
+
+
 @pytest.fixture
 def failing_disk(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
-    """`fail(folder, code, after=0)`: writes to files under `folder` fail with `code` once `after` bytes
-    went through (ENOSPC: a disk that fills mid-write), or opening one for writing fails (EROFS)."""
-
-    def fail(folder: Path, code: int, after: int = 0, name: str = "") -> None:
-        real_open, real_write = os.open, os.write
-        budget = [after]
-
-        def ours(path: str) -> bool:
-            return str(path).startswith(str(folder)) and name in os.path.basename(path)
-
-        def failing_open(path: str, flags: int, *args: object, **kwargs: object) -> int:
-            if code == errno.EROFS and flags & WRITES and ours(os.fspath(path)):
-                raise OSError(code, os.strerror(code), os.fspath(path))
-            return real_open(path, flags, *args, **kwargs)
-
-        def failing_write(fd: int, data: bytes) -> int:
-            try:
-                path = os.readlink(f"/proc/self/fd/{fd}")
-            except OSError:
-                path = ""
-            if code == errno.ENOSPC and ours(path):
-                if budget[0] <= 0:
-                    raise OSError(code, os.strerror(code))
-                data = bytes(data[: budget[0]])
-                budget[0] -= len(data)
-            return real_write(fd, data)
-
-        monkeypatch.setattr(os, "open", failing_open)
-        monkeypatch.setattr(os, "write", failing_write)
-
-    return fail
+    """`failing_disk(folder, code, after=0, name="")`, undone after the test (see `failing_disk_under`)."""
+    return lambda *args, **kwargs: failing_disk_under(monkeypatch, *args, **kwargs)
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
@@ -286,3 +289,29 @@ def test_a_capture_named_in_another_encoding_is_pinned_like_any_other(
     assert (
         os.path.exists(os.fsdecode(b"refs/caf\xe9.evalkit.toml")) and (tmp_path / "refs" / "ok.evalkit.toml").exists()
     )
+
+
+def test_score_on_a_full_disk_is_one_line_and_resume_finishes_the_file(
+    project: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [{"id": f"p{n}", "document": "The council met on Monday.", "summary": "The council met."} for n in range(5)]
+    (project / "pairs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+    def evaluate(jobs: list, settings: object, on_result: Callable, **options: object) -> None:
+        for job in jobs:  # a record per job (about 100 bytes): the disk fills in the middle of the third
+            on_result(SummaryResult(job.id, "", {}, 0.5, (), True, 0.5))
+
+    monkeypatch.setattr(cli, "evaluate", evaluate)
+    real_open, real_write = os.open, os.write
+    with monkeypatch.context() as patched:
+        failing_disk_under(patched, project, errno.ENOSPC, after=250, name="out.jsonl")
+        assert cli.main(["score", "pairs.jsonl", "-o", "out.jsonl", "--judge", "lexical"]) == 2
+    assert (os.open, os.write) == (real_open, real_write)
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith("evalkit: out.jsonl: cannot be written (No space left on device); every record")
+    written = (project / "out.jsonl").read_text(encoding="utf-8")
+    assert written.endswith("\n") and 0 < len(written.splitlines()) < 5  # whole records only
+    assert cli.main(["score", "pairs.jsonl", "-o", "out.jsonl", "--judge", "lexical", "--resume"]) == 0
+    assert [json.loads(line)["id"] for line in (project / "out.jsonl").read_text("utf-8").splitlines()] == [
+        f"p{n}" for n in range(5)
+    ]
