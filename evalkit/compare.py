@@ -176,11 +176,12 @@ def compare_runs(
 def _pairs(
     a: RunRecord, b: RunRecord, names: tuple[str, str]
 ) -> tuple[list[tuple[SummaryRecord, SummaryRecord]], list[tuple[str, str]]]:
-    # Ids repeated within one run are not matched by id, as in `diff`; saying so beats "only in A".
+    # Ids repeated within one run are left out: `diff` pairs them in file order, but a paired test should
+    # not rest on that guess; saying so beats "only in A".
     repeated = [{id for id, n in Counter(s.id for s in run.summaries).items() if n > 1} for run in (a, b)]
     pairs, left_out = [], []
     for x, y in match_summaries(a.summaries, b.summaries):
-        if x is not None and y is not None:
+        if x is not None and y is not None and x.id not in repeated[0] and y.id not in repeated[1]:
             if x.error or y.error:
                 left_out.append((y.id, f"not scored in {names[0] if x.error else names[1]}: {x.error or y.error}"))
             else:
