@@ -1,4 +1,4 @@
-"""Fixed-shape model batches (evalkit.batching) against sentence-transformers' own `encode`: the time.
+"""Fixed-shape model batches (evalkit.batching) against sentence-transformers' own `encode`: the time (torch).
 
 Run: EVALKIT_THREADS=1 python benchmarks/batch_shape.py   (figures in docs/reliability.md)
 """
@@ -19,6 +19,6 @@ for _ in range(2):
     model.encode(sorted(texts, key=len, reverse=True), batch_size=MODEL_BATCH, show_progress_bar=False)
     plain = time.perf_counter() - clock
     clock = time.perf_counter()
-    Encoder().encode(texts)
+    Encoder(runtime="torch").encode(texts)  # the same runtime as sentence-transformers' encode
     fixed = time.perf_counter() - clock
     print(f"sentence-transformers encode {plain:.1f} s, evalkit fixed-shape batches {fixed:.1f} s")
