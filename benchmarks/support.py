@@ -79,7 +79,7 @@ def out_of_fold(t: Table, fit_fn: Callable[[Table], dict]) -> dict[str, np.ndarr
     for model, rows in folds(t, fit_fn):
         w = np.array(list(model["weights"].values()))
         claims = rows[t.row]
-        claim[claims] = 1.0 / (1.0 + np.exp(-(t.X[claims] @ w + model["bias"])))
+        claim[claims] = 1.0 / (1.0 + np.exp(-(t.only(list(model["weights"])).X[claims] @ w + model["bias"])))
         threshold[rows] = model["threshold"]
         supported_at[rows] = model["supported_at"]
     score = summary_min(claim, t.row, len(t.rows))

@@ -4,13 +4,14 @@ The commonest unfaithfulness in AI summaries of news is not a false fact but fra
 followed by "raises questions about", "signals a shift", "underscores the need for". Entailment models
 and word overlap both miss it, because every fact in the claim is in the article. The phrases are
 listed in `data/editorial.txt` and matched on ROUGE's stemmed tokens, so inflections match. Framing the
-article itself carries (its evidence has the phrase's content words: a quoted critic who "raised
-questions") is the article's, not the summary's, and is not editorial.
+article itself carries (one of its sentences has all the phrase's content words: a quoted critic who
+"raised questions") is the article's, not the summary's, and is not editorial.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -20,6 +21,7 @@ from evalkit.metrics import tokens
 GAP = "..."
 MAX_GAP = 2  # words allowed where the lexicon writes "..."
 _WORD = re.compile(r"[A-Za-z0-9]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,16 @@ def framing(claim: str) -> list[tuple[str, Phrase]]:
     return [(claim[words[s][1] : words[e][2]], phrase) for s, e, phrase in found]
 
 
-def editorial(claim: str, evidence: str) -> list[str]:
-    """The claim's framing phrases whose content words the evidence does not carry."""
-    carried = set(tokens(evidence))
-    return [text for text, phrase in framing(claim) if not phrase.content <= carried]
+def sentence_stems(text: str) -> tuple[frozenset[str], ...]:
+    """The stems of each sentence of `text` (cut at end punctuation and line breaks: cheap, and enough to
+    tell whether one sentence carries a phrase's words)."""
+    return tuple(frozenset(tokens(s)) for s in _SENTENCE_END.split(text) if s.strip())
+
+
+def editorial(claim: str, sentences: Iterable[frozenset[str]]) -> list[str]:
+    """The claim's framing phrases that no sentence of the article (`sentence_stems`) carries."""
+    found = framing(claim)
+    if not found:
+        return []
+    sentences = tuple(sentences)
+    return [text for text, phrase in found if not any(phrase.content <= s for s in sentences)]

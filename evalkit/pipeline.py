@@ -237,7 +237,7 @@ def _verdict(claim: claims_mod.Claim, given: ClaimInput, judged: Judgement, appl
         evidence=evidence,
         signals=judged.signals,
         decided_by=decided,
-        reasons=reasons.explain(claim.text, passage, given.article, " ".join(e.sentence for e in evidence)),
+        reasons=reasons.explain(claim.text, passage, given.article),
         error=judged.error,
     )
 

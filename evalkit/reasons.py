@@ -1,7 +1,7 @@
 """Why a claim may not be supported, in the claim's own words, whatever judge scored it.
 
 Three lists: the names and numbers the claim states that the article never mentions (`support`'s `novel`
-signal, which the lexical judge also scores), the framing phrases it adds that its evidence does not carry
+signal, which the lexical judge also scores), the framing phrases it adds that the article does not carry
 ("editorial": "raises questions about"; `evalkit.editorial`), and the claim's content words missing from
 the passage its verdict rests on (all its passages, for a judge that reads them together). The report
 marks them inside the claim text and the terminal lists them, so a reader sees at once that "eleven" in
@@ -20,11 +20,10 @@ KINDS = {"novel": "not in the article", "editorial": "editorial", "missing": "no
 PHRASES = ("editorial",)  # kinds that list phrases, marked as a whole; the others list single words
 
 
-def explain(claim: str, passage: str, article: ArticleIndex, evidence: str | None = None) -> dict[str, list[str]]:
-    """`{"novel": [...], "editorial": [...], "missing": [...]}` for one claim, each entry once, in claim
-    order. Framing is checked against `evidence` (all the claim's passages; default: the passage)."""
+def explain(claim: str, passage: str, article: ArticleIndex) -> dict[str, list[str]]:
+    """`{"novel": [...], "editorial": [...], "missing": [...]}` for one claim, each entry once, in claim order."""
     novel = list(dict.fromkeys(novel_mentions(claim, article)))
-    framed = list(dict.fromkeys(editorial(claim, passage if evidence is None else evidence)))
+    framed = list(dict.fromkeys(editorial(claim, article.sentences)))
     in_passage = set(tokens(passage))
     stop = stop_words()  # checked on the word too: stemming hides some ("this" -> "thi")
     missing = [

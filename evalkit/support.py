@@ -10,8 +10,8 @@ whose licenses allow it):
 * `bigram`: share of the claim's word pairs found in the evidence passages;
 * `novel`: names and numbers the claim states that the article never mentions, the strongest sign
   of an invented claim ("two" = "2", "U.N." = "UN" = "United Nations");
-* `editorial`: 1 if the claim frames what it reports in words its evidence does not carry ("raises
-  questions about", "signals a shift": `evalkit.editorial`). The lexical model predates it and reads
+* `editorial`: 1 if the claim frames what it reports in words no sentence of the article carries
+  ("raises questions about", "signals a shift": `evalkit.editorial`). The lexical model predates it and reads
   `FEATURES` only; the bundled judge's head reads it.
 """
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-from evalkit.editorial import editorial
+from evalkit.editorial import editorial, sentence_stems
 from evalkit.metrics import Match, tokens
 
 FEATURES = ("sim", "coverage", "doc_coverage", "bigram", "novel")  # what the lexical model reads
@@ -92,9 +92,12 @@ class SupportModel:
     supported_at: float  # at or above: supported; between the two: weak
     provenance: dict
 
+    def logit(self, signals: dict[str, float]) -> float:
+        """The model's log-odds of support (the bundled judge's head can read it)."""
+        return self.bias + sum(self.weights[f] * signals[f] for f in FEATURES)
+
     def score(self, signals: dict[str, float]) -> float:
-        z = self.bias + sum(self.weights[f] * signals[f] for f in FEATURES)
-        return 1.0 / (1.0 + math.exp(-z))
+        return 1.0 / (1.0 + math.exp(-self.logit(signals)))
 
 
 @cache
@@ -139,6 +142,7 @@ class ArticleIndex:
     words: frozenset[str]
     numbers: frozenset[str]
     content: frozenset[str]
+    sentences: tuple[frozenset[str], ...] = ()  # each sentence's stems, for `editorial`
 
 
 @lru_cache(maxsize=256)  # many summaries share one article
@@ -147,7 +151,7 @@ def index_article(text: str) -> ArticleIndex:
     normed = {_norm(w) for w in words}
     numbers = {n for w in words if (n := _number(w)) is not None}
     acronyms = {"".join(w[0].lower() for w in phrase) for phrase in _name_phrases(words) if len(phrase) > 1}
-    return ArticleIndex(frozenset(normed | acronyms), frozenset(numbers), frozenset(tokens(text)))
+    return ArticleIndex(frozenset(normed | acronyms), frozenset(numbers), frozenset(tokens(text)), sentence_stems(text))
 
 
 def _name_phrases(words: list[str]) -> list[list[str]]:
@@ -208,5 +212,5 @@ def signals(claim: str, match: Match, article: ArticleIndex) -> dict[str, float]
         "doc_coverage": sum(t in article.content for t in content) / len(content) if content else 1.0,
         "bigram": sum(b in ev_bigrams for b in bigrams) / len(bigrams) if bigrams else 1.0,
         "novel": float(min(len(novel_mentions(claim, article)), NOVEL_CAP)),
-        "editorial": float(bool(editorial(claim, evidence_text))),
+        "editorial": float(bool(editorial(claim, article.sentences))),
     }

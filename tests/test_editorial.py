@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evalkit.editorial import editorial, framing
+from evalkit.editorial import editorial, framing, sentence_stems
 
 WITHDRAWAL = (
     "The U.S. withdrawal from the investigation group raises questions about the international commitment "
@@ -42,7 +42,9 @@ def test_plain_reporting_is_not_framing(claim: str) -> None:
     assert framing(claim) == []
 
 
-def test_framing_the_evidence_carries_is_the_articles_own() -> None:
-    assert editorial(WITHDRAWAL, EVIDENCE) == ["raises questions"]
-    critics = EVIDENCE + " Critics said the move raised questions about Washington's commitment."
-    assert editorial(WITHDRAWAL, critics) == []
+def test_framing_a_sentence_of_the_article_carries_is_the_articles_own() -> None:
+    assert editorial(WITHDRAWAL, sentence_stems(EVIDENCE)) == ["raises questions"]
+    critics = EVIDENCE + "\n\nLater on. Critics said the move raised questions about Washington's commitment."
+    assert editorial(WITHDRAWAL, sentence_stems(critics)) == []
+    scattered = EVIDENCE + " Reporters raised the flag. Questions remain."  # the words, but not together
+    assert editorial(WITHDRAWAL, sentence_stems(scattered)) == ["raises questions"]

@@ -24,11 +24,11 @@ def test_invented_numbers_and_words_missing_from_the_passage_are_named() -> None
 
 def test_editorial_framing_is_named_unless_the_evidence_carries_it() -> None:
     framed = "A video shows Russian soldiers executing prisoners, which raises questions about accountability."
-    found = reasons.explain(framed, ARTICLE, index_article(ARTICLE), evidence=ARTICLE)
+    found = reasons.explain(framed, ARTICLE, index_article(ARTICLE))
     assert found["editorial"] == ["raises questions"]
     assert reasons.summary(found).startswith("editorial: raises questions; ")
     stated = ARTICLE + " Critics say the video raises questions about accountability."
-    assert reasons.explain(framed, ARTICLE, index_article(stated), evidence=stated)["editorial"] == []
+    assert reasons.explain(framed, ARTICLE, index_article(stated))["editorial"] == []
 
 
 def test_pieces_mark_the_words_and_keep_every_character() -> None:

@@ -17,6 +17,7 @@ benchmark-out never trains on pairs made from the held-out benchmark; they train
 
 from __future__ import annotations
 
+import hashlib
 import random
 
 SEED = 16
@@ -68,21 +69,31 @@ def with_framing(summary: str, subject: str, predicate: str, clause: bool) -> st
 
 
 def pairs(rows: list[dict], per_benchmark: int) -> list[dict]:
-    """Up to `per_benchmark` negatives and as many positives per benchmark, from its faithful `rows`."""
-    rng = random.Random(SEED)
+    """Up to `per_benchmark` negatives and as many positives per benchmark, from its faithful `rows`.
+
+    Rows are picked, and their phrasing drawn, by a hash of their id, so a larger set of rows keeps the
+    pairs a smaller one made (their extraction is cached)."""
     out = []
     for name in sorted({r["benchmark"] for r in rows}):
-        faithful = [r for r in rows if r["benchmark"] == name and r["label"] == 1]
-        for row in rng.sample(faithful, min(per_benchmark, len(faithful))):
+        faithful = sorted((r for r in rows if r["benchmark"] == name and r["label"] == 1), key=_key)
+        for row in faithful[:per_benchmark]:
+            rng = random.Random(_key(row))
             subject, predicate = framing(rng)
-            clause = rng.random() < 0.5
-            framed = with_framing(row["summary"], subject, predicate, clause)
+            framed = with_framing(row["summary"], subject, predicate, clause=rng.random() < 0.5)
             stated = f"{rng.choice(ATTRIBUTIONS)} {subject[0].lower() + subject[1:]} {predicate}."
-            base = {"benchmark": row["benchmark"], "origin": row["origin"], "summary": framed, "spans": []}
+            # The text is in the id: extraction is cached by id, so a changed phrasing is extracted anew.
+            tag = hashlib.sha256(f"{framed}\n{stated}".encode()).hexdigest()[:8]
+            base = {
+                "benchmark": row["benchmark"],
+                "origin": row["origin"],
+                "summary": framed,
+                "spans": [],
+                "framing": predicate,  # the claim that holds it is the one the label is about
+            }
             out.append(
                 {
                     **base,
-                    "id": f"{row['id']}#editorial",
+                    "id": f"{row['id']}#editorial-{tag}",
                     "doc_id": row["doc_id"],
                     "label": 0,
                     "document": row["document"],
@@ -92,10 +103,14 @@ def pairs(rows: list[dict], per_benchmark: int) -> list[dict]:
             out.append(
                 {
                     **base,
-                    "id": f"{row['id']}#stated",
-                    "doc_id": f"{row['doc_id']}#stated",
+                    "id": f"{row['id']}#stated-{tag}",
+                    "doc_id": f"{row['doc_id']}#stated-{tag}",
                     "label": 1,
                     "document": f"{row['document']}\n\n{stated}",
                 }
             )
     return out
+
+
+def _key(row: dict) -> str:
+    return hashlib.sha256(f"{SEED}:{row['id']}".encode()).hexdigest()

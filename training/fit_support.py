@@ -75,6 +75,10 @@ class Table:
         """The same rows with one more claim-level column."""
         return Table(np.column_stack([self.X, values]), self.row, self.rows, self.label, (*self.columns, name))
 
+    def keep_claims(self, keep: np.ndarray) -> Table:
+        """The claims where `keep` is true (every row keeps at least one)."""
+        return Table(self.X[keep], self.row[keep], self.rows, self.label, self.columns)
+
     def only(self, features: Sequence[str]) -> Table:
         """The same rows with just the `features` columns, in that order."""
         X = self.X[:, [self.columns.index(f) for f in features]]

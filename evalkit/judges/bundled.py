@@ -86,7 +86,11 @@ class BundledJudge:
         return out
 
     def score(self, signals: dict[str, float]) -> float:
+        """The head over the signals, the cross-encoder's probability read as a logit and, where the head asks
+        for it, the lexical judge's log-odds (`lexical`)."""
         features = {**signals, "entail": float(entail_logit(signals["entail"]))}
+        if "lexical" in self.head["weights"]:
+            features["lexical"] = support.shipped_model().logit(signals)
         z = self.head["bias"] + sum(w * features[f] for f, w in self.head["weights"].items())
         return 1.0 / (1.0 + math.exp(-z))
 
