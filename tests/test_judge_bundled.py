@@ -49,9 +49,12 @@ def test_joined_sentences_follow_the_article_order() -> None:
 def test_the_head_reads_the_best_passage_as_a_logit() -> None:
     bundled = load_judge(Settings())
     signals = {"entail": 0.9, "sim": 0.7, "coverage": 1.0, "doc_coverage": 1.0, "bigram": 1.0, "novel": 0.0}
+    signals["editorial"] = 0.0
     features = {**signals, "entail": math.log(0.9 / 0.1)}
     z = head()["bias"] + sum(w * features[f] for f, w in head()["weights"].items())
     assert math.isclose(bundled.score(signals), 1 / (1 + math.exp(-z)), rel_tol=1e-9)
+    framed = bundled.score({**signals, "editorial": 1.0})
+    assert framed < bundled.bands.threshold < bundled.score(signals)  # framing the article lacks: unsupported
     assert float(entail_logit(1.0)) == 8.0 and float(entail_logit(0.0)) == -8.0
 
 
