@@ -285,6 +285,17 @@ def test_a_pinned_unsupported_claim_is_marked_in_the_summaries_table() -> None:
     assert "1 pinned</span>" in row and 'class="bad">1<' not in row
 
 
+def test_a_known_miss_is_shown_with_its_reason_and_once_right_says_the_declaration_can_go() -> None:
+    weak = result().claims[1]
+    missed = replace(weak, expected="supported", known_miss="the judge reads the paraphrase as weak")
+    html = render(run_of(result(claims=(result().claims[0], missed), failures=())))
+    assert '<span class="badge known-miss" title="the judge reads the paraphrase as weak">known miss</span>' in html
+    assert "Known judge miss: the judge reads the paraphrase as weak" in html and "(changed!)" not in html
+    right = replace(missed, expected="weak")
+    html = render(run_of(result(claims=(result().claims[0], right), failures=())))
+    assert "known miss, now right" in html and "the declaration can go" in html
+
+
 def test_the_judges_probability_is_shown_per_evidence_passage_and_recorded() -> None:
     judged = replace(
         result().claims[1],

@@ -10,7 +10,7 @@ import pytest
 from evalkit.errors import EvalkitError
 from evalkit.result import ClaimVerdict, SummaryResult
 from evalkit.settings import Settings, resolve
-from evalkit.sidecar import PIN_WORDS, pin_key, pin_text
+from evalkit.sidecar import PIN_WORDS, broken_pins, pin_key, pin_text
 
 
 def pin(result: SummaryResult, sidecar: Path, confirm: bool = False) -> None:
@@ -133,3 +133,13 @@ def test_sidecar_refuses_run_level_keys_and_values_out_of_range(tmp_path: Path, 
     with pytest.raises(EvalkitError) as caught:
         resolve(Settings(), capture)
     assert str(caught.value).startswith(str(tmp_path / "a.evalkit.toml")) and problem in str(caught.value)
+
+
+def test_a_declared_known_miss_breaks_no_pin_and_an_undeclared_change_does() -> None:
+    missed = claim("The mayor resigned on Friday.")  # judged supported, reviewed unsupported
+    assert broken_pins([missed], {"The mayor resigned": "unsupported"}) == [
+        "claim 'The mayor resigned on Friday.' was pinned unsupported, now supported (score 0.500)"
+    ]
+    declared = ClaimVerdict(**{**missed.__dict__, "expected": "unsupported", "known_miss": "says Monday"})
+    assert broken_pins([declared], {"The mayor resigned": "unsupported"}) == []
+    assert result(declared).known_misses == (declared,) and not result(declared).misses_fixed
