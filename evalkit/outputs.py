@@ -36,7 +36,8 @@ def check(
         _check_file(file, read)
         first = claimed.setdefault(os.path.realpath(file), file)
         if first is not file:  # `--markdown reports/history.jsonl` would replace the run history
-            raise OutputError(printable(str(file)), f"is also where {printable(str(first))} goes; give each a file")
+            same = "is named for two outputs" if first == file else f"is the same file as {printable(str(first))}"
+            raise OutputError(printable(str(file)), f"{same}; give each output its own file")
 
 
 def _identities(reads: Iterable[str | Path], settings: Settings) -> set[tuple[int, int]]:

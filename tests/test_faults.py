@@ -230,14 +230,16 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize(
     ("argv", "problem"),
     [
-        (["run", "--markdown", "reports/history.jsonl"], "reports/history.jsonl: is also where"),
-        (["run", "--junit", "reports/results.json"], "reports/results.json: is also where reports/results.json"),
-        (["run", "--junit", "ci.xml", "--markdown", "ci.xml"], "ci.xml: is also where ci.xml goes"),
+        (["run", "--markdown", "reports/history.jsonl"], "reports/history.jsonl: is named for two outputs"),
+        (["run", "--junit", "reports/results.json"], "reports/results.json: is named for two outputs"),
+        (["run", "--junit", "ci.xml", "--markdown", "ci.xml"], "ci.xml: is named for two outputs; give each"),
+        (["run", "--junit", "ci.xml", "--markdown", "link.xml"], "link.xml: is the same file as ci.xml; give each"),
     ],
 )
 def test_run_mistakes_are_found_before_scoring(
     project: Path, capsys: pytest.CaptureFixture, argv: list[str], problem: str
 ) -> None:
+    (project / "link.xml").symlink_to(project / "ci.xml")  # a link to a file not written yet
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"evalkit: {problem}") and err.count("\n") == 1
