@@ -14,8 +14,7 @@ from pathlib import Path
 
 from evalkit import inputs
 from evalkit.errors import OutputError
-from evalkit.settings import Settings
-from evalkit.sidecar import sidecar_path
+from evalkit.settings import Settings, sidecar_path
 from evalkit.text import printable
 
 

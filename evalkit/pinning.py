@@ -16,8 +16,8 @@ from evalkit.errors import EvalkitError
 from evalkit.outputs import check
 from evalkit.pipeline import Job, evaluate, jobs_from_paths
 from evalkit.result import SummaryResult
-from evalkit.settings import Settings
-from evalkit.sidecar import pin_text, sidecar_path
+from evalkit.settings import Settings, sidecar_path
+from evalkit.sidecar import pin_text
 from evalkit.text import printable
 from evalkit.writer import write_file
 

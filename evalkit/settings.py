@@ -191,6 +191,30 @@ def load(start: Path | None = None, flags: Mapping[str, Any] | None = None) -> t
     return resolve(settings, flags=flags), pyproject.parent
 
 
+def sidecar_path(capture: Path) -> Path:
+    return capture.with_name(capture.stem + ".evalkit.toml")
+
+
+def read_sidecar(path: Path) -> dict:
+    """The sidecar's settings table; run-level keys are refused, naming the sidecar. `[unreviewed]` is
+    left out (it is no setting), and a known miss must name a reviewed pin, whose verdict it misses."""
+    table = read_toml(path)
+    misplaced = sorted(RUN_LEVEL & table.keys())
+    if misplaced:
+        raise SettingsError(
+            f"{path}: {', '.join(misplaced)} apply to a whole run and cannot be set per capture "
+            "(use [tool.evalkit] in pyproject.toml or a command-line flag)"
+        )
+    table.pop("unreviewed", None)
+    expect = table.get("expect", {})
+    unpinned = [key for key in table.get("known_miss", {}) if not isinstance(expect, dict) or key not in expect]
+    if unpinned:
+        raise SettingsError(
+            f"{path}: known_miss '{unpinned[0]}' has no reviewed verdict: pin it in [expect] with the same key"
+        )
+    return table
+
+
 def resolve(settings: Settings, capture: Path | None = None, flags: Mapping[str, Any] | None = None) -> Settings:
     """The one place the precedence is applied: flag > sidecar > what `settings` holds (pyproject > default).
 
@@ -199,8 +223,6 @@ def resolve(settings: Settings, capture: Path | None = None, flags: Mapping[str,
     """
     given = {**settings.flags, **{k: v for k, v in (flags or {}).items() if v is not None}}
     if capture is not None:
-        from evalkit.sidecar import read_sidecar, sidecar_path
-
         sidecar = sidecar_path(capture)
         if sidecar.is_file():
             settings = settings.replace(read_sidecar(sidecar), str(sidecar))

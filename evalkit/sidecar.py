@@ -1,7 +1,7 @@
-"""A capture's sidecar (`name.evalkit.toml`): read, and its pinned claim verdicts matched and written.
+"""A capture's sidecar (`name.evalkit.toml`): its pinned claim verdicts matched and written.
 
-A sidecar holds per-capture settings (thresholds, verdict bands) and pins; a run-level key in it (the
-model, the judge, the cache, the batch size) is an error, because one capture cannot change them.
+A sidecar holds per-capture settings (thresholds, verdict bands) and pins; `settings.read_sidecar` reads
+it (a run-level key in it, such as the model or the judge, is an error: one capture cannot change them).
 
 Pins are what a reviewer says is true, not what the judge said last time (the run history keeps that):
 
@@ -28,7 +28,6 @@ from tomlkit.exceptions import TOMLKitError
 
 from evalkit.errors import EvalkitError, SettingsError
 from evalkit.result import ClaimVerdict, SummaryResult
-from evalkit.settings import RUN_LEVEL, read_toml
 from evalkit.text import printable
 
 # A pin names its claim by its first words: short enough to read, long enough to survive an edit
@@ -36,30 +35,6 @@ from evalkit.text import printable
 PIN_WORDS = 6
 
 PIN_TABLES = ("expect", "known_miss", "unreviewed")
-
-
-def sidecar_path(capture: Path) -> Path:
-    return capture.with_name(capture.stem + ".evalkit.toml")
-
-
-def read_sidecar(path: Path) -> dict:
-    """The sidecar's settings table; run-level keys are refused, naming the sidecar. `[unreviewed]` is
-    left out (it is no setting), and a known miss must name a reviewed pin, whose verdict it misses."""
-    table = read_toml(path)
-    misplaced = sorted(RUN_LEVEL & table.keys())
-    if misplaced:
-        raise SettingsError(
-            f"{path}: {', '.join(misplaced)} apply to a whole run and cannot be set per capture "
-            "(use [tool.evalkit] in pyproject.toml or a command-line flag)"
-        )
-    table.pop("unreviewed", None)
-    expect = table.get("expect", {})
-    unpinned = [key for key in table.get("known_miss", {}) if not isinstance(expect, dict) or key not in expect]
-    if unpinned:
-        raise SettingsError(
-            f"{path}: known_miss '{unpinned[0]}' has no reviewed verdict: pin it in [expect] with the same key"
-        )
-    return table
 
 
 def matches(key: str, claim: str) -> bool:
