@@ -75,7 +75,7 @@ def chosen(rows: list[dict], n: int) -> list[dict]:
 
 def judged(pairs: list[tuple[str, str, str]], judge: str) -> list[SummaryResult]:
     """(id, document, summary) triples through evalkit's pipeline with `judge`."""
-    settings = Settings(judge=judge)
+    settings = Settings(judge=judge, runtime="torch")  # the reference runtime, which the head was fitted on
     encoder = make_encoder(settings)
     jobs = []
     for id, document, summary in pairs:
