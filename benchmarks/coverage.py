@@ -34,17 +34,19 @@ from scipy.stats import kendalltau
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evalkit import claims, metrics  # noqa: E402
+from evalkit import claims, passages  # noqa: E402
 from evalkit.cache import VectorCache  # noqa: E402
 from evalkit.capture import pair_capture  # noqa: E402
-from evalkit.coverage import coverage_batch  # noqa: E402
 from evalkit.encoder import Encoder  # noqa: E402
 from evalkit.judges import Judge, load_judge  # noqa: E402
+from evalkit.metrics.coverage import coverage_batch  # noqa: E402
+from evalkit.metrics.rouge import rouge as rouge_scores  # noqa: E402
+from evalkit.metrics.similarity import document_similarity  # noqa: E402
 from evalkit.settings import Settings  # noqa: E402
 
 WORK = ROOT / "benchmarks" / ".work"
 DATASETS = {"realsumm": "realsumm.jsonl.gz", "summeval": "summeval_relevance.jsonl.gz"}
-# Coverage's choices (`evalkit.coverage`: lead and key pieces, evidence, aggregation) were picked on the
+# Coverage's choices (`evalkit.metrics.coverage`: lead and key pieces, evidence, aggregation) were picked on the
 # first 20 SummEval articles of the shuffle, so SummEval is reported on the other 80 only.
 TUNED_ON = {"summeval": 20}
 SIGNALS = ("coverage", "rouge1_recall", "rouge2_recall", "similarity_recall", "similarity", "length")
@@ -66,12 +68,12 @@ def score_document(rows: list[dict], encoder: Encoder, judge: Judge) -> list[dic
     pairs = []
     for row in rows:
         capture = pair_capture(row["id"], row["document"], row["summary"], row["id"])
-        pairs.append((metrics.article_units(capture.body_paragraphs), [c.text for c in claims.split(capture)]))
+        pairs.append((passages.article_units(capture.body_paragraphs), [c.text for c in claims.split(capture)]))
     covered = coverage_batch(pairs, encoder, judge)
     out = []
     for row, (units, said), cov in zip(rows, pairs, covered, strict=True):
         unit_vecs, claim_vecs = encoder.encode(units), encoder.encode(said)
-        rouge = metrics.rouge(said, units)
+        rouge = rouge_scores(said, units)
         out.append(
             {
                 "doc": row["doc_id"],
@@ -81,7 +83,7 @@ def score_document(rows: list[dict], encoder: Encoder, judge: Judge) -> list[dic
                 "rouge1_recall": rouge["rouge1"]["recall"],
                 "rouge2_recall": rouge["rouge2"]["recall"],
                 "similarity_recall": float((unit_vecs @ claim_vecs.T).max(axis=1).mean()),
-                "similarity": metrics.document_similarity(claim_vecs, unit_vecs),
+                "similarity": document_similarity(claim_vecs, unit_vecs),
                 "length": len(row["summary"].split()),
             }
         )

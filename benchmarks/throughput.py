@@ -68,7 +68,8 @@ print("BENCH " + json.dumps({"load_s": time.perf_counter() - t0, "peak_mb": peak
 _FLOOR = """
 import json, resource, sys, time
 import numpy as np
-from evalkit import claims, metrics
+from evalkit import claims
+from evalkit import passages as units_of
 from evalkit.errors import InputError
 from evalkit.encoder import MODEL_BATCH, embed, torch_threads
 from evalkit.judges.bundled import data_folder, passages
@@ -86,9 +87,9 @@ for job in jobs_from_paths([sys.argv[1]], settings):
         continue
     pairs += 1
     docs.add(job.capture.body_paragraphs)
-    units = metrics.article_units(job.capture.body_paragraphs)
-    found_of.append(([c.text for c in found], units, metrics.windows(units)))
-    for text in (*(c.text for c in found), *units, *metrics.windows(units)):
+    units = units_of.article_units(job.capture.body_paragraphs)
+    found_of.append(([c.text for c in found], units, units_of.windows(units)))
+    for text in (*(c.text for c in found), *units, *units_of.windows(units)):
         texts[text] = None
 runtime = sys.argv[2]
 embed(settings.model, runtime, ["warm up"], MODEL_BATCH)
@@ -102,7 +103,7 @@ for claim_texts, units, windows in found_of:
     unit_vecs = np.stack([vec[u] for u in units])
     window_vecs = np.stack([vec[w] for w in windows]) if windows else np.zeros((0, unit_vecs.shape[1]))
     for claim in claim_texts:
-        for passage in passages(metrics.match(claim, vec[claim], units, unit_vecs, window_vecs).evidence()):
+        for passage in passages(units_of.match(claim, vec[claim], units, unit_vecs, window_vecs).evidence()):
             judge_pairs[(claim, passage)] = None
 scorer = CrossEncoderScorer(data_folder() / "cross-encoder", runtime=runtime)
 scorer.score([("warm", "up")])

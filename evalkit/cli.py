@@ -15,39 +15,31 @@ import sys
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from evalkit import claims as claims_mod
-from evalkit import colour, history, junit, markdown, outputs, report, writer
+from evalkit import colour, exits, markdown, metrics, options, outputs, report, writer
 from evalkit.capture import read_capture
-from evalkit.compare import DEFAULT_ALPHA, METRICS, compare_runs, signature_changes
+from evalkit.compare import DEFAULT_ALPHA, compare_runs, signature_changes
 from evalkit.diff import DEFAULT_TOLERANCE, compare, format_text, signature_differences
 from evalkit.errors import EvalkitError, EvalkitWarning, InputError, OutputError
+from evalkit.layout import Layout
 from evalkit.paired import DEFAULT_RESAMPLES, DEFAULT_SEED
 from evalkit.pipeline import Job, evalkit_version, evaluate, jobs_from_paths, run_signature
 from evalkit.present import claim_lines, format_comparison, format_table, miss_lines
 from evalkit.records import RunRecord, read_run, read_signature
 from evalkit.report import source
 from evalkit.result import SummaryResult
-from evalkit.settings import RUNTIMES, Settings, find_pyproject, load
+from evalkit.settings import Settings, find_pyproject, load
 from evalkit.text import printable
-
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_UNJUDGED = 3
-EXIT_INTERRUPTED = 130
-# Command-line options that are settings, by their `Settings` names.
-FLAGS = ("model", "runtime", "cache_dir", "batch_size", "judge", "judge_model", "support_threshold", "weak_band")
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
-    flags: dict[str, Any] = {name: getattr(args, name) for name in FLAGS}
-    if args.no_cache:
-        flags["cache"] = False
-    return load(flags=flags)
+    return load(flags=options.flags(options.values(args)))
 
 
 def _paths(args: argparse.Namespace, settings: Settings, root: Path) -> list[str]:
@@ -69,12 +61,8 @@ def _progress(total: int | None, unit: str, args: argparse.Namespace) -> tqdm:
 def cmd_run(args: argparse.Namespace) -> int:
     settings, root = _settings(args)
     paths = _paths(args, settings, root)
-    out = Path(args.output_dir)
-    targets = (out / "results.json", out / "index.html")
-    extra = [Path(p) for p in (args.junit, args.markdown) if p]
-    if settings.history_runs:
-        extra.append(out / history.FILE_NAME)
-    outputs.check(settings, reads=paths, files=[*targets, *extra], folders=[out])
+    layout = Layout.from_options(options.values(args), settings)
+    layout.check(settings, reads=paths)
     jobs = list(jobs_from_paths(paths, settings))
     with _progress(len(jobs), "summary", args) as bar:
         run = evaluate(jobs, settings, on_result=lambda _: bar.update())
@@ -91,24 +79,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         for claim in (c for c in r.claims if c.verdict in shown and verbosity >= 0):
             head, *details = claim_lines(claim, indent="", colour=colour.wanted(sys.stderr))
             print(f"{r.id}: {head}", *details, sep="\n", file=sys.stderr)
-    writer.write_json(targets[0], run.to_dict())
-    records = history.append(out / history.FILE_NAME, run, settings.history_runs)
-    report.write(run, targets[1], records)
-    written = [targets[0], *([out / history.FILE_NAME] if records else []), targets[1]]
-    if args.junit:
-        written.append(writer.write_file(args.junit, junit.junit_xml(run)))
-    if args.markdown:
-        written.append(writer.write_file(args.markdown, markdown.run_summary(run, history.since_last(records))))
+    written = layout.write(run)
     failed = [r for r in results if not r.passed]
     print(
         "\n" * (verbosity >= 0) + f"{len(results) - len(failed)} passed, {len(failed)} failed in {run.seconds:.1f}s; "
-        f"wrote {', '.join(map(str, written))}"
+        f"wrote {', '.join(map(str, written)) or 'nothing'}"
     )
-    if any(r.error for r in results):
-        return EXIT_USAGE
-    if any(r.unjudged for r in results):
-        return EXIT_UNJUDGED
-    return EXIT_FAILED if failed else 0
+    return exits.for_results(results)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -148,7 +125,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
     else:
         sys.stdout.write(markdown.diff_summary(found) if args.format == "markdown" else format_text(found))
-    return EXIT_FAILED if args.fail_on_regression and found.regressed else 0
+    return exits.FAILED if args.fail_on_regression and found.regressed else 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -157,6 +134,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     a, b = _read_runs(args.a, args.b)
     _refuse_signature_changes(args.a, args.b, signature_changes(a, b), args.allow_signature_change)
     found = compare_runs(a, b, (args.a, args.b), args.alpha, args.resamples, args.seed)
+    known = [c.name for c in metrics.columns()]
+    unknown = [name for name in args.fail_if_worse if name not in known]
+    if unknown:
+        raise EvalkitError(f"--fail-if-worse: unknown metric {', '.join(unknown)} (known: {', '.join(known)})")
     gated = [found.metric(name) for name in args.fail_if_worse]
     missing = [name for name, m in zip(args.fail_if_worse, gated, strict=True) if m is None]
     if missing:
@@ -171,7 +152,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     worse = [m.name for m in gated if m is not None and m.outcome == "worse"]
     if worse:
         print(f"evalkit: B is significantly worse than A on {', '.join(worse)} (p < {args.alpha:g})", file=sys.stderr)
-    return EXIT_FAILED if worse else 0
+    return exits.FAILED if worse else 0
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -268,12 +249,9 @@ def _trim_partial_line(output: Path) -> None:
 
 
 def _exit_code(records: list[dict[str, Any]]) -> int:
-    """2 when some input could not be read, else 3 when some claim could not be judged, else 0."""
-    if any(r.get("error") for r in records):
-        return EXIT_USAGE
-    if any(c.get("verdict") == "error" for r in records for c in r.get("claims", ())):
-        return EXIT_UNJUDGED
-    return 0
+    """The code for a whole `score` output: its records as written (`evalkit score` gates on no threshold)."""
+    unjudged = any(c.get("verdict") == "error" for r in records for c in r.get("claims", ()))
+    return exits.code(errors=any(r.get("error") for r in records), unjudged=unjudged)
 
 
 def _in_input_order(output: Path, ids: list[str]) -> list[dict[str, Any]]:
@@ -325,25 +303,16 @@ def cmd_score(args: argparse.Namespace) -> int:
             if result.error:
                 errors += 1
                 bar.write(f"evalkit: {result.error}", file=sys.stderr)
-                record = {
-                    "id": result.id,
-                    "judge": sig["judge"],
-                    "runtime": sig["runtime"],
-                    "consistent": False,
-                    "score": 0.0,
-                    "error": result.error,
-                }
-            else:
-                record = result.to_record()
-                unjudged += bool(result.unjudged)
-            stream.write(record)
+                result = replace(result, judge=sig["judge"], runtime=sig["runtime"])
+            unjudged += bool(result.unjudged)
+            stream.write(result.to_record())
             bar.update()
 
         try:
             _score(jobs, settings, write, args)
         except KeyboardInterrupt:
             print(f"\nevalkit: interrupted; finished records are in {output} (rerun with --resume)", file=sys.stderr)
-            return EXIT_INTERRUPTED
+            return exits.INTERRUPTED
     skipped = f", {len(every) - len(jobs)} already done" if done else ""
     print(
         f"scored {len(jobs) - errors} of {len(jobs)} input(s){skipped}; {errors} error(s)"
@@ -353,9 +322,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     )
     if args.resume:  # the exit code covers the whole file, as an uninterrupted run's would
         return _exit_code(_in_input_order(output, [job.id for job in every]))
-    if errors:
-        return EXIT_USAGE
-    return EXIT_UNJUDGED if unjudged else 0
+    return exits.code(errors=errors > 0, unjudged=unjudged > 0)
 
 
 def _score(jobs: list[Job], settings: Settings, write: Any, args: argparse.Namespace) -> None:
@@ -443,25 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def model_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--model", help="sentence-transformers model folder (default: bundled MiniLM-L6-v2)")
-        p.add_argument(
-            "--runtime", choices=RUNTIMES, help="where the models run: openvino (default, faster) or torch (reference)"
-        )
-        p.add_argument("--cache-dir", help="cache of vectors, sentence splits, judge scores (default .evalkit_cache)")
-        p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-        p.add_argument("--batch-size", type=int, help="summaries per encoding batch (default 64)")
-        p.add_argument("--judge", help="bundled (default), lexical, nli:DIR or openai:URL (see docs/judges.md)")
-        p.add_argument("--judge-model", help="the model an openai: judge asks for")
-        p.add_argument("--support-threshold", type=float, help="claims scoring below this are unsupported")
-        p.add_argument("--weak-band", type=float, help="width of the weak band above the threshold")
+        options.add_to_parser(p, options.SETTINGS)
 
     run = sub.add_parser(
         "run", parents=[verbosity], help="judge every capture in the references (or PATHS) and write reports"
     )
     run.add_argument("paths", nargs="*", help="capture files or folders (default: [tool.evalkit] references)")
-    run.add_argument("--output-dir", default="reports", help="where results.json, index.html and history.jsonl go")
-    run.add_argument("--junit", metavar="PATH", help="also write JUnit XML, one testcase per summary")
-    run.add_argument("--markdown", metavar="PATH", help="also write a Markdown summary (totals, failures, changes)")
+    options.add_to_parser(run, options.OUTPUTS)
     model_options(run)
     run.set_defaults(func=cmd_run)
 
@@ -513,8 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="METRIC",
         action="append",
         default=[],
-        choices=list(METRICS),
-        help=f"exit 1 when B is significantly worse on METRIC (repeatable): {', '.join(METRICS)}",
+        help="exit 1 when B is significantly worse on METRIC, a metric column such as support (repeatable)",
     )
     comp.add_argument(
         "--alpha", type=_alpha, default=DEFAULT_ALPHA, help=f"significance level (default {DEFAULT_ALPHA})"
@@ -571,10 +525,10 @@ def _main(args: argparse.Namespace) -> int:
         return args.func(args)
     except EvalkitError as exc:
         print(f"evalkit: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return exits.USAGE
     except KeyboardInterrupt:
         print("\nevalkit: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return exits.INTERRUPTED
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         sys.stderr.close()
         return 0

@@ -12,10 +12,10 @@ under one system and not the other).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from evalkit import metrics
 from evalkit.diff import match_summaries, signature_differences
 from evalkit.paired import DEFAULT_RESAMPLES, DEFAULT_SEED, PairedTest, paired_tests
 from evalkit.records import RunRecord, SummaryRecord
@@ -24,32 +24,6 @@ DEFAULT_ALPHA = 0.05
 MOST_DIFFERENT = 10  # summaries the HTML view sets side by side
 # Signature fields that do not change any number compared here: thresholds only decide pass/fail.
 _NOT_COMPARED = ("thresholds",)
-
-
-def _supported_share(summary: SummaryRecord) -> float | None:
-    judged = [c for c in summary.claims if c.verdict != "error"]
-    return sum(c.verdict == "supported" for c in judged) / len(judged) if judged else None
-
-
-def unsupported_count(summary: SummaryRecord) -> int:
-    return sum(c.verdict == "unsupported" for c in summary.claims)
-
-
-def _named(name: str) -> Callable[[SummaryRecord], float | None]:
-    return lambda summary: summary.metrics.get(name)
-
-
-# Each compared metric: name -> (its value for one summary, None where it has none; whether higher is better).
-# The one place that says what a metric is here, until the metric registry (issue 17) takes its place.
-METRICS: dict[str, tuple[Callable[[SummaryRecord], float | None], bool]] = {
-    "score": (lambda summary: summary.score, True),  # the support score: the weakest claim's
-    "supported_share": (_supported_share, True),  # share of the judged claims that are supported
-    "unsupported_claims": (unsupported_count, False),
-    "rouge1": (_named("rouge1"), True),  # F1
-    "rouge2": (_named("rouge2"), True),
-    "rougeL": (_named("rougeL"), True),
-    "similarity": (_named("similarity"), True),
-}
 
 
 @dataclass(frozen=True)
@@ -114,7 +88,7 @@ class Comparison:
 
     def most_different(self, count: int = MOST_DIFFERENT) -> list[tuple[SummaryRecord, SummaryRecord]]:
         """The pairs whose support scores differ most (then their unsupported claims), differing ones only."""
-        gaps = [(abs(b.score - a.score), abs(unsupported_count(b) - unsupported_count(a)), a, b) for a, b in self.pairs]
+        gaps = [(_gap(a, b, "support"), _gap(a, b, "unsupported"), a, b) for a, b in self.pairs]
         gaps = [g for g in gaps if g[0] or g[1]]
         gaps.sort(key=lambda g: (g[0], g[1]), reverse=True)
         return [(a, b) for _, _, a, b in gaps[:count]]
@@ -139,6 +113,10 @@ class Comparison:
         }
 
 
+def _gap(a: SummaryRecord, b: SummaryRecord, name: str) -> float:
+    return abs(b.metrics.get(name, 0.0) - a.metrics.get(name, 0.0))
+
+
 def consistent(summary: SummaryRecord) -> bool:
     """As `evalkit score` has it: no claim is unsupported or could not be scored."""
     return all(c.verdict not in ("unsupported", "error") for c in summary.claims)
@@ -155,21 +133,22 @@ def compare_runs(
     """A against B on their shared summaries; the caller decides whether differing signatures are acceptable."""
     pairs, left_out = _pairs(a, b, names)
     # Metrics with values on the same summaries are tested together, sharing their resamples.
-    groups: dict[tuple[int, ...], list[tuple[str, list[float], list[float]]]] = {}
-    for name, (value, _) in METRICS.items():
-        both = [(i, value(s), value(t)) for i, (s, t) in enumerate(pairs)]
-        kept = [(i, x, y) for i, x, y in both if x is not None and y is not None]
+    groups: dict[tuple[int, ...], list[tuple[metrics.Column, list[float], list[float]]]] = {}
+    for column in metrics.columns():  # every registered metric column, in its declared direction
+        name = column.name
+        both = [(i, s.metrics, t.metrics) for i, (s, t) in enumerate(pairs)]
+        kept = [(i, x[name], y[name]) for i, x, y in both if name in x and name in y]
         if kept:
             group = groups.setdefault(tuple(i for i, _, _ in kept), [])
-            group.append((name, [x for _, x, _ in kept], [y for _, _, y in kept]))
+            group.append((column, [x for _, x, _ in kept], [y for _, _, y in kept]))
     found = {}
     for group in groups.values():
         tests = paired_tests([x for _, x, _ in group], [y for _, _, y in group], resamples, seed, 1 - alpha)
-        for (name, x, y), test in zip(group, tests, strict=True):
-            found[name] = _metric(name, METRICS[name][1], x, y, test, alpha)
-    metrics = [found[name] for name in METRICS if name in found]
+        for (column, x, y), test in zip(group, tests, strict=True):
+            found[column.name] = _metric(column.name, column.higher_is_better, x, y, test, alpha)
+    ordered = [found[c.name] for c in metrics.columns() if c.name in found]
     return Comparison(
-        names, tuple(metrics), tuple(pairs), tuple(left_out), alpha, resamples, seed, signature_changes(a, b)
+        names, tuple(ordered), tuple(pairs), tuple(left_out), alpha, resamples, seed, signature_changes(a, b)
     )
 
 

@@ -15,6 +15,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
+from evalkit import metrics
 from evalkit.records import ClaimRecord, RunRecord, SummaryRecord
 
 RANK = {"supported": 2, "weak": 1, "unsupported": 0}
@@ -57,7 +58,7 @@ class SummaryChange:
     old: SummaryRecord | None  # None: a summary only the new run has
     new: SummaryRecord | None  # None: one only the old run has
     claims: tuple[ClaimChange, ...]
-    score_changed: bool
+    moved: tuple[str, ...] = ()  # the metric columns whose value moved by more than the tolerance
 
     @property
     def id(self) -> str:
@@ -82,11 +83,14 @@ class SummaryChange:
 
     @property
     def headline(self) -> str:
-        """What happened to the summary as a whole: renamed, pass/fail, score; '' when only claims changed."""
+        """What happened to the summary as a whole: renamed, pass/fail, metrics; '' when only claims changed."""
         parts = [f"renamed from {self.old.id}"] if self.renamed and self.old else []
         parts += [self.status] if self.status else []
-        if self.score_changed and self.old and self.new:
-            parts.append(f"score {_scores(self.old.score, self.new.score)}")
+        if self.old and self.new:
+            for name in self.moved:
+                column = metrics.column(name)
+                label = column.label if column else name
+                parts.append(f"{label} {_scores(self.old.metrics[name], self.new.metrics[name])}")
         return ", ".join(parts)
 
     @property
@@ -116,8 +120,11 @@ class RunDiff:
                 "old_id": c.old and c.old.id,
                 "status": c.status,
                 "regressed": c.regressed,
-                "old_score": c.old and c.old.score,
-                "new_score": c.new and c.new.score,
+                "metrics": {
+                    name: {"old": c.old.metrics[name], "new": c.new.metrics[name]}
+                    for name in c.moved
+                    if c.old and c.new
+                },
                 "claims": [{**asdict(k), "regressed": k.regressed} for k in c.claims],
             }
             for c in self.changes
@@ -180,7 +187,7 @@ def compare(old: RunRecord, new: RunRecord, tolerance: float = DEFAULT_TOLERANCE
     for a, b in match_summaries(old.summaries, new.summaries):
         compared += a is not None and b is not None
         change = _summary_change(a, b, tolerance)
-        if change.status or change.renamed or change.claims or change.score_changed:
+        if change.status or change.renamed or change.claims or change.moved:
             changes.append(change)
     differences = signature_differences(old.signature, new.signature)
     return RunDiff(tuple(changes), compared, tolerance, tuple(differences))
@@ -188,7 +195,7 @@ def compare(old: RunRecord, new: RunRecord, tolerance: float = DEFAULT_TOLERANCE
 
 def _summary_change(old: SummaryRecord | None, new: SummaryRecord | None, tolerance: float) -> SummaryChange:
     if old is None or new is None:
-        return SummaryChange(old, new, (), False)
+        return SummaryChange(old, new, ())
     claims = []
     for i, j in match_claims([c.text for c in old.claims], [c.text for c in new.claims]):
         a = old.claims[i] if i is not None else None
@@ -196,7 +203,18 @@ def _summary_change(old: SummaryRecord | None, new: SummaryRecord | None, tolera
         kind = _claim_kind(a, b, tolerance)
         if kind:
             claims.append(ClaimChange(kind, a, b))
-    return SummaryChange(old, new, tuple(claims), abs(new.score - old.score) > tolerance)
+    return SummaryChange(old, new, tuple(claims), _moved(old.metrics, new.metrics, tolerance))
+
+
+def _moved(old: dict[str, float], new: dict[str, float], tolerance: float) -> tuple[str, ...]:
+    """Registered columns both runs have whose value moved by more than `tolerance` (a count: by any)."""
+    moved = []
+    for column in metrics.columns():
+        if column.name in old and column.name in new:
+            step = abs(new[column.name] - old[column.name])
+            if step > (0 if column.digits == 0 else tolerance):
+                moved.append(column.name)
+    return tuple(moved)
 
 
 def _claim_kind(old: ClaimRecord | None, new: ClaimRecord | None, tolerance: float) -> str:

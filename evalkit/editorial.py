@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from evalkit.metrics import tokens
+from evalkit.tokens import tokens
 
 GAP = "..."
 MAX_GAP = 2  # words allowed where the lexicon writes "..."

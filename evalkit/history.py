@@ -97,11 +97,11 @@ def since_last(records: list[RunRecord]) -> RunDiff | None:
 
 
 def trends(records: list[RunRecord], runs: int = TREND_RUNS) -> dict[str, list[float]]:
-    """Per summary of the last run, its score in each of the last `runs` runs with the same signature."""
+    """Per summary of the last run, its support score in each of the last `runs` runs with the same signature."""
     if not records:
         return {}
     same = [r for r in records if r.signature == records[-1].signature][-runs:]
     return {
-        s.id: [x.score for r in same for x in r.summaries if x.id == s.id and x.error is None]
+        s.id: [x.metrics["support"] for r in same for x in r.summaries if x.id == s.id and "support" in x.metrics]
         for s in records[-1].summaries
     }

@@ -21,7 +21,7 @@ import numpy as np
 import pysbd
 
 from evalkit import claims as claims_mod
-from evalkit import metrics, reasons, sentences, sidecar, support
+from evalkit import metrics, passages, reasons, sentences, sidecar, support
 from evalkit.cache import VectorCache
 from evalkit.capture import Capture, pair_capture, read_capture, read_pairs
 from evalkit.encoder import Encoder
@@ -74,7 +74,8 @@ def signature(settings: Settings, encoder: Encoder, judge: Judge | None = None) 
         "judge": judge.id,
         "splitter": f"pysbd-{pysbd.__version__}",
         **bands(judge, settings).to_dict(),
-        "thresholds": settings.thresholds(),
+        "metrics": metrics.versions(),
+        "thresholds": metrics.resolve_thresholds(settings.thresholds),
     }
 
 
@@ -99,28 +100,18 @@ def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator
                 yield Job(exc.source, None, settings, str(exc))
         else:
             try:
-                yield Job(printable(str(found)), read_capture(found), resolve(settings, found), path=found)
+                own = resolve(settings, found)
+                metrics.resolve_thresholds(own.thresholds, f"{sidecar.sidecar_path(found)} or the project settings")
+                yield Job(printable(str(found)), read_capture(found), own, path=found)
             except EvalkitError as exc:
                 yield Job(printable(str(found)), None, settings, str(exc), found)
 
 
 def _failures(result: SummaryResult, settings: Settings) -> tuple[str, ...]:
-    """Each threshold the result misses, phrased as value vs limit, then each pinned verdict it breaks."""
-    failures: list[str] = []
-    rouge_l = result.rouge["rougeL"]["f1"]
-    if settings.min_rouge_l is not None and rouge_l < settings.min_rouge_l:
-        failures.append(f"ROUGE-L F1 {rouge_l:.3f} < min_rouge_l {settings.min_rouge_l:.3f}")
-    if settings.min_similarity is not None and result.similarity < settings.min_similarity:
-        failures.append(f"similarity {result.similarity:.3f} < min_similarity {settings.min_similarity:.3f}")
-    if settings.min_score is not None and result.score < settings.min_score:
-        failures.append(f"support score {result.score:.3f} < min_score {settings.min_score:.3f}")
+    """Each metric threshold the result misses, phrased as value vs limit, then each pinned verdict it breaks."""
+    failures = metrics.missed(result.metrics, result.thresholds)
     if result.unjudged:
         failures.append(f"{len(result.unjudged)} claim(s) could not be judged: {result.unjudged[0].error}")
-    open_unsupported = [c for c in result.unsupported if c.expected != "unsupported"]
-    if settings.max_unsupported_claims is not None and len(open_unsupported) > settings.max_unsupported_claims:
-        failures.append(
-            f"{len(open_unsupported)} unsupported claim(s) > max_unsupported_claims {settings.max_unsupported_claims}"
-        )
     failures.extend(sidecar.broken_pins(result.claims, settings.expect))
     return tuple(failures)
 
@@ -164,8 +155,8 @@ def score_batch(jobs: list[Job], encoder: Encoder, judge: Judge | None = None) -
             continue
         body = job.capture.body_paragraphs
         if body not in units_of:
-            units = metrics.article_units(body)
-            units_of[body] = (units, metrics.windows(units))
+            units = passages.article_units(body)
+            units_of[body] = (units, passages.windows(units))
         prepared.append(_Prepared(job, found, *units_of[body]))
     texts = [
         t for p in prepared if isinstance(p, _Prepared) for t in (*(c.text for c in p.claims), *p.units, *p.windows)
@@ -174,14 +165,14 @@ def score_batch(jobs: list[Job], encoder: Encoder, judge: Judge | None = None) -
     placed = [_place(p, encoder) for p in prepared if isinstance(p, _Prepared)]
     if not placed:
         return [p for p in prepared if isinstance(p, SummaryResult)]
-    judged = iter(_judge_all(placed, judge or make_judge(placed[0].prepared.job.settings, encoder)))
+    judged = iter(_judge_all(placed, judge or make_judge(placed[0].prepared.job.settings, encoder), encoder))
     return [p if isinstance(p, SummaryResult) else _finite(next(judged)) for p in prepared]
 
 
 def _finite(result: SummaryResult) -> SummaryResult:
     """`result`, or an error in its place if any of its numbers is NaN or infinite (a broken model's
     vectors, a judge that returns NaN): NaN passes every `<` threshold check, so it never reaches a record."""
-    numbers = [result.score, result.similarity, *(v for scores in result.rouge.values() for v in scores.values())]
+    numbers = list(result.metrics.values())
     for claim in result.claims:
         numbers += [claim.score, *claim.signals.values(), *(n for e in claim.evidence for n in (e.score, e.support))]
     if all(math.isfinite(n) for n in numbers if n is not None):  # a claim the judge could not score has None
@@ -209,16 +200,24 @@ def _place(p: _Prepared, encoder: Encoder) -> _Placed:
     window_vecs = encoder.encode(p.windows)
     article = support.index_article(p.job.capture.body)
     inputs = [
-        ClaimInput(claim.text, metrics.match(claim.text, vec, p.units, unit_vecs, window_vecs), article)
+        ClaimInput(claim.text, passages.match(claim.text, vec, p.units, unit_vecs, window_vecs), article)
         for claim, vec in zip(p.claims, claim_vecs, strict=True)
     ]
     return _Placed(p, claim_vecs, unit_vecs, inputs)
 
 
-def _judge_all(placed: list[_Placed], judge: Judge) -> list[SummaryResult]:
-    """One judge call for every claim of the batch, then one result per summary."""
+def _judge_all(placed: list[_Placed], judge: Judge, encoder: Encoder) -> list[SummaryResult]:
+    """One judge call for every claim of the batch, then every metric over the batch, one result per summary."""
     judgements = iter(judge.judge([i for p in placed for i in p.inputs]))
-    return [_result(p, [next(judgements) for _ in p.inputs], judge) for p in placed]
+    measured: list[metrics.Prepared] = []
+    for p in placed:
+        applied = bands(judge, p.prepared.job.settings)  # resolved once per job; travels on the result
+        pairs = zip(p.prepared.claims, p.inputs, strict=True)
+        judged = [_verdict(claim, given, next(judgements), applied) for claim, given in pairs]
+        verdicts = _with_pins(judged, p.prepared.job.settings)  # before the metrics: pins change what counts
+        measured.append(metrics.Prepared(verdicts, tuple(p.prepared.units), p.claim_vecs, p.unit_vecs, applied))
+    values = metrics.measure(metrics.Batch(measured, encoder, judge))
+    return [_result(p, m, got, judge) for p, m, got in zip(placed, measured, values, strict=True)]
 
 
 def _verdict(claim: claims_mod.Claim, given: ClaimInput, judged: Judgement, applied: Bands) -> ClaimVerdict:
@@ -242,42 +241,40 @@ def _verdict(claim: claims_mod.Claim, given: ClaimInput, judged: Judgement, appl
     )
 
 
-def _result(placed: _Placed, judgements: list[Judgement], judge: Judge) -> SummaryResult:
+def _result(placed: _Placed, prepared: metrics.Prepared, got: metrics.Measured, judge: Judge) -> SummaryResult:
     p = placed.prepared
     settings, capture = p.job.settings, p.job.capture
     assert capture is not None
-    applied = bands(judge, settings)
-    verdicts = [
-        _verdict(claim, given, judged, applied)
-        for claim, given, judged in zip(p.claims, placed.inputs, judgements, strict=True)
-    ]
     result = SummaryResult(
         id=p.job.id,
         title=capture.title,
-        rouge=metrics.rouge([c.text for c in p.claims], p.units),
-        similarity=metrics.document_similarity(placed.claim_vecs, placed.unit_vecs),
-        claims=tuple(verdicts),
-        consistent=all(v.verdict not in ("unsupported", "error") for v in verdicts),
-        score=min((v.score for v in verdicts if v.score is not None), default=0.0),
-        thresholds=settings.thresholds(),
+        metrics=got.values,
+        details=got.details,
+        claims=prepared.claims,
+        consistent=all(v.verdict not in ("unsupported", "error") for v in prepared.claims),
+        thresholds=metrics.resolve_thresholds(settings.thresholds),
         summary=capture.summary,
         body=tuple(p.units),
         dropped=tuple(f"[{d.rule}] {d.text}" for d in capture.dropped),
         judge=judge.id,
         runtime=runtime_id(settings.runtime),
-        bands=applied.to_dict(),
+        bands=prepared.bands.to_dict(),
     )
     return with_failures(result, settings)
+
+
+def _with_pins(claims: Iterable[ClaimVerdict], settings: Settings) -> tuple[ClaimVerdict, ...]:
+    """The claims with what the sidecar says of each: its reviewed verdict and any known judge miss."""
+    return tuple(
+        replace(c, expected=sidecar.pinned(c, settings.expect), known_miss=sidecar.pinned(c, settings.known_miss))
+        for c in claims
+    )
 
 
 def with_failures(result: SummaryResult, settings: Settings) -> SummaryResult:
     """Attach the sidecar's pinned verdicts and known misses to the claims, then judge the result against its
     thresholds (also for results read back from `evalkit score` JSONL, which carry no thresholds of their own)."""
-    claims = tuple(
-        replace(c, expected=sidecar.pinned(c, settings.expect), known_miss=sidecar.pinned(c, settings.known_miss))
-        for c in result.claims
-    )
-    pinned = replace(result, claims=claims)
+    pinned = replace(result, claims=_with_pins(result.claims, settings))
     return replace(pinned, failures=_failures(pinned, settings))
 
 
@@ -293,6 +290,7 @@ def evaluate(
     `keep=False` leaves the results out of the returned run, for callers that stream them (`evalkit
     score`), so memory stays flat however many summaries there are.
     """
+    metrics.resolve_thresholds(settings.thresholds)  # a typo'd threshold stops the run before any scoring
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
     encoder = encoder or make_encoder(settings)

@@ -7,30 +7,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from evalkit import reasons
+from evalkit import metrics, reasons
 from evalkit.colour import paint
 from evalkit.compare import Comparison
 from evalkit.result import ClaimVerdict, SummaryResult
 
 
 def format_table(results: list[SummaryResult], colour: bool = False) -> str:
-    """The results table `evalkit run` prints and the pytest plugin ends its summary with; `colour` paints
-    the result column (after padding, so escape codes never skew the widths)."""
-    rows = [("file", "ROUGE-L F1", "similarity", "claims", "unsupported", "result")]
+    """The results table `evalkit run` prints and the pytest plugin ends its summary with: the columns the
+    registered metrics mark for the table; `colour` paints the result column (after padding, so escape
+    codes never skew the widths)."""
+    shown = [c for c in metrics.columns() if c.table]
+    rows = [("file", *(c.label for c in shown), "result")]
     for r in results:
         if r.error:
-            rows.append((r.id, "-", "-", "-", "-", "ERROR"))
+            rows.append((r.id, *("-" for _ in shown), "ERROR"))
             continue
-        rows.append(
-            (
-                r.id,
-                f"{r.rouge['rougeL']['f1']:.3f}",
-                f"{r.similarity:.3f}",
-                str(len(r.claims)),
-                str(len(r.unsupported)),
-                ("known miss" if r.known_misses else "pass") if r.passed else "FAIL",
-            )
-        )
+        cells = (c.format(r.metrics.get(c.name)) for c in shown)
+        rows.append((r.id, *cells, ("known miss" if r.known_misses else "pass") if r.passed else "FAIL"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     last = len(widths) - 1
     lines = [

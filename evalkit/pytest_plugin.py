@@ -22,14 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from evalkit.errors import EvalkitError, OutputError
+from evalkit import options
+from evalkit.errors import EvalkitError
 from evalkit.result import SummaryResult
-from evalkit.settings import RUNTIMES, Settings, load
+from evalkit.settings import Settings, load
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
 
     from evalkit.encoder import Encoder
+    from evalkit.layout import Layout
     from evalkit.pipeline import Job
     from evalkit.result import RunResult
 
@@ -40,28 +42,7 @@ REPORT_ATTR = "evalkit_result"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("evalkit", "evalkit: judge AI summaries against their articles")
-    group.addoption(
-        "--evalkit-report",
-        metavar="PATH",
-        default="reports/evalkit.html",
-        help="HTML report of the captures judged (default: %(default)s; '--evalkit-report=' writes none)",
-    )
-    group.addoption("--evalkit-json", metavar="PATH", help="also write the run as JSON (the report's data)")
-    group.addoption(
-        "--evalkit-history",
-        metavar="PATH",
-        default="reports/history.jsonl",
-        help="run history to append to (default: %(default)s; '--evalkit-history=' keeps none)",
-    )
-    group.addoption("--evalkit-model", metavar="MODEL", help="sentence-transformers model folder to judge with")
-    group.addoption("--evalkit-runtime", choices=RUNTIMES, help="where the models run: openvino (default) or torch")
-    group.addoption(
-        "--no-evalkit-cache", action="store_true", help="neither read nor write the cache of vectors, splits and scores"
-    )
-    group.addoption("--evalkit-judge", metavar="JUDGE", help="bundled (default), lexical, nli:DIR or openai:URL")
-    group.addoption("--evalkit-judge-model", metavar="NAME", help="the model an openai: judge asks for")
-    group.addoption("--evalkit-support-threshold", type=float, metavar="X", help="unsupported below this score")
-    group.addoption("--evalkit-weak-band", type=float, metavar="X", help="width of the weak band above it")
+    options.add_to_pytest(group, (*options.SETTINGS, *options.OUTPUTS))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -181,21 +162,12 @@ class EvalkitSession:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         try:
-            option = config.option
-            flags: dict[str, Any] = {
-                "model": option.evalkit_model,
-                "runtime": option.evalkit_runtime,
-                "judge": option.evalkit_judge,
-                "judge_model": option.evalkit_judge_model,
-                "support_threshold": option.evalkit_support_threshold,
-                "weak_band": option.evalkit_weak_band,
-            }
-            if option.no_evalkit_cache:
-                flags["cache"] = False
-            settings, self.root = load(config.rootpath, flags)
+            self.given = options.values(config.option, options.PYTEST_PREFIX)
+            settings, self.root = load(config.rootpath, options.flags(self.given))
             self.folders = tuple((self.root / folder).resolve() for folder in settings.references)
             if self.is_controller and any(folder.is_dir() for folder in self.folders):
-                self._check_outputs(settings)
+                # A project using evalkit: report paths and the cache folder are checked before any item runs.
+                self._layout(settings).check(settings, reads=[f for f in self.folders if f.is_dir()])
         except EvalkitError as exc:
             raise pytest.UsageError(f"evalkit: {exc}") from None
         self.settings = settings
@@ -206,22 +178,12 @@ class EvalkitSession:
         self._started = datetime.now(UTC).isoformat(timespec="seconds")
         self._clock = time.perf_counter()
 
-    def _check_outputs(self, settings: Settings) -> None:
-        """Report paths and the cache folder are checked before any item runs (a project using evalkit)."""
-        from evalkit import outputs
+    def _layout(self, settings: Settings) -> Layout:
+        """Where the session writes; imported on use: the writer imports the report, which a plain pytest
+        run never needs."""
+        from evalkit.layout import Layout
 
-        reports = self._outputs(settings).values()
-        outputs.check(settings, reads=[f for f in self.folders if f.is_dir()], files=reports)
-
-    def _outputs(self, settings: Settings) -> dict[str, Path]:
-        """The files the session writes at its end, by kind: the JSON, the history and the HTML report."""
-        option = self.config.option
-        asked = (
-            ("json", option.evalkit_json),
-            ("history", option.evalkit_history if settings.history_runs else None),
-            ("html", option.evalkit_report),
-        )
-        return {name: self.config.invocation_params.dir / path for name, path in asked if path}
+        return Layout.from_options(self.given, settings, self.config.invocation_params.dir)
 
     @cached_property
     def encoder(self) -> Encoder:
@@ -301,34 +263,13 @@ class EvalkitSession:
             self.results[report.nodeid] = SummaryResult.from_dict(data)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """The controller alone writes, through the same writer and layout as `evalkit run`."""
         if not self.is_controller or not self.results:
             return
-        paths = self._outputs(self.settings)
-        if not paths:
-            return
         try:
-            run = self._run()
-        except EvalkitError as exc:
+            self.written = self._layout(self.settings).write(self._run())
+        except EvalkitError as exc:  # a pytest session reports its own outcome; the outputs' problem is noted
             self.problems.append(f"evalkit: no report: {exc}")
-            return
-        from evalkit import history, report
-        from evalkit.writer import write_json
-
-        self._write(paths.get("json"), lambda path: write_json(path, run.to_dict()))
-        records = self._write(paths.get("history"), lambda path: history.append(path, run, self.settings.history_runs))
-        self._write(paths.get("html"), lambda path: report.write(run, path, records or ()))
-
-    def _write(self, path: Path | None, write: Callable[[Path], Any]) -> Any:
-        """`write(path)`'s value, the path noted as written; None when there is no path or it cannot be written."""
-        if path is None:
-            return None
-        try:
-            value = write(path)
-        except OutputError as exc:
-            self.problems.append(f"evalkit: {exc}")
-            return None
-        self.written.append(path)
-        return value
 
     def _run(self) -> RunResult:
         from evalkit.pipeline import run_signature

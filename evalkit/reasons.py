@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evalkit.editorial import editorial
-from evalkit.metrics import tokens
 from evalkit.support import WORD, ArticleIndex, content_words, novel_mentions, stop_words
+from evalkit.tokens import tokens
 
 KINDS = {"novel": "not in the article", "editorial": "editorial", "missing": "not in the deciding passage"}
 PHRASES = ("editorial",)  # kinds that list phrases, marked as a whole; the others list single words

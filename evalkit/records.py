@@ -1,21 +1,20 @@
 """Compact run records: what `history.jsonl` keeps and what `evalkit diff` and `evalkit compare` compare.
 
-A record holds per summary only what a comparison needs (pass/fail, score, ROUGE F1s and similarity,
-each claim's text, verdict, score and best evidence), so the same value can come from a run in
-memory, a `results.json`, an `evalkit score` JSONL file or a history line, and one comparison serves
-them all.
+A record holds per summary only what a comparison needs (pass/fail, its metrics, each claim's text,
+verdict, score and best evidence), so the same value can come from a run in memory, a `results.json`,
+an `evalkit score` JSONL file or a history line, and one comparison serves them all.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from evalkit.errors import InputError
-from evalkit.result import VERDICTS, ClaimVerdict, Evidence, RunResult, SummaryResult
+from evalkit.result import VERDICTS, ClaimVerdict, Evidence, RunResult, SummaryResult, record_metrics
 
 
 @dataclass(frozen=True)
@@ -32,12 +31,10 @@ class SummaryRecord:
     id: str
     title: str
     passed: bool
-    score: float
+    metrics: dict[str, float]  # column name -> value, as `evalkit.metrics` declares them
     claims: tuple[ClaimRecord, ...]
     failures: tuple[str, ...] = ()
     error: str | None = None
-    # Its other per-summary numbers by name (ROUGE F1s, similarity), so two systems can be compared on them.
-    metrics: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,17 +80,18 @@ def summary_from_dict(data: Any) -> SummaryRecord:
     if not isinstance(failures, list | tuple) or not all(isinstance(f, str) for f in failures):
         raise ValueError("'failures' is not a list of strings")
     metrics = _field(data, "metrics", dict, {})
+    if "score" in data:  # a line from before the metric registry: its support score
+        metrics = {**metrics, "support": _number(data, "score")}
     if not all(_finite(v) for v in metrics.values()):
         raise ValueError("'metrics' holds a value that is not a finite number")
     return SummaryRecord(
         _field(data, "id", str),
         _field(data, "title", str),
         _field(data, "passed", bool),
-        _number(data, "score"),
+        {name: float(value) for name, value in metrics.items()},
         tuple(claims),
         tuple(failures),
         _field(data, "error", str | None, missing=None),
-        {name: float(value) for name, value in metrics.items()},
     )
 
 
@@ -141,20 +139,11 @@ def _summary(result: SummaryResult, evidence: bool) -> SummaryRecord:
         result.id,
         result.title,
         result.passed,
-        _rounded(result.score),
+        {k: _rounded(v) for k, v in result.metrics.items()},
         tuple(_claim(c, evidence) for c in result.claims),
         result.failures,
         result.error,
-        {} if result.error else _metrics(result.rouge, result.similarity),
     )
-
-
-def _metrics(rouge: Any, similarity: Any) -> dict[str, float]:
-    """Each ROUGE type's F1 and the similarity, as numbers (anything else is left out, not refused)."""
-    rouge = rouge if isinstance(rouge, dict) else {}
-    found = {name: value.get("f1") for name, value in rouge.items() if isinstance(value, dict)}
-    found["similarity"] = similarity
-    return {name: _rounded(value) for name, value in found.items() if _finite(value)}
 
 
 def _claim(claim: ClaimVerdict, evidence: bool) -> ClaimRecord:
@@ -174,7 +163,7 @@ def _finite(value: Any) -> bool:
 
 
 def read_run(path: str | Path) -> RunRecord:
-    """A `results.json` from `evalkit run` (or `--evalkit-json`) or a JSONL file from `evalkit score`
+    """A `results.json` from `evalkit run` (or a pytest run) or a JSONL file from `evalkit score`
     (its signature read from the `OUT.meta.json` written beside it, when there is one).
 
     Every summary is checked as a history line is (`summary_from_dict`); a bad one is an `InputError`
@@ -221,8 +210,7 @@ def _from_score_lines(path: Path, text: str) -> RunRecord:
             data = json.loads(line)
             error = data.get("error")
             claims = tuple(_claim(_score_claim(c), evidence=True) for c in data.get("claims", ()))
-            metrics = {} if error else _metrics(data.get("rouge"), data.get("similarity"))
-            summary = SummaryRecord(str(data["id"]), "", error is None, data["score"], claims, (), error, metrics)
+            summary = SummaryRecord(str(data["id"]), "", error is None, record_metrics(data), claims, (), error)
             summaries.append(summary_from_dict(asdict(summary)))
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{number}", f"is not valid JSON ({exc.msg})") from None

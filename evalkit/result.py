@@ -13,6 +13,8 @@ from typing import Any, Literal, get_args
 # neither support nor its absence, so it never counts as `unsupported`.
 Verdict = Literal["supported", "weak", "unsupported", "error"]
 VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
+# Version of the JSON record `evalkit score` writes; 2 put every metric's numbers in one `metrics` mapping.
+RECORD_SCHEMA = 2
 
 
 @dataclass(frozen=True)
@@ -62,11 +64,10 @@ class SummaryResult:
 
     id: str
     title: str
-    rouge: dict[str, dict[str, float]]
-    similarity: float
+    metrics: dict[str, float]  # every registered metric's columns (`evalkit.metrics`), by column name
     claims: tuple[ClaimVerdict, ...]
     consistent: bool
-    score: float
+    details: dict[str, Any] = field(default_factory=dict)  # per metric, what it found beyond numbers
     failures: tuple[str, ...] = ()
     thresholds: dict[str, Any] = field(default_factory=dict)
     summary: str = ""
@@ -103,15 +104,15 @@ class SummaryResult:
         return asdict(self)
 
     def to_record(self) -> dict[str, Any]:
-        """The compact line `evalkit score` writes and benchmarks read."""
+        """The compact line `evalkit score` writes and benchmarks read (schema: docs/schema.md)."""
+        head = {"schema": RECORD_SCHEMA, "id": self.id, "judge": self.judge, "runtime": self.runtime}
+        head["consistent"] = self.consistent
+        if self.error:
+            return {**head, "metrics": {}, "error": self.error}
         return {
-            "id": self.id,
-            "judge": self.judge,
-            "runtime": self.runtime,
-            "consistent": self.consistent,
-            "score": round(self.score, 6),
-            "rouge": self.rouge,
-            "similarity": round(self.similarity, 6),
+            **head,
+            "metrics": {k: round(v, 6) for k, v in self.metrics.items()},
+            "details": self.details,
             "bands": self.bands,
             "claims": [
                 {
@@ -129,6 +130,10 @@ class SummaryResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SummaryResult:
+        """A result as `to_dict` wrote it (a schema-1 one too, its numbers read into `metrics`)."""
+        if "metrics" not in data:
+            old = ("rouge", "similarity", "score")
+            data = {**{k: v for k, v in data.items() if k not in old}, "metrics": record_metrics(data)}
         claims = tuple(
             ClaimVerdict(**{**c, "evidence": tuple(Evidence(**e) for e in c["evidence"])}) for c in data["claims"]
         )
@@ -145,7 +150,7 @@ class SummaryResult:
     @classmethod
     def for_error(cls, id: str, error: str) -> SummaryResult:
         """A result for an input that could not be evaluated, so it is reported, never dropped."""
-        return cls(id=id, title="", rouge={}, similarity=0.0, claims=(), consistent=False, score=0.0, error=error)
+        return cls(id=id, title="", metrics={}, claims=(), consistent=False, error=error)
 
 
 def _evidence_record(evidence: Evidence) -> dict[str, Any]:
@@ -153,6 +158,19 @@ def _evidence_record(evidence: Evidence) -> dict[str, Any]:
     if evidence.support is not None:
         record["support"] = round(evidence.support, 6)
     return record
+
+
+def record_metrics(data: dict[str, Any]) -> dict[str, float]:
+    """A record's metrics; a schema-1 record (before the metric registry) had `score`, `similarity` and a
+    nested `rouge`, read here under their schema-2 names."""
+    if "metrics" in data:
+        return data["metrics"]
+    found = {"support": data["score"]}
+    if "similarity" in data:
+        found["similarity"] = data["similarity"]
+    for kind, parts in data.get("rouge", {}).items():
+        found.update({f"{kind}_{part}": value for part, value in parts.items()})
+    return found
 
 
 @dataclass(frozen=True)

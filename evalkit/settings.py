@@ -42,14 +42,11 @@ RUN_LEVEL = frozenset(
         "history_runs",
     }
 )
-_COUNTS = {"max_unsupported_claims", "cache_size_mb", "judge_retries", "history_runs"}
+_COUNTS = {"cache_size_mb", "judge_retries", "history_runs"}
 _POSITIVE = {"batch_size", "judge_top_k", "judge_concurrency"}
 _TEXT = {"model", "cache_dir", "judge", "judge_model", "judge_prompt"}
 _CHOICES = {"runtime": RUNTIMES}
 _RANGES = {  # number settings and the closed range each must lie in
-    "min_rouge_l": (0.0, 1.0),
-    "min_similarity": (-1.0, 1.0),
-    "min_score": (0.0, 1.0),
     "support_threshold": (0.0, 1.0),
     "weak_band": (0.0, 1.0),
     "judge_timeout": (0.001, 3600.0),
@@ -64,11 +61,9 @@ class Settings:
     runtime: str = RUNTIMES[0]  # where the encoder and a local judge's model run (`evalkit.runtime`)
     references: tuple[str, ...] = ("references",)
     patterns: tuple[str, ...] = ("*.txt", "*.html", "*.htm")
-    # Thresholds a summary must meet (None turns a check off).
-    min_rouge_l: float | None = None
-    min_similarity: float | None = None
-    min_score: float | None = None
-    max_unsupported_claims: int | None = 0
+    # Metric thresholds a summary must meet (`min_…`/`max_…` keys), as set; each metric declares its own
+    # keys, ranges and defaults, and `metrics.resolve_thresholds` checks these against them at run start.
+    thresholds: dict[str, float] = field(default_factory=dict)
     # Claim verdict bands on the support score; None takes the calibrated value shipped with the judge.
     support_threshold: float | None = None
     weak_band: float | None = None
@@ -96,21 +91,20 @@ class Settings:
         """A copy with `overrides` applied; unknown keys and wrong types name `origin`."""
         known = {f.name: f for f in dataclasses.fields(self)}
         values: dict[str, Any] = {}
+        limits = dict(self.thresholds)
         for key, value in overrides.items():
             if value is None:
                 continue
-            if key not in known or key == "flags":
-                raise SettingsError(f"{origin}: unknown setting '{key}' (known: {', '.join(sorted(known))})")
+            if key.startswith(("min_", "max_")):
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise SettingsError(f"{origin}: '{key}' must be a number, not {value!r}")
+                limits[key] = value
+                continue
+            if key not in known or key in ("flags", "thresholds"):
+                names = ", ".join(sorted(set(known) - {"flags", "thresholds"}))
+                raise SettingsError(f"{origin}: unknown setting '{key}' (known: {names}, and thresholds min_…/max_…)")
             values[key] = _coerce(key, value, getattr(self, key), origin)
-        return dataclasses.replace(self, **values)
-
-    def thresholds(self) -> dict[str, Any]:
-        return {
-            "min_rouge_l": self.min_rouge_l,
-            "min_similarity": self.min_similarity,
-            "min_score": self.min_score,
-            "max_unsupported_claims": self.max_unsupported_claims,
-        }
+        return dataclasses.replace(self, **values, thresholds=limits)
 
 
 def _coerce(key: str, value: Any, default: Any, origin: str) -> Any:

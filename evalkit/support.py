@@ -25,7 +25,8 @@ from functools import cache, lru_cache
 from importlib import resources
 
 from evalkit.editorial import editorial, sentence_stems
-from evalkit.metrics import Match, tokens
+from evalkit.passages import Match
+from evalkit.tokens import tokens
 
 FEATURES = ("sim", "coverage", "doc_coverage", "bigram", "novel")  # what the lexical model reads
 SIGNALS = (*FEATURES, "editorial")  # what `signals` returns

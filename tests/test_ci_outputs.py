@@ -17,7 +17,7 @@ EVIDENCE = "Russian soldiers shot two Ukrainians who had surrendered."
 def result(id: str, verdict: str = "supported", failures: tuple[str, ...] = (), text: str = ELEVEN) -> SummaryResult:
     claim = ClaimVerdict(text, "", 0, len(text), verdict, 0.31, (Evidence(EVIDENCE, 0.64),), expected="supported")  # type: ignore[arg-type]
     return SummaryResult(
-        id=id, title="Seed | story", rouge={}, similarity=0.5, claims=(claim,), consistent=True, score=0.31,
+        id=id, title="Seed | story", metrics={"similarity": 0.5, "support": 0.31}, claims=(claim,), consistent=True,
         failures=failures,
     )  # fmt: skip
 
@@ -25,7 +25,7 @@ def result(id: str, verdict: str = "supported", failures: tuple[str, ...] = (), 
 FAILED = result(
     "refs/seed.txt",
     "unsupported",
-    ("1 unsupported claim(s) > max_unsupported_claims 0", "ROUGE-L F1 0.010 < min_rouge_l 0.050"),
+    ("unsupported 1 > max_unsupported_claims 0", "ROUGE-L F1 0.010 < min_rouge_l 0.050"),
 )
 RUN = RunResult(
     (result("refs/a.txt"), FAILED, SummaryResult.for_error("refs/bad.txt", "refs/bad.txt: no summary\x0b")),
@@ -47,7 +47,7 @@ def test_junit_has_one_testcase_per_summary_and_readable_failures() -> None:
     failure = cases[1].find("failure")
     assert failure is not None and failure.text == failure.get("message")
     text = failure.text or ""
-    assert "1 unsupported claim(s) > max_unsupported_claims 0" in text and "ROUGE-L F1 0.010 < min_rouge_l" in text
+    assert "unsupported 1 > max_unsupported_claims 0" in text and "ROUGE-L F1 0.010 < min_rouge_l" in text
     assert f"[unsupported 0.31, pinned supported] {ELEVEN}" in text and f"best evidence (0.64): {EVIDENCE}" in text
     error = cases[2].find("error")
     assert error is not None and error.get("message") == "refs/bad.txt: no summary\ufffd"
@@ -59,7 +59,7 @@ def test_markdown_summary_lists_totals_failures_and_changes() -> None:
     text = markdown.run_summary(RUN, changes)
     assert text.startswith("## evalkit: 1 passed, 2 failed\n")
     assert "3 summaries, 2 claims: 1 supported, 0 weak, 1 unsupported." in text
-    assert "**refs/seed.txt** (Seed \\| story)\n\n```text\n1 unsupported claim(s)" in text
+    assert "**refs/seed.txt** (Seed \\| story)\n\n```text\nunsupported 1 > max_unsupported_claims" in text
     assert "### Changed since the last run" in text
     row = next(line for line in text.splitlines() if line.startswith("| refs/seed.txt | **regression**"))
     assert f"| supported → unsupported | 0.310 → 0.310 (+0.000) | {ELEVEN} (best evidence 0.64: {EVIDENCE}) |" in row

@@ -60,10 +60,10 @@ def test_colour_only_on_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPa
 
 
 def test_a_coloured_table_is_the_plain_table_plus_escape_codes() -> None:
-    rouge = {k: {"precision": 0.5, "recall": 0.5, "f1": 0.5} for k in ("rouge1", "rouge2", "rougeL", "rougeLsum")}
+    numbers = {"rougeL_f1": 0.5, "similarity": 0.8}
     results = [
-        SummaryResult("a.txt", "", rouge, 0.8, (), True, 0.9),
-        SummaryResult("bb.txt", "", rouge, 0.8, (), False, 0.1, failures=("x",)),
+        SummaryResult("a.txt", "", {**numbers, "support": 0.9}, (), True),
+        SummaryResult("bb.txt", "", {**numbers, "support": 0.1}, (), False, failures=("x",)),
         SummaryResult.for_error("c.txt", "c.txt: unreadable"),
     ]
     plain, painted = format_table(results), format_table(results, colour=True)

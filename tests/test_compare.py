@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from evalkit import cli
-from evalkit.compare import METRICS, compare_runs
+from evalkit.compare import compare_runs
 from evalkit.records import read_run
 
 SIGNATURE = {"evalkit": "0.1.0", "model": "m@1", "judge": "bundled", "support_threshold": 0.5, "thresholds": {}}
@@ -27,15 +27,16 @@ def record(id: str, scores: list[float], rouge: float = 0.3, similarity: float =
         }
         for k, s in enumerate(scores)
     ]
-    return {
-        "id": id,
-        "judge": "bundled",
-        "consistent": min(scores) >= 0.5,
-        "score": min(scores),
-        "rouge": {t: {"precision": rouge, "recall": rouge, "f1": rouge} for t in ("rouge1", "rouge2", "rougeL")},
+    metrics = {
+        "claims": len(scores),
+        "unsupported": sum(c["verdict"] == "unsupported" for c in claims),
+        "supported_share": sum(c["verdict"] == "supported" for c in claims) / len(claims),
+        "support": min(scores),
+        **{f"{t}_f1": rouge for t in ("rouge1", "rouge2", "rougeL")},
         "similarity": similarity,
-        "claims": claims,
     }
+    consistent = min(scores) >= 0.5
+    return {"schema": 2, "id": id, "judge": "bundled", "consistent": consistent, "metrics": metrics, "claims": claims}
 
 
 def write(path: Path, records: list[dict], signature: dict | None = SIGNATURE) -> str:
@@ -61,39 +62,42 @@ def systems(tmp_path: Path) -> tuple[str, str]:
 def test_a_large_known_difference_is_significant_in_json(systems, capsys: pytest.CaptureFixture) -> None:
     assert cli.main(["compare", *systems, "--format", "json", "--resamples", "2000"]) == 0
     data = json.loads(capsys.readouterr().out)
-    score = data["metrics"]["score"]
+    score = data["metrics"]["support"]
     assert score["delta"] == pytest.approx(score["mean_b"] - score["mean_a"]) == pytest.approx(-0.2)
     assert score["p_value"] < 0.01 and score["ci_high"] < 0 and score["outcome"] == "worse"
     assert (score["wins"], score["ties"], score["losses"]) == (0, 0, 120)
-    unsupported = data["metrics"]["unsupported_claims"]
+    unsupported = data["metrics"]["unsupported"]
     assert unsupported["delta"] > 0 and unsupported["outcome"] == "worse"  # more unsupported claims is worse
-    rouge = data["metrics"]["rouge1"]
+    rouge = data["metrics"]["rouge1_f1"]
     assert rouge["ci_low"] < 0 < rouge["ci_high"] and rouge["outcome"] is None
     assert data["metrics"]["similarity"]["ties"] == 120 and data["metrics"]["similarity"]["p_value"] == 1.0
-    assert set(data["metrics"]) == set(METRICS) and data["compared"] == 120 and data["resamples"] == 2000
+    assert set(data["metrics"]) == {"claims", "unsupported", "supported_share", "support", "similarity"} | {
+        f"{t}_f1" for t in ("rouge1", "rouge2", "rougeL")
+    }
+    assert data["compared"] == 120 and data["resamples"] == 2000
     assert len(data["flips"]["consistent_only_in_a"]) > 0 == len(data["flips"]["consistent_only_in_b"])
 
 
 def test_fail_if_worse_gates_on_the_named_metric_only(systems, capsys: pytest.CaptureFixture) -> None:
     a, b = systems
-    assert cli.main(["compare", a, b, "--resamples", "500", "--fail-if-worse", "rouge1"]) == 0
+    assert cli.main(["compare", a, b, "--resamples", "500", "--fail-if-worse", "rouge1_f1"]) == 0
     assert cli.main(["compare", a, b, "--resamples", "500", "--fail-if-worse", "supported_share"]) == 1
     assert "significantly worse than A on supported_share" in capsys.readouterr().err
-    assert cli.main(["compare", b, a, "--resamples", "500", "--fail-if-worse", "score"]) == 0  # B is the better one
-    with pytest.raises(SystemExit) as exit:
-        cli.main(["compare", a, b, "--fail-if-worse", "nonsense"])
-    assert exit.value.code == 2
+    assert cli.main(["compare", b, a, "--resamples", "500", "--fail-if-worse", "support"]) == 0  # B is the better one
+    capsys.readouterr()
+    assert cli.main(["compare", a, b, "--fail-if-worse", "nonsense"]) == 2
+    assert "unknown metric nonsense (known: " in capsys.readouterr().err
 
 
 def test_text_and_markdown_show_means_interval_p_and_counts(systems, capsys: pytest.CaptureFixture) -> None:
     cli.main(["compare", *systems, "--resamples", "500", "--seed", "4"])
     out = capsys.readouterr().out
-    row = next(line for line in out.splitlines() if line.startswith("score"))
+    row = next(line for line in out.splitlines() if line.split()[:1] == ["support"])
     assert "-0.200" in row and "[-0.2" in row and "0/0/120" in row and "B worse" in row
     assert "500 resamples each, seed 4" in out and "95% interval" in out
     cli.main(["compare", *systems, "--format", "markdown", "--resamples", "500"])
     out = capsys.readouterr().out
-    assert out.startswith("## evalkit compare") and "| score ↑ |" in out and "**-0.200** (worse)" in out
+    assert out.startswith("## evalkit compare") and "| support ↑ |" in out and "**-0.200** (worse)" in out
 
 
 def test_unmatched_repeated_and_unscored_summaries_are_listed_and_left_out(tmp_path: Path) -> None:
@@ -151,10 +155,11 @@ def test_output_onto_an_input_and_a_gate_without_values_are_usage_errors(
     before = Path(a).read_bytes()
     assert cli.main(["compare", a, b, "-o", a]) == 2
     assert "is one of the inputs" in capsys.readouterr().err and Path(a).read_bytes() == before
-    bare = [{k: v for k, v in record("doc0", [0.9]).items() if k not in ("rouge", "similarity")}]
+    full = record("doc0", [0.9])
+    bare = [{**full, "metrics": {k: v for k, v in full["metrics"].items() if k != "rouge2_f1"}}]
     c, d = write(tmp_path / "c.jsonl", bare), write(tmp_path / "d.jsonl", bare)
-    assert cli.main(["compare", c, d, "--resamples", "200", "--fail-if-worse", "rouge2"]) == 2
-    assert "no summary compared has a value for rouge2" in capsys.readouterr().err
+    assert cli.main(["compare", c, d, "--resamples", "200", "--fail-if-worse", "rouge2_f1"]) == 2
+    assert "no summary compared has a value for rouge2_f1" in capsys.readouterr().err
 
 
 def test_results_json_carries_rouge_and_similarity(tmp_path: Path) -> None:
@@ -170,4 +175,6 @@ def test_results_json_carries_rouge_and_similarity(tmp_path: Path) -> None:
     path = tmp_path / "results.json"
     path.write_text(json.dumps({"signature": SIGNATURE, "started": "", "results": [result]}), encoding="utf-8")
     (summary,) = read_run(path).summaries
-    assert summary.metrics == {"rougeL": 0.1667, "similarity": 0.71}
+    assert summary.metrics == {
+        "support": 1.0, "rougeL_precision": 0.5, "rougeL_recall": 0.1, "rougeL_f1": 0.1667, "similarity": 0.71
+    }  # a schema-1 results.json, read under the schema-2 names

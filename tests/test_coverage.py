@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evalkit import coverage
-from evalkit.coverage import Piece, coverage_batch, key_pieces, pieces
 from evalkit.judges import PROBABILITY_BANDS, Bands, ClaimInput, Judgement, load_judge
+from evalkit.metrics import coverage
+from evalkit.metrics.coverage import Piece, coverage_batch, key_pieces, pieces
 from evalkit.settings import Settings
 
 ARTICLE = [
@@ -99,3 +99,22 @@ def test_a_summary_of_the_lead_covers_more_than_one_about_the_bakery(encoder) ->
     assert 0.0 <= missed.coverage < covered.coverage <= 1.0
     assert 0 in {o.unit for o in missed.omitted}
     assert 0 not in {o.unit for o in covered.omitted}
+
+
+def test_min_coverage_fails_a_summary_that_leaves_out_most_of_its_article(encoder) -> None:
+    """End to end through the pipeline and the record: `coverage` and `omitted` in every record, and
+    `min_coverage` turns a faithful but narrow summary into a failure naming the value and the limit."""
+    from evalkit.capture import pair_capture
+    from evalkit.pipeline import Job, score_batch
+
+    settings = Settings(judge="lexical", cache=False, thresholds={"min_coverage": 0.5})
+    article = "\n\n".join(ARTICLE)
+    narrow = pair_capture("narrow", article, "A local bakery won a regional prize for its sourdough.", "narrow")
+    broad = pair_capture("broad", article, " ".join(ARTICLE[:4]), "broad")
+    narrow_result, broad_result = score_batch([Job("narrow", narrow, settings), Job("broad", broad, settings)], encoder)
+    record = narrow_result.to_record()
+    assert record["metrics"]["coverage"] < 0.5 and record["details"]["coverage"]["omitted"]
+    assert any(f.startswith("coverage ") and f.endswith("< min_coverage 0.500") for f in narrow_result.failures)
+    assert ARTICLE[0] in [o["text"] for o in record["details"]["coverage"]["omitted"]]
+    assert broad_result.metrics["coverage"] > narrow_result.metrics["coverage"]
+    assert not any("min_coverage" in f for f in broad_result.failures)

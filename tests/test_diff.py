@@ -25,7 +25,7 @@ def claim(text: str, verdict: str = "supported", score: float = 0.7) -> ClaimRec
 
 def summary(id: str = "refs/seed.txt", *claims: ClaimRecord, passed: bool = True, title: str = "Seed") -> SummaryRecord:
     claims = claims or (claim(TWO), claim(PILOT), claim(FUNDING, "unsupported", 0.3))
-    return SummaryRecord(id, title, passed, min(c.score or 0.0 for c in claims), claims)
+    return SummaryRecord(id, title, passed, {"support": min(c.score or 0.0 for c in claims)}, claims)
 
 
 def run(*summaries: SummaryRecord, signature: dict | None = None) -> RunRecord:
@@ -126,11 +126,9 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
         result = {
             "id": "refs/seed.txt",
             "title": "Seed",
-            "rouge": {},
-            "similarity": 0.5,
+            "metrics": {"similarity": 0.5, "support": min(score, 0.7)},
             "claims": claims,
             "consistent": verdict != "unsupported",
-            "score": min(score, 0.7),
             "failures": failures,
         }
         return {"signature": SIGNATURE, "started": "2026", "seconds": 1.0, "results": [result]}

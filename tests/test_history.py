@@ -27,11 +27,9 @@ def result(id: str, *claims: tuple[str, str, float], failures: tuple[str, ...] =
     return SummaryResult(
         id=id,
         title=id,
-        rouge={"rougeL": {"precision": 0.5, "recall": 0.5, "f1": 0.5}},
-        similarity=0.5,
+        metrics={"rougeL_f1": 0.5, "similarity": 0.5, "support": min(c.score for c in verdicts)},
         claims=verdicts,
         consistent=all(c.verdict != "unsupported" for c in verdicts),
-        score=min(c.score for c in verdicts),
         failures=failures,
     )
 
@@ -51,7 +49,7 @@ def test_every_run_is_one_line_and_only_the_last_n_are_kept(tmp_path: Path) -> N
     first = json.loads(lines[0])
     assert first["signature"] == SIGNATURE and first["time"]
     seed = first["summaries"][0]
-    assert seed["id"] == "refs/seed.txt" and seed["passed"] is True and seed["score"] == 0.52
+    assert seed["id"] == "refs/seed.txt" and seed["passed"] is True and seed["metrics"]["support"] == 0.52
     assert seed["claims"][0] == {
         "text": TWO,
         "verdict": "supported",
@@ -117,7 +115,7 @@ def test_report_shows_changed_claims_and_trends(tmp_path: Path) -> None:
     path = tmp_path / "history.jsonl"
     history.append(path, run(), keep=10)
     broken = run(score=0.3, verdict="unsupported", text=ELEVEN)
-    seed = replace(broken.results[0], failures=("1 unsupported claim(s) > max_unsupported_claims 0",))
+    seed = replace(broken.results[0], failures=("unsupported 1 > max_unsupported_claims 0",))
     broken = replace(broken, results=(seed, broken.results[1]))
     records = history.append(path, broken, keep=10)
     html = render(broken, records)

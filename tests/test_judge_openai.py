@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from evalkit import cli
+from evalkit import cli, exits
 from evalkit.judges import openai
 
 pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium
@@ -191,7 +191,7 @@ def test_failures_are_error_verdicts_and_nothing_is_lost(project: Path, server: 
         "The bridge will be finished by May.",
         "The opening was maybe delayed. The slow council met on Friday. The flaky vote was held on Tuesday.",
     )
-    assert code == cli.EXIT_UNJUDGED
+    assert code == exits.UNJUDGED
     assert [r["id"] for r in records] == ["s0", "s1", "s2"]
     assert verdicts(records[0]) == ["supported", "unsupported"]
     (bridge,) = records[1]["claims"]

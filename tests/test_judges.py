@@ -50,7 +50,7 @@ def test_each_judge_is_loaded_once() -> None:
 @pytest.mark.parametrize(
     ("spec", "problem"),
     [
-        ("magic", "unknown judge 'magic' (known: lexical, bundled, nli:DIR, openai:URL)"),
+        ("magic", "unknown judge 'magic' (known: bundled, lexical, nli:DIR, openai:URL)"),
         ("../x", "unknown judge"),
         ("__init__", "unknown judge '__init__'"),  # a module of the package that is not a judge
         ("nli", "judge 'nli' needs a model folder"),

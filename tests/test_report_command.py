@@ -44,7 +44,7 @@ def test_report_of_score_jsonl_shows_claims_errors_and_the_projects_thresholds(
     html = (project / "scores.html").read_text(encoding="utf-8")
     assert "The mayor resigned." in html and "Could not evaluate this input." in html
     assert "similarity 0.770 &lt; min_similarity 0.900" in html  # applied here: the record holds no thresholds
-    assert "1 unsupported claim(s) &gt; max_unsupported_claims 0" in html
+    assert "unsupported 1 &gt; max_unsupported_claims 0" in html
     assert "The article text is not part of this result." in html
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from evalkit import cli
+from evalkit import cli, exits
 from evalkit.result import SummaryResult
 
 pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium
@@ -75,7 +75,7 @@ def test_resume_after_interrupt_equals_uninterrupted_run(
 ) -> None:
     assert cli.main(["score", str(pairs), "-o", "full.jsonl", *ONE_BATCH]) == 2  # 2: the bad line
     interrupt_after(3, monkeypatch)
-    assert cli.main(["score", str(pairs), "-o", "resumed.jsonl", *OPTIONS]) == cli.EXIT_INTERRUPTED
+    assert cli.main(["score", str(pairs), "-o", "resumed.jsonl", *OPTIONS]) == exits.INTERRUPTED
     monkeypatch.undo()
     monkeypatch.chdir(tmp_path)
     assert [r["id"] for r in records(tmp_path / "resumed.jsonl")] == ["p0", "p1", "p2"]

@@ -22,7 +22,7 @@ def claim(text: str, verdict: str = "supported") -> ClaimVerdict:
 
 
 def result(*claims: ClaimVerdict) -> SummaryResult:
-    return SummaryResult(id="refs/a.txt", title="", rouge={}, similarity=0.5, claims=claims, consistent=True, score=0.5)
+    return SummaryResult(id="refs/a.txt", title="", metrics={"support": 0.5}, claims=claims, consistent=True)
 
 
 def test_key_is_the_first_words_and_grows_until_it_names_one_claim() -> None:
@@ -124,7 +124,6 @@ def test_result_with_error_cannot_be_pinned(tmp_path: Path) -> None:
         ('cache_dir = "x"', "cache_dir apply to a whole run"),
         ("support_threshold = 2", "'support_threshold' must be between 0 and 1, not 2"),
         ("weak_band = -5", "'weak_band' must be between 0 and 1, not -5"),
-        ("max_unsupported_claims = -1", "'max_unsupported_claims' must be a whole number >= 0"),
     ],
 )
 def test_sidecar_refuses_run_level_keys_and_values_out_of_range(tmp_path: Path, line: str, problem: str) -> None:
@@ -143,3 +142,15 @@ def test_a_declared_known_miss_breaks_no_pin_and_an_undeclared_change_does() -> 
     declared = ClaimVerdict(**{**missed.__dict__, "expected": "unsupported", "known_miss": "says Monday"})
     assert broken_pins([declared], {"The mayor resigned": "unsupported"}) == []
     assert result(declared).known_misses == (declared,) and not result(declared).misses_fixed
+
+
+def test_a_sidecar_threshold_out_of_range_makes_its_capture_an_error(tmp_path: Path) -> None:
+    """Thresholds belong to the metrics, which check them when the run reads its captures: the capture
+    becomes an error naming its sidecar, and the other captures are judged."""
+    from evalkit.pipeline import jobs_from_paths
+
+    (tmp_path / "a.txt").write_text("Title\n\nAI Summary\n\nA claim.\n\n---\n\nAn article.\n", encoding="utf-8")
+    (tmp_path / "a.evalkit.toml").write_text("max_unsupported_claims = -1\n", encoding="utf-8")
+    (job,) = jobs_from_paths([tmp_path], Settings())
+    assert job.error is not None and str(tmp_path / "a.evalkit.toml") in job.error
+    assert "'max_unsupported_claims' must be a whole number between 0 and" in job.error

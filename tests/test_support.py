@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evalkit import metrics, support
+from evalkit import passages, support
 from evalkit.encoder import Encoder
 
 ARTICLE = (
@@ -68,11 +68,11 @@ def test_shipped_model_is_fitted_and_ordered() -> None:
 
 
 def _signals(claim: str, encoder: Encoder) -> dict[str, float]:
-    units = metrics.article_units([ARTICLE])
+    units = passages.article_units([ARTICLE])
     vec = encoder.encode([claim])[0]
     unit_vecs = encoder.encode(units)
-    window_vecs = encoder.encode(metrics.windows(units)) if len(units) > 1 else np.zeros((0, 384), np.float32)
-    found = metrics.match(claim, vec, units, unit_vecs, window_vecs)
+    window_vecs = encoder.encode(passages.windows(units)) if len(units) > 1 else np.zeros((0, 384), np.float32)
+    found = passages.match(claim, vec, units, unit_vecs, window_vecs)
     return support.signals(claim, found, support.index_article(ARTICLE))
 
 

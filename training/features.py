@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from evalkit import metrics
+from evalkit import passages
 from evalkit.capture import pair_capture
 from evalkit.errors import InputError
 from evalkit.pipeline import Job, make_encoder, score_batch
@@ -108,11 +108,11 @@ def load(out: Path) -> Iterator[dict]:
                 yield json.loads(line)
 
 
-def match_of(claim: dict) -> metrics.Match:
+def match_of(claim: dict) -> passages.Match:
     """The stored evidence back as a `Match` (top sentences first, best window last)."""
     evidence = [Evidence(**e) for e in claim["evidence"]]
     windows = [e for e in evidence if e.end - e.start == 2]
-    return metrics.Match(tuple(e for e in evidence if e.end - e.start == 1), windows[0] if windows else None)
+    return passages.Match(tuple(e for e in evidence if e.end - e.start == 1), windows[0] if windows else None)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evalkit import metrics  # noqa: E402
+from evalkit import passages as units_of  # noqa: E402
 from evalkit.encoder import DEFAULT_MODEL, resolve_model  # noqa: E402
 from evalkit.sentences import split  # noqa: E402
 
@@ -103,8 +103,8 @@ def usable(row: dict) -> bool:
 
 def passages(document: str) -> list[str]:
     """The article's sentences and 2-sentence windows, cut as evalkit cuts them at run time."""
-    units = metrics.article_units([p for p in document.split("\n") if p.strip()])
-    return units + metrics.windows(units)
+    units = units_of.article_units([p for p in document.split("\n") if p.strip()])
+    return units + units_of.windows(units)
 
 
 def best_passages(claims: list[str], candidates: list[str], k: int) -> list[list[int]]:

@@ -2,25 +2,36 @@
 
 A judge is any object with an `id` (stable: weights hash for a local model, endpoint + model for a
 served one; it goes into the signature and the cache keys), its default verdict `bands`, and a batched
-`judge(claims)`. Backends live one per module in this package and are found by name: `--judge nli:DIR`
-imports `evalkit.judges.nli` and calls its `make(argument, settings, cache)`, so a new judge is one new
-file. Verdicts come from the bands here and nowhere else.
+`judge(claims)`. Backends are found by name (`BUILTIN`, then the `evalkit.judges` entry points of installed
+packages): `--judge nli:DIR` calls `evalkit.judges.nli:make("DIR", settings, cache)`, so a new judge is one
+new file, here or in a package of its own. Verdicts come from the bands here and nowhere else.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import import_module
 from typing import TYPE_CHECKING, Protocol
 
+from evalkit import plugins
 from evalkit.errors import SettingsError
 from evalkit.result import Evidence, Verdict
 
 if TYPE_CHECKING:
     from evalkit.cache import VectorCache
-    from evalkit.metrics import Match
+    from evalkit.passages import Match
     from evalkit.settings import Settings
     from evalkit.support import ArticleIndex
+
+
+ENTRY_POINT_GROUP = "evalkit.judges"
+# The built-in judges, referenced as entry points are: each a factory `make(argument, settings, store)`.
+BUILTIN = {
+    "bundled": "evalkit.judges.bundled:make",
+    "lexical": "evalkit.judges.lexical:make",
+    "nli": "evalkit.judges.nli:make",
+    "openai": "evalkit.judges.openai:make",
+}
+USAGE = {"nli": ":DIR", "openai": ":URL"}  # what a built-in's argument is, for the list of known judges
 
 
 @dataclass(frozen=True)
@@ -87,19 +98,23 @@ def bands(judge: Judge, settings: Settings) -> Bands:
     return Bands(low, high)
 
 
-BACKENDS = ("lexical", "bundled", "nli", "openai")  # the modules of this package that are judges
 
 
 def load_judge(settings: Settings, store: VectorCache | None = None) -> Judge:
-    """The judge `settings.judge` names (`lexical`, `bundled`, `nli:DIR`, `openai:URL`), made once per process."""
+    """The judge `settings.judge` names (`NAME` or `NAME:ARGUMENT`), made once per process per configuration.
+
+    Names are the built-ins and the `evalkit.judges` entry points; each is a factory
+    `make(argument, settings, store) -> Judge`.
+    """
     name, _, argument = settings.judge.partition(":")
     options = tuple(sorted((k, v) for k, v in vars(settings).items() if k.startswith("judge_") or k == "runtime"))
     key = (name, argument, options, None if store is None else str(store.directory))
     if key not in _made:
-        if name not in BACKENDS:  # `__init__` or any other module name is not a judge
-            raise SettingsError(f"unknown judge '{settings.judge}' (known: lexical, bundled, nli:DIR, openai:URL)")
-        backend = import_module(f"{__name__}.{name}")
-        _made[key] = backend.make(argument, settings, store)
+        known = plugins.available(ENTRY_POINT_GROUP, BUILTIN)
+        if name not in known:
+            names = ", ".join(f"{n}{USAGE.get(n, '')}" for n in known)
+            raise SettingsError(f"unknown judge '{settings.judge}' (known: {names})")
+        _made[key] = plugins.load(known[name], f"judge '{name}'")(argument, settings, store)
     return _made[key]
 
 

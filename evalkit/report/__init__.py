@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from evalkit import reasons
-from evalkit.compare import Comparison, unsupported_count
+from evalkit import metrics, reasons
+from evalkit.compare import Comparison
 from evalkit.present import p_value
 from evalkit.report import view
 from evalkit.result import RunResult
@@ -44,7 +44,9 @@ def _environment() -> Environment:
     )
     env.filters["fmt"] = _fmt
     env.filters["p"] = p_value
-    env.globals.update(marks=MARKS, rouge_keys=view.ROUGE_KEYS, reason_kinds=reasons.KINDS, to_check=view.TO_CHECK)
+    env.globals.update(
+        marks=MARKS, metric_columns=metrics.columns, reason_kinds=reasons.KINDS, to_check=view.TO_CHECK
+    )
     return env
 
 
@@ -61,7 +63,7 @@ def render_comparison(found: Comparison) -> str:
     """`evalkit compare -o`: the metric table with intervals, then the summaries that differ most, each with
     both systems' verdicts side by side."""
     template = _environment().get_template("compare.html.j2")
-    return template.render(found=found, different=found.most_different(), unsupported_count=unsupported_count)
+    return template.render(found=found, different=found.most_different())
 
 
 def write(run: RunResult, path: str | Path, history: Sequence[RunRecord] = ()) -> Path:

@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evalkit import records
+from evalkit import metrics, records
 from evalkit.errors import InputError
 from evalkit.pipeline import with_failures
-from evalkit.result import ClaimVerdict, Evidence, RunResult, SummaryResult
+from evalkit.result import ClaimVerdict, Evidence, RunResult, SummaryResult, record_metrics
 from evalkit.settings import Settings
 
 
@@ -36,7 +36,8 @@ def read_results(path: str | Path, settings: Settings) -> RunResult:
             problem = f"is not an `evalkit score` record (field {exc} is missing or wrong)"
             raise InputError(f"{path}:{number}", problem) from None
     signature = record.signature or _signature(results)
-    return RunResult(tuple(results), {**signature, "thresholds": settings.thresholds()}, "", 0.0)
+    thresholds = metrics.resolve_thresholds(settings.thresholds)
+    return RunResult(tuple(results), {**signature, "thresholds": thresholds}, "", 0.0)
 
 
 def _from_record(data: dict[str, Any], settings: Settings) -> SummaryResult:
@@ -63,12 +64,11 @@ def _from_record(data: dict[str, Any], settings: Settings) -> SummaryResult:
     result = SummaryResult(
         id=id,
         title="",
-        rouge=data.get("rouge", {}),
-        similarity=data.get("similarity", 0.0),
+        metrics=record_metrics(data),
+        details=data.get("details", {}),
         claims=claims,
         consistent=data["consistent"],
-        score=data["score"],
-        thresholds=settings.thresholds(),
+        thresholds=metrics.resolve_thresholds(settings.thresholds),
         judge=data.get("judge", ""),
         bands=data.get("bands", {}),
     )

@@ -12,14 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from evalkit import reasons
+from evalkit import metrics, reasons
 from evalkit.result import VERDICTS, ClaimVerdict, Evidence, RunResult, SummaryResult
 
 if TYPE_CHECKING:
     from evalkit.diff import RunDiff
     from evalkit.records import RunRecord
 
-ROUGE_KEYS = (("rouge1", "ROUGE-1"), ("rouge2", "ROUGE-2"), ("rougeL", "ROUGE-L"), ("rougeLsum", "ROUGE-Lsum"))
 TO_CHECK = ("error", "unsupported", "weak")  # the verdicts a person should look at, most urgent first
 
 
@@ -55,6 +54,8 @@ class SummaryView:
     cited: dict[int, tuple[Cite, ...]]  # article sentence index -> the claims citing it
     signal_keys: tuple[str, ...]
     pinned_unsupported: int  # unsupported claims a reviewer pinned as unsupported: counted, but no failure
+    missed: frozenset[str]  # the metric columns whose threshold the summary misses
+    omitted: frozenset[int]  # article sentences (unit indices) that coverage found left out
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ class RunView:
     signature: dict[str, Any]  # everything but the thresholds, which get their own table; floats rounded
     thresholds: dict[str, Any]
     flagged: tuple[Flagged, ...]  # every unsupported, weak or unjudged claim of the run, most urgent first
+    columns: tuple[metrics.Column, ...]  # the metric columns the overview table shows after its claims cell
     changes: RunDiff | None = None  # against the previous run with the same signature, from the history
     trends: dict[str, Sparkline] | None = None  # by summary id
 
@@ -157,6 +159,7 @@ def build(run: RunResult, history: Sequence[RunRecord] = ()) -> RunView:
         signature={k: rounded(v) for k, v in run.signature.items() if k != "thresholds"},
         thresholds=dict(run.signature.get("thresholds") or {}),
         flagged=flagged(summaries),
+        columns=tuple(c for c in metrics.columns() if c.table and c.name != "claims"),
         changes=history_mod.since_last(records),
         trends={k: sparkline(v) for k, v in history_mod.trends(records).items() if len(v) > 1},
     )
@@ -176,6 +179,8 @@ def summary_view(result: SummaryResult, anchor: str) -> SummaryView:
         cited=cited_sentences(result),
         signal_keys=signal_keys,
         pinned_unsupported=sum(c.expected == "unsupported" for c in result.unsupported),
+        missed=frozenset(metrics.missed_columns(result.metrics, result.thresholds)),
+        omitted=frozenset(o["unit"] for o in result.details.get("coverage", {}).get("omitted", ())),
     )
 
 

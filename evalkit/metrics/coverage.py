@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evalkit import metrics, support
+from evalkit import passages, support
 from evalkit.encoder import Encoder
 from evalkit.judges import Bands, ClaimInput, Judge
+from evalkit.metrics import Batch, Column, Measured, Threshold
 from evalkit.result import Evidence
 
 LEAD_PIECES = 4  # news leads carry the main facts; CNN/DM reference highlights come mostly from them
@@ -117,10 +118,10 @@ def coverage_batch(
     return [_aggregate(item, [next(judged).score for _ in item.inputs], stated_at) for item in items]
 
 
-def _evidence(piece: str, cosine: float, whole: str, sentences: int) -> metrics.Match:
+def _evidence(piece: str, cosine: float, whole: str, sentences: int) -> passages.Match:
     """The whole summary as the one passage a piece is read against (reading each summary sentence
     as well doubled the judge's work and ranked no better on the tuning articles)."""
-    return metrics.Match((Evidence(whole, cosine, metrics.unigram_precision(piece, whole), 0, sentences),), None)
+    return passages.Match((Evidence(whole, cosine, passages.unigram_precision(piece, whole), 0, sentences),), None)
 
 
 def _aggregate(item: _Item, scores: list[float | None], stated_at: float) -> Coverage:
@@ -136,3 +137,28 @@ def _aggregate(item: _Item, scores: list[float | None], stated_at: float) -> Cov
         count[piece.unit] += 1
     omitted = tuple(Omitted(i, item.units[i]) for i in key if 2 * stated[i] < count[i])
     return Coverage(sum(stated.values()) / len(item.pieces) if item.pieces else 0.0, tuple(key), omitted)
+
+
+class CoverageMetric:
+    """`coverage` per summary and, in its details, the key sentences it leaves out (`omitted`)."""
+
+    name = "coverage"
+    version = "1"
+    reads = frozenset({"claims", "units", "encoder", "judge", "bands"})
+    columns = (Column("coverage", "coverage", table=True),)
+    thresholds = (Threshold("min_coverage", "coverage", 0.0, 1.0),)
+
+    def measure(self, batch: Batch) -> list[Measured]:
+        out: list[Measured | None] = [None] * len(batch.summaries)
+        by_bands: dict[Bands, list[int]] = {}
+        for i, s in enumerate(batch.summaries):  # bands differ only where a sidecar sets them
+            by_bands.setdefault(s.bands, []).append(i)
+        for bands, indices in by_bands.items():
+            pairs = [(list(batch.summaries[i].units), [c.text for c in batch.summaries[i].claims]) for i in indices]
+            for i, found in zip(indices, coverage_batch(pairs, batch.encoder, batch.judge, bands), strict=True):
+                omitted = [{"unit": o.unit, "text": o.text} for o in found.omitted]
+                out[i] = Measured({"coverage": found.coverage}, {"key": list(found.key), "omitted": omitted})
+        return [m for m in out if m is not None]
+
+
+COVERAGE = CoverageMetric()
