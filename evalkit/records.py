@@ -82,8 +82,10 @@ def summary_from_dict(data: Any) -> SummaryRecord:
     metrics = _field(data, "metrics", dict, {})
     if "score" in data:  # a line from before the metric registry: its support score
         metrics = {**metrics, "support": _number(data, "score")}
-    if not all(_finite(v) for v in metrics.values()):
-        raise ValueError("'metrics' holds a value that is not a finite number")
+    for name, value in metrics.items():
+        if not _finite(value):
+            shown = value if isinstance(value, int | float) else json.dumps(value, default=str)[:40]
+            raise ValueError(f"{name!r} is {shown}, not a finite number")
     return SummaryRecord(
         _field(data, "id", str),
         _field(data, "title", str),

@@ -223,9 +223,9 @@ def test_bad_jsonl_line_and_unknown_verdict_name_the_line(tmp_path: Path, capsys
     bad.write_text('{"id": "a", "score": 1, "claims": [{"text": "t", "verdict": ["x"], "score": "high"}]}\n')
     assert cli.main(["diff", str(bad), str(bad)]) == 2
     assert f"{bad}:1: is not an `evalkit score` record (claim 1: 'verdict' is" in capsys.readouterr().err
-    bad.write_text('{"id": "a", "score": 1e999, "claims": []}\n')
+    bad.write_text('{"id": "a", "score": 1e999, "claims": []}\n')  # a schema-1 record: its score is `support`
     assert cli.main(["diff", str(bad), str(bad)]) == 2
-    assert "'score' is inf, not a finite number" in capsys.readouterr().err
+    assert "'support' is inf, not a finite number" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("value", ["-1", "nan", "lots"])

@@ -135,7 +135,7 @@ def test_captures_that_would_share_a_sidecar_are_refused_naming_both(tmp_path: P
 
 def run(score: float = 0.9, verdict: str = "supported") -> RunResult:
     claim = ClaimVerdict("The council met.", "", 0, 16, verdict, score)  # type: ignore[arg-type]
-    result = SummaryResult("a.txt", "A", {}, 0.5, (claim,), True, score)
+    result = SummaryResult("a.txt", "A", {"similarity": 0.5, "support": score}, (claim,), True)
     return RunResult((result,), {"judge": "test"}, "2026-01-01T00:00:00", 1.0)
 
 
@@ -177,7 +177,7 @@ def test_a_bad_history_line_is_skipped_with_a_warning_and_dropped(
     with pytest.warns(EvalkitWarning, match=f"{path}:2: skipped, not a run record: summary 1: claim 1: ") as warned:
         records = history.append(path, run(0.8), keep=10)
     assert problem in str(warned[0].message)
-    assert [r.summaries[0].score for r in records] == [0.9, 0.8]
+    assert [r.summaries[0].metrics["support"] for r in records] == [0.9, 0.8]
     assert history.since_last(records) is not None  # the next run compares as if the line were never there
     assert len(path.read_text(encoding="utf-8").splitlines()) == 2
 
@@ -202,7 +202,7 @@ def test_diff_pairs_repeated_ids_in_file_order(tmp_path: Path, capsys: pytest.Ca
     ("edit", "problem"),
     [
         (lambda r: r.update(id=7), "result 1: 'id' is 7, not a string"),
-        (lambda r: r.update(score=1e999), "result 1: 'score' is inf, not a finite number"),
+        (lambda r: r["metrics"].update(support=1e999), "result 1: 'support' is inf, not a finite number"),
     ],
 )
 def test_diff_refuses_a_results_file_with_wrong_types(
@@ -301,7 +301,7 @@ def test_score_on_a_full_disk_is_one_line_and_resume_finishes_the_file(
 
     def evaluate(jobs: list, settings: object, on_result: Callable, **options: object) -> None:
         for job in jobs:  # a record per job (about 100 bytes): the disk fills in the middle of the third
-            on_result(SummaryResult(job.id, "", {}, 0.5, (), True, 0.5))
+            on_result(SummaryResult(job.id, "", {"support": 0.5}, (), True))
 
     monkeypatch.setattr(cli, "evaluate", evaluate)
     real_open, real_write = os.open, os.write
