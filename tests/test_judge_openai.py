@@ -196,7 +196,7 @@ def test_failures_are_error_verdicts_and_nothing_is_lost(project: Path, server: 
     assert verdicts(records[0]) == ["supported", "unsupported"]
     (bridge,) = records[1]["claims"]
     assert bridge["verdict"] == "error" and bridge["score"] is None and "HTTP 500 after 3 tries" in bridge["error"]
-    assert not records[1]["consistent"] and records[1]["score"] == 0.0
+    assert not records[1]["consistent"] and records[1]["metrics"]["support"] == 0.0
     maybe, slow, flaky = records[2]["claims"]
     assert maybe["verdict"] == "error" and "does not start with Yes or No" in maybe["error"]
     assert slow["verdict"] == "error" and "timed out" in slow["error"]
@@ -212,7 +212,7 @@ def test_every_broken_exchange_is_that_claims_error_verdict_and_the_rest_are_kep
     summaries = [f"The council of {town} voted to build a new library." for town in broken]
     clock = time.monotonic()
     code, records = score(project, server, "The council voted to build a new library.", *summaries)
-    assert code == cli.EXIT_UNJUDGED
+    assert code == exits.UNJUDGED
     assert verdicts(records[0]) == ["supported"]  # the good record is written with the others
     errors = {town: record["claims"][0] for town, record in zip(broken, records[1:], strict=True)}
     assert all(c["verdict"] == "error" and c["score"] is None for c in errors.values())
@@ -238,4 +238,5 @@ def test_retry_after_is_honoured_and_a_server_without_logprobs_is_asked_without(
     code, records = score(project, server, "The Logless council voted to build a new library.")
     assert code == 0 and verdicts(records[0]) == ["supported"]
     asked = [b for b in server.bodies if "Logless" in b["messages"][0]["content"]]
-    assert ["logprobs" in b for b in asked] == [True, False]
+    with_logprobs = ["logprobs" in b for b in asked]  # the claim's request, its retry, then coverage's requests
+    assert with_logprobs[:2] == [True, False] and not any(with_logprobs[2:])  # the server's answer is remembered

@@ -68,7 +68,7 @@ def test_50k_word_article_is_scored_in_bounded_memory() -> None:
     units = result.body
     assert all(len(u.split()) <= passages.MAX_UNIT_WORDS for u in units)
     assert " ".join(units).split() == document.split()  # nothing dropped, nothing repeated, order kept
-    assert 0 < result.rouge["rougeL"]["precision"] <= 1 and result.rouge["rougeL"]["recall"] < 0.01
+    assert 0 < result.metrics["rougeL_precision"] <= 1 and result.metrics["rougeL_recall"] < 0.01
     assert encoder.texts >= 2 * len(units) - 1  # every unit and every 2-unit window went to the encoder
     assert peak < 150 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB"
     assert seconds < 120, f"{seconds:.0f} s"
