@@ -30,7 +30,7 @@ from evalkit.inputs import walk
 from evalkit.judges import Bands, ClaimInput, Judge, Judgement, bands, load_judge
 from evalkit.result import ClaimVerdict, RunResult, SummaryResult
 from evalkit.runtime import runtime_id
-from evalkit.settings import Settings, resolve
+from evalkit.settings import Settings, resolve, sidecar_path
 from evalkit.text import printable
 
 
@@ -101,7 +101,7 @@ def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator
         else:
             try:
                 own = resolve(settings, found)
-                metrics.resolve_thresholds(own.thresholds, f"{sidecar.sidecar_path(found)} or the project settings")
+                metrics.resolve_thresholds(own.thresholds, f"{sidecar_path(found)} or the project settings")
                 yield Job(printable(str(found)), read_capture(found), own, path=found)
             except EvalkitError as exc:
                 yield Job(printable(str(found)), None, settings, str(exc), found)
