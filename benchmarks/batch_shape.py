@@ -1,4 +1,4 @@
-"""Fixed-shape model batches (evalkit.batching) against sentence-transformers' own `encode`: the time (torch).
+"""Fixed-shape model batches (evalkit.prepare.batching) against sentence-transformers' own `encode`: the time (torch).
 
 Run: EVALKIT_THREADS=1 python benchmarks/batch_shape.py   (figures in docs/reliability.md)
 """
@@ -6,7 +6,7 @@ Run: EVALKIT_THREADS=1 python benchmarks/batch_shape.py   (figures in docs/relia
 import random
 import time
 
-from evalkit.encoder import MODEL_BATCH, Encoder, load_model
+from evalkit.prepare.encoder import MODEL_BATCH, Encoder, load_model
 from evalkit.settings import DEFAULT_MODEL
 
 rng = random.Random(0)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from evalkit.compare import METRICS, compare_runs  # noqa: E402
-from evalkit.records import ClaimRecord, RunRecord, SummaryRecord  # noqa: E402
+from evalkit.runs.compare import METRICS, compare_runs  # noqa: E402
+from evalkit.runs.records import ClaimRecord, RunRecord, SummaryRecord  # noqa: E402
 
 
 def synthetic(n: int, seed: int) -> RunRecord:

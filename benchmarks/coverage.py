@@ -34,14 +34,14 @@ from scipy.stats import kendalltau
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evalkit import claims, passages  # noqa: E402
-from evalkit.cache import VectorCache  # noqa: E402
-from evalkit.capture import pair_capture  # noqa: E402
-from evalkit.encoder import Encoder  # noqa: E402
 from evalkit.judges import Judge, load_judge  # noqa: E402
 from evalkit.metrics.coverage import coverage_batch  # noqa: E402
 from evalkit.metrics.rouge import rouge as rouge_scores  # noqa: E402
 from evalkit.metrics.similarity import document_similarity  # noqa: E402
+from evalkit.prepare import claims, passages  # noqa: E402
+from evalkit.prepare.cache import VectorCache  # noqa: E402
+from evalkit.prepare.encoder import Encoder  # noqa: E402
+from evalkit.read.capture import pair_capture  # noqa: E402
 from evalkit.settings import Settings  # noqa: E402
 
 WORK = ROOT / "benchmarks" / ".work"

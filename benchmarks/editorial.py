@@ -6,7 +6,7 @@ Takes `--n` faithful summaries of distinct PolyTope (CNN/Daily Mail) articles, w
 fitted on, and adds one sentence of framing to each: a true-sounding inference the article never
 states ("The case raises serious questions about public confidence in institutions."). Its phrasings
 are written apart from the training pairs (`training/editorial_pairs.py`): some use a phrase the
-editorial lexicon lists, others do not (`evalkit.editorial.framing` tells which), and the two groups
+editorial lexicon lists, others do not (`evalkit.prepare.editorial.framing` tells which), and the two groups
 are reported apart, so a judge that only knows its lexicon shows it. For each judge: how often the
 original summary is flagged (some claim unsupported), how often the edited one is, and the added
 sentence's verdicts. Writes `benchmarks/results/editorial.md`.
@@ -23,12 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evalkit.capture import pair_capture  # noqa: E402
-from evalkit.editorial import framing  # noqa: E402
 from evalkit.errors import InputError  # noqa: E402
 from evalkit.judges import load_judge  # noqa: E402
-from evalkit.pipeline import Job, make_encoder, score_batch  # noqa: E402
+from evalkit.prepare.editorial import framing  # noqa: E402
+from evalkit.read.capture import pair_capture  # noqa: E402
 from evalkit.result import SummaryResult  # noqa: E402
+from evalkit.score.pipeline import Job, make_encoder, score_batch  # noqa: E402
 from evalkit.settings import Settings  # noqa: E402
 from training.features import read_rows  # noqa: E402
 

@@ -38,7 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evalkit import support  # noqa: E402
+from evalkit.prepare import support  # noqa: E402
 from training.features import ALLOWED  # noqa: E402
 from training.fit_judge import dev_table, robust_threshold  # noqa: E402
 from training.fit_support import Table, auc, balanced_accuracy, best_threshold, fit_mil, summary_min  # noqa: E402

@@ -26,9 +26,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evalkit.encoder import MODEL_BATCH, _sentence_embedding, load_model, torch_threads  # noqa: E402
 from evalkit.judges.bundled import data_folder  # noqa: E402
 from evalkit.judges.nli import _logits, _tokenizer, _torch_model  # noqa: E402
+from evalkit.prepare.encoder import MODEL_BATCH, _sentence_embedding, load_model, torch_threads  # noqa: E402
 from evalkit.settings import DEFAULT_MODEL  # noqa: E402
 
 NAMES = ("input_ids", "attention_mask", "token_type_ids")

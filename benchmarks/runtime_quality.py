@@ -30,9 +30,9 @@ from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evalkit.capture import pair_capture  # noqa: E402
 from evalkit.errors import InputError  # noqa: E402
-from evalkit.pipeline import Job, evaluate  # noqa: E402
+from evalkit.read.capture import pair_capture  # noqa: E402
+from evalkit.score.pipeline import Job, evaluate  # noqa: E402
 from evalkit.settings import RUNTIMES, Settings  # noqa: E402
 from training.features import read_rows, sample  # noqa: E402
 

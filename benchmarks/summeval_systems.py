@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evalkit.paired import paired_test  # noqa: E402
+from evalkit.runs.paired import paired_test  # noqa: E402
 
 
 def main(source: str, work: str, systems: list[str]) -> None:

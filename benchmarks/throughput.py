@@ -45,7 +45,7 @@ DEFAULT_FILE = "/work/shared/bench/dev.jsonl"
 _CHILD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
-from evalkit.cli import main
+from evalkit.frontends.cli import main
 t1 = time.perf_counter()
 rc = main(sys.argv[1:])
 t2 = time.perf_counter()
@@ -56,7 +56,7 @@ print("BENCH " + json.dumps({"rc": rc, "import_s": t1 - t0, "score_s": t2 - t1, 
 _LOAD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
-from evalkit.encoder import embed
+from evalkit.prepare.encoder import embed
 from evalkit.judges.bundled import BundledJudge
 from evalkit.settings import DEFAULT_MODEL
 embed(DEFAULT_MODEL, sys.argv[1], ["warm up"], 16)
@@ -68,13 +68,13 @@ print("BENCH " + json.dumps({"load_s": time.perf_counter() - t0, "peak_mb": peak
 _FLOOR = """
 import json, resource, sys, time
 import numpy as np
-from evalkit import claims
-from evalkit import passages as units_of
+from evalkit.prepare import claims
+from evalkit.prepare import passages as units_of
 from evalkit.errors import InputError
-from evalkit.encoder import MODEL_BATCH, embed, torch_threads
+from evalkit.prepare.encoder import MODEL_BATCH, embed, torch_threads
 from evalkit.judges.bundled import data_folder, passages
 from evalkit.judges.nli import CrossEncoderScorer
-from evalkit.pipeline import jobs_from_paths
+from evalkit.score.pipeline import jobs_from_paths
 from evalkit.settings import Settings
 settings = Settings(cache=False)
 texts, docs, pairs, found_of = {}, set(), 0, []
@@ -119,7 +119,7 @@ print("BENCH " + json.dumps({**info, "peak_mb": peak}), file=sys.stderr)
 _CONVERT = """
 import json, sys, time
 t0 = time.perf_counter()
-from evalkit.encoder import embed
+from evalkit.prepare.encoder import embed
 from evalkit.judges.bundled import BundledJudge
 from evalkit.settings import DEFAULT_MODEL
 embed(DEFAULT_MODEL, "openvino", ["warm up"], 16)
@@ -129,7 +129,7 @@ print("BENCH " + json.dumps({"convert_s": time.perf_counter() - t0}), file=sys.s
 
 _LONG = """
 import json, random, resource, sys, time
-from evalkit.api import judge_pair as judge
+from evalkit.frontends.api import judge_pair as judge
 from evalkit.settings import Settings
 words = int(sys.argv[1])
 rng = random.Random(0)
@@ -315,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runtimes = args.runtimes.split(",")
 
-    from evalkit.encoder import torch_threads
+    from evalkit.prepare.encoder import torch_threads
 
     key = hashlib.sha1(json.dumps([str(Path(args.file).resolve()), args.limit, torch_threads()]).encode()).hexdigest()
     key = key[:12]

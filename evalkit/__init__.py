@@ -12,35 +12,35 @@ from typing import TYPE_CHECKING, Any
 
 # What type checkers and editors see (`as` marks a re-export); at run time `__getattr__` imports on first use.
 if TYPE_CHECKING:
-    from evalkit.api import score as score
-    from evalkit.api import score_many as score_many
-    from evalkit.capture import Capture as Capture
-    from evalkit.capture import parse_capture as parse_capture
-    from evalkit.capture import read_capture as read_capture
-    from evalkit.capture import read_pairs as read_pairs
     from evalkit.errors import EvalkitError as EvalkitError
     from evalkit.errors import InputError as InputError
     from evalkit.errors import SettingsError as SettingsError
-    from evalkit.pipeline import evaluate as evaluate
-    from evalkit.pipeline import jobs_from_paths as jobs_from_paths
+    from evalkit.frontends.api import score as score
+    from evalkit.frontends.api import score_many as score_many
+    from evalkit.read.capture import Capture as Capture
+    from evalkit.read.capture import parse_capture as parse_capture
+    from evalkit.read.capture import read_capture as read_capture
+    from evalkit.read.capture import read_pairs as read_pairs
     from evalkit.result import ClaimVerdict as ClaimVerdict
     from evalkit.result import Evidence as Evidence
     from evalkit.result import RunResult as RunResult
     from evalkit.result import SummaryResult as SummaryResult
+    from evalkit.score.pipeline import evaluate as evaluate
+    from evalkit.score.pipeline import jobs_from_paths as jobs_from_paths
     from evalkit.settings import Settings as Settings
 
 _EXPORTS = {
-    "Capture": "evalkit.capture",
-    "parse_capture": "evalkit.capture",
-    "read_capture": "evalkit.capture",
-    "read_pairs": "evalkit.capture",
+    "Capture": "evalkit.read.capture",
+    "parse_capture": "evalkit.read.capture",
+    "read_capture": "evalkit.read.capture",
+    "read_pairs": "evalkit.read.capture",
     "EvalkitError": "evalkit.errors",
     "InputError": "evalkit.errors",
     "SettingsError": "evalkit.errors",
-    "evaluate": "evalkit.pipeline",
-    "jobs_from_paths": "evalkit.pipeline",
-    "score": "evalkit.api",
-    "score_many": "evalkit.api",
+    "evaluate": "evalkit.score.pipeline",
+    "jobs_from_paths": "evalkit.score.pipeline",
+    "score": "evalkit.frontends.api",
+    "score_many": "evalkit.frontends.api",
     "ClaimVerdict": "evalkit.result",
     "Evidence": "evalkit.result",
     "RunResult": "evalkit.result",

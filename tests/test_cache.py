@@ -13,12 +13,13 @@ import diskcache
 import numpy as np
 import pytest
 
-from evalkit import cli, sentences
-from evalkit.cache import CacheWarning, VectorCache, text_key
-from evalkit.encoder import Encoder, model_identity
+from evalkit.frontends import cli
+from evalkit.prepare import sentences
+from evalkit.prepare.cache import CacheWarning, VectorCache, text_key
+from evalkit.prepare.encoder import Encoder, model_identity
 
 if TYPE_CHECKING:
-    from evalkit.encoder import Encoder as EncoderType
+    from evalkit.prepare.encoder import Encoder as EncoderType
 
 
 def vector(seed: int, dim: int = 384) -> np.ndarray:

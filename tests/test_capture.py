@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalkit import boilerplate
-from evalkit.boilerplate import is_summary_marker
-from evalkit.capture import Capture, parse_capture, read_capture, read_pairs
 from evalkit.errors import EvalkitWarning, InputError
+from evalkit.read import boilerplate
+from evalkit.read.boilerplate import is_summary_marker
+from evalkit.read.capture import Capture, parse_capture, read_capture, read_pairs
 
 SEED = Path(__file__).resolve().parent.parent / "references" / "seed_nyt_pow_executions.txt"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from evalkit import markdown
-from evalkit.diff import compare
-from evalkit.junit import junit_xml
-from evalkit.records import RunRecord
+from evalkit.outputs import markdown
+from evalkit.outputs.junit import junit_xml
 from evalkit.result import ClaimVerdict, Evidence, RunResult, SummaryResult
+from evalkit.runs.diff import compare
+from evalkit.runs.records import RunRecord
 
 ELEVEN = "Soldiers executed eleven surrendering prisoners."
 EVIDENCE = "Russian soldiers shot two Ukrainians who had surrendered."

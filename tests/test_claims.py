@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.capture import pair_capture, parse_capture, read_capture
-from evalkit.claims import split
 from evalkit.errors import InputError
+from evalkit.prepare.claims import split
+from evalkit.read.capture import pair_capture, parse_capture, read_capture
 
 SEED = Path(__file__).resolve().parent.parent / "references" / "seed_nyt_pow_executions.txt"
 

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evalkit import cli, pipeline
+from evalkit.frontends import cli
+from evalkit.score import pipeline
 
 ARTICLE = (
     "The city council voted on Tuesday to approve a new bridge over the Elm River. "

@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from evalkit import cli, colour
-from evalkit.present import format_table
+from evalkit.frontends import cli
+from evalkit.outputs import colour
+from evalkit.outputs.present import format_table
 from evalkit.result import SummaryResult
 
 COMMANDS = ("run", "score", "report", "diff", "compare", "calibrate", "show", "pin")

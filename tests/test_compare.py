@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evalkit import cli
-from evalkit.compare import compare_runs
-from evalkit.records import read_run
+from evalkit.frontends import cli
+from evalkit.runs.compare import compare_runs
+from evalkit.runs.records import read_run
 
 SIGNATURE = {"evalkit": "0.1.0", "model": "m@1", "judge": "bundled", "support_threshold": 0.5, "thresholds": {}}
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from evalkit import cli
-from evalkit.diff import compare, format_text, match_claims, signature_differences
-from evalkit.records import ClaimRecord, RunRecord, SummaryRecord, read_run
+from evalkit.frontends import cli
+from evalkit.runs.diff import compare, format_text, match_claims, signature_differences
+from evalkit.runs.records import ClaimRecord, RunRecord, SummaryRecord, read_run
 
 SIGNATURE = {"evalkit": "0.1.0", "model": "m@1", "support_threshold": 0.5, "thresholds": {"min_rouge_l": 0.05}}
 TWO = "A video shows soldiers executing two surrendering prisoners near Novoivanovka."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evalkit.editorial import editorial, framing, sentence_stems
+from evalkit.prepare.editorial import editorial, framing, sentence_stems
 
 WITHDRAWAL = (
     "The U.S. withdrawal from the investigation group raises questions about the international commitment "

@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from evalkit.encoder import Encoder, load_model, model_pieces
+from evalkit.prepare.encoder import Encoder, load_model, model_pieces
 
 pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium
 

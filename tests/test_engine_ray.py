@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evalkit import cli
+from evalkit.frontends import cli
 
 ray = pytest.importorskip("ray", reason='Ray is not installed (pip install "evalkit[ray]")')
 # Ray Data warns about its own deprecated settings when it copies its context to workers.

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from evalkit import cli, history, pinning
-from evalkit.calibrate import write_threshold
 from evalkit.errors import EvalkitError, EvalkitWarning, OutputError
+from evalkit.frontends import cli, pinning
 from evalkit.result import ClaimVerdict, RunResult, SummaryResult
+from evalkit.runs import history
+from evalkit.score.calibrate import write_threshold
 from evalkit.settings import load
 from evalkit.writer import RecordStream, write_file
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from evalkit import history
 from evalkit.errors import EvalkitWarning
-from evalkit.report import render, view
+from evalkit.outputs.report import render, view
 from evalkit.result import ClaimVerdict, Evidence, RunResult, SummaryResult
+from evalkit.runs import history
 
 SIGNATURE = {"evalkit": "0.1.0", "model": "m@1", "support_threshold": 0.5, "thresholds": {}}
 TWO = "Soldiers executed two surrendering prisoners."

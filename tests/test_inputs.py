@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.errors import InputError
-from evalkit.inputs import walk
+from evalkit.read.inputs import walk
 
 PATTERNS = ("*.txt", "*.jsonl")
 

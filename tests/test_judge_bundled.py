@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from evalkit.api import judge_pair
+from evalkit.frontends.api import judge_pair
 from evalkit.judges import load_judge
 from evalkit.judges.bundled import BundledJudge, data_folder, entail_logit, head, passages
 from evalkit.result import Evidence
 from evalkit.settings import Settings
 
 if TYPE_CHECKING:
-    from evalkit.encoder import Encoder
+    from evalkit.prepare.encoder import Encoder
 
 ARTICLE = (
     "Ukrainian officials said a video verified by investigators shows Russian soldiers executing two "

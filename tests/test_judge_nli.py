@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from evalkit import cli
-from evalkit.cache import VectorCache
-from evalkit.encoder import resolve_model, word_pieces
 from evalkit.errors import SettingsError
+from evalkit.frontends import cli
 from evalkit.judges.nli import BATCH, CrossEncoderScorer, _tokenizer
+from evalkit.prepare.cache import VectorCache
+from evalkit.prepare.encoder import resolve_model, word_pieces
 from evalkit.settings import DEFAULT_MODEL
 
 pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium

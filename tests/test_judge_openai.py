@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from evalkit import cli, exits
+from evalkit.frontends import cli, exits
 from evalkit.judges import openai
 
 pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from evalkit.api import judge_pair
-from evalkit.encoder import Encoder
 from evalkit.errors import SettingsError
+from evalkit.frontends.api import judge_pair
 from evalkit.judges import PROBABILITY_BANDS, Bands, bands, load_judge
 from evalkit.judges.lexical import LexicalJudge
+from evalkit.prepare.encoder import Encoder
 from evalkit.settings import Settings
 
 ARTICLE = (

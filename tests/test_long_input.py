@@ -14,10 +14,10 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from evalkit import passages
-from evalkit.capture import pair_capture
 from evalkit.metrics import rouge as rouge_metric
-from evalkit.pipeline import Job, score_batch
+from evalkit.prepare import passages
+from evalkit.read.capture import pair_capture
+from evalkit.score.pipeline import Job, score_batch
 from evalkit.settings import Settings
 
 

@@ -9,9 +9,9 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 from rouge_score import rouge_scorer
 
-from evalkit import passages, tokens
 from evalkit.metrics import rouge as rouge_metric
 from evalkit.metrics.similarity import document_similarity
+from evalkit.prepare import passages, tokens
 
 
 def test_rouge_matches_rouge_score_with_summary_as_prediction() -> None:

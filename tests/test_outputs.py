@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.errors import OutputError
-from evalkit.outputs import check
+from evalkit.outputs.paths import check
 from evalkit.settings import Settings
 from evalkit.writer import record_line, write_json
 

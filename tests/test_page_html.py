@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evalkit.capture import read_capture
-from evalkit.page_html import html_to_capture_text
-from evalkit.pipeline import jobs_from_paths
+from evalkit.read.capture import read_capture
+from evalkit.read.page_html import html_to_capture_text
+from evalkit.score.pipeline import jobs_from_paths
 from evalkit.settings import Settings
 
 PAGE = """<!DOCTYPE html>

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from evalkit.paired import bootstrap_means, paired_test, paired_tests, randomisation_p
+from evalkit.runs.paired import bootstrap_means, paired_test, paired_tests, randomisation_p
 
 
 def test_a_large_known_difference_is_significant_and_its_interval_excludes_zero() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evalkit.capture import pair_capture
-from evalkit.pipeline import Job, score_batch
+from evalkit.read.capture import pair_capture
 from evalkit.result import SummaryResult
+from evalkit.score.pipeline import Job, score_batch
 from evalkit.settings import Settings
 
 pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.api import judge_pair
-from evalkit.encoder import Encoder
-from evalkit.pinning import pin_captures
+from evalkit.frontends.api import judge_pair
+from evalkit.frontends.pinning import pin_captures
+from evalkit.prepare.encoder import Encoder
 from evalkit.settings import Settings, load
 
 pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium
@@ -251,8 +251,8 @@ def test_project_without_references_is_untouched(pytester: pytest.Pytester) -> N
 def test_evalkit_judge_fixture_and_assert_supported(project: pytest.Pytester) -> None:
     (project.path / "tests" / "test_summaries.py").write_text(
         f"""
-from evalkit.api import judge_pair
-from evalkit.pytest_plugin import assert_supported
+from evalkit.frontends.api import judge_pair
+from evalkit.frontends.pytest_plugin import assert_supported
 from evalkit.settings import load
 
 ARTICLE = {ARTICLE!r}

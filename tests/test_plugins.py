@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from evalkit import cli, metrics
+from evalkit import metrics
 from evalkit.errors import SettingsError
+from evalkit.frontends import cli
 
 PACKAGE = '''
 from evalkit.judges import PROBABILITY_BANDS, Judgement

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from evalkit import reasons
-from evalkit.present import explain
+from evalkit.outputs.present import explain
+from evalkit.prepare.support import index_article
 from evalkit.result import ClaimVerdict, Evidence, SummaryResult
-from evalkit.support import index_article
+from evalkit.score import reasons
 
 ARTICLE = (
     "A verified video shows Russian soldiers executing two surrendering Ukrainian prisoners of war "

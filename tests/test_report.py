@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from evalkit.report import render, view, write
+from evalkit.outputs.report import render, view, write
 from evalkit.result import ClaimVerdict, Evidence, RunResult, SummaryResult
 
 XSS = "<script>alert(1)</script>"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_report import XSS, result, run_of  # tests/ is on sys.path (rootdir-relative imports)
 
-from evalkit.report import browser, write
+from evalkit.outputs.report import browser, write
 from evalkit.result import SummaryResult
 
 pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium

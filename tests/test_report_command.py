@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from test_report import SIGNATURE, result, run_of
 
-from evalkit import cli
+from evalkit.frontends import cli
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """An interrupted `evalkit score`, resumed with --resume, leaves the file an uninterrupted run writes.
 
 Byte for byte, not within a tolerance: every text is computed in model batches of a fixed shape
-(`evalkit.batching`), so neither the resumed run's other batches nor `--batch-size` move a number.
+(`evalkit.prepare.batching`), so neither the resumed run's other batches nor `--batch-size` move a number.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from evalkit import cli, exits
+from evalkit.frontends import cli, exits
 from evalkit.result import SummaryResult
 
 pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium

@@ -10,18 +10,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
-from evalkit import cli
-from evalkit.cache import VectorCache
 from evalkit.errors import SettingsError
+from evalkit.frontends import cli
 from evalkit.judges.bundled import data_folder
 from evalkit.judges.nli import CrossEncoderScorer
-from evalkit.runtime import ModelCacheWarning, openvino_forward, runtime_id
+from evalkit.prepare.cache import VectorCache
+from evalkit.prepare.runtime import ModelCacheWarning, openvino_forward, runtime_id
 from evalkit.settings import Settings
 
 if TYPE_CHECKING:
     import torch
 
-    from evalkit.encoder import Encoder
+    from evalkit.prepare.encoder import Encoder
 
 TEXTS = [
     "The town council of Millbrook voted on Tuesday to build a new public library on Elm Street.",
@@ -34,7 +34,7 @@ PAIRS = [(TEXTS[1], TEXTS[0]), ("The library costs 4 million dollars.", TEXTS[1]
 
 @pytest.mark.slow  # loads or converts a model
 def test_openvino_vectors_are_the_torch_vectors_within_bfloat16_rounding(encoder: Encoder) -> None:
-    from evalkit.encoder import Encoder
+    from evalkit.prepare.encoder import Encoder
 
     reference = Encoder(runtime="torch").encode(TEXTS)
     fast = encoder.encode(TEXTS) if encoder.runtime == "openvino" else Encoder(runtime="openvino").encode(TEXTS)
@@ -52,7 +52,7 @@ def test_openvino_judge_scores_are_the_torch_scores_within_0_02() -> None:
 
 @pytest.mark.slow  # loads or converts a model
 def test_each_runtime_keeps_its_own_cache_entries(tmp_path: Path) -> None:
-    from evalkit.encoder import Encoder
+    from evalkit.prepare.encoder import Encoder
 
     store = VectorCache(tmp_path, 64)
     Encoder(cache=store, runtime="openvino").encode(TEXTS[:1])

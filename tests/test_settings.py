@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from evalkit import cli
 from evalkit.errors import SettingsError
+from evalkit.frontends import cli
 from evalkit.judges import load_judge
-from evalkit.pipeline import jobs_from_paths
+from evalkit.score.pipeline import jobs_from_paths
 from evalkit.settings import Settings, load, resolve
 
 ARTICLE = (
@@ -72,7 +72,7 @@ def test_cli(project: Path) -> None:
 
 
 def test_ray_engine_keeps_each_jobs_precedence(project: Path) -> None:
-    from evalkit.engine_ray import for_actors
+    from evalkit.score.engine_ray import for_actors
 
     settings, _ = load(flags={"weak_band": 0.05})
     run_settings, jobs = for_actors(settings, list(jobs_from_paths(["refs"], settings)))
@@ -83,7 +83,7 @@ def test_ray_engine_keeps_each_jobs_precedence(project: Path) -> None:
 
 @pytest.mark.slow
 def test_screenshot_tool(project: Path) -> None:
-    from evalkit.report.browser import evaluate_paths
+    from evalkit.outputs.report.browser import evaluate_paths
 
     run = evaluate_paths(["refs"])
     assert thresholds([r.to_dict() for r in run.results]) == {"a.txt": SIDECAR, "b.txt": PROJECT}

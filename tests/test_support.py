@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evalkit import passages, support
-from evalkit.encoder import Encoder
+from evalkit.prepare import passages, support
+from evalkit.prepare.encoder import Encoder
 
 ARTICLE = (
     "The United Nations said two soldiers were killed near Kharkiv on Monday. "

@@ -11,11 +11,11 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from evalkit import passages
-from evalkit.capture import pair_capture
 from evalkit.errors import InputError
-from evalkit.pipeline import Job, make_encoder, score_batch
+from evalkit.prepare import passages
+from evalkit.read.capture import pair_capture
 from evalkit.result import Evidence
+from evalkit.score.pipeline import Job, make_encoder, score_batch
 from evalkit.settings import Settings
 
 WORK = Path(__file__).parent / ".work"

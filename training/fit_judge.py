@@ -27,10 +27,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from evalkit import support  # noqa: E402
-from evalkit.cache import VectorCache  # noqa: E402
 from evalkit.judges.bundled import data_folder, entail_logit, passages  # noqa: E402
 from evalkit.judges.nli import CrossEncoderScorer  # noqa: E402
+from evalkit.prepare import support  # noqa: E402
+from evalkit.prepare.cache import VectorCache  # noqa: E402
 from evalkit.settings import Settings  # noqa: E402
 from training.editorial_pairs import pairs  # noqa: E402
 from training.features import ALLOWED, WORK, extract, interleaved, load, match_of, read_rows  # noqa: E402

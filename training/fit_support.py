@@ -30,8 +30,8 @@ from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from evalkit import support  # noqa: E402
-from evalkit.capture import pair_capture  # noqa: E402
+from evalkit.prepare import support  # noqa: E402
+from evalkit.read.capture import pair_capture  # noqa: E402
 from training.features import ALLOWED, WORK, extract, load, match_of, read_rows  # noqa: E402
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "evalkit" / "data" / "support_model.json"

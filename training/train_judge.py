@@ -43,9 +43,9 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evalkit import passages as units_of  # noqa: E402
-from evalkit.encoder import DEFAULT_MODEL, resolve_model  # noqa: E402
-from evalkit.sentences import split  # noqa: E402
+from evalkit.prepare import passages as units_of  # noqa: E402
+from evalkit.prepare.encoder import DEFAULT_MODEL, resolve_model  # noqa: E402
+from evalkit.prepare.sentences import split  # noqa: E402
 
 NLI_SOURCES = {"binary-mnli", "binary-fever-nli", "wice_oracle_chunk"}
 DOCUMENT_SOURCES = {"frank", "factcc_subset", "summeval_subset", "wice_claim"}

@@ -17,10 +17,10 @@ from evalkit.errors import SettingsError
 from evalkit.result import Evidence, Verdict
 
 if TYPE_CHECKING:
-    from evalkit.cache import VectorCache
-    from evalkit.passages import Match
+    from evalkit.prepare.cache import VectorCache
+    from evalkit.prepare.passages import Match
+    from evalkit.prepare.support import ArticleIndex
     from evalkit.settings import Settings
-    from evalkit.support import ArticleIndex
 
 
 ENTRY_POINT_GROUP = "evalkit.judges"

@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from evalkit import support
 from evalkit.errors import SettingsError
 from evalkit.judges import Bands, ClaimInput, Judgement
 from evalkit.judges.nli import CrossEncoderScorer
+from evalkit.prepare import support
 from evalkit.result import Evidence
 from evalkit.settings import RUNTIMES
 
 if TYPE_CHECKING:
-    from evalkit.cache import VectorCache
+    from evalkit.prepare.cache import VectorCache
     from evalkit.settings import Settings
 
 LOGIT_CLIP = 8.0  # a probability of 1e-6 or 1 - 1e-6 is already certain; the head should not see more

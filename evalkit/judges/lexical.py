@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from evalkit import support
 from evalkit.errors import SettingsError
 from evalkit.judges import Bands, ClaimInput, Judgement
+from evalkit.prepare import support
 
 if TYPE_CHECKING:
-    from evalkit.cache import VectorCache
+    from evalkit.prepare.cache import VectorCache
     from evalkit.settings import Settings
 
 

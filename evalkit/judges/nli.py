@@ -16,24 +16,24 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from evalkit import batching
-from evalkit.encoder import model_identity, torch_threads, word_pieces
 from evalkit.errors import SettingsError
 from evalkit.judges import PROBABILITY_BANDS, ClaimInput, Judgement
-from evalkit.runtime import openvino_forward, runtime_id
+from evalkit.prepare import batching
+from evalkit.prepare.encoder import model_identity, torch_threads, word_pieces
+from evalkit.prepare.runtime import openvino_forward, runtime_id
 from evalkit.settings import RUNTIMES
 
 if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedTokenizerBase
 
-    from evalkit.cache import VectorCache
-    from evalkit.runtime import Run
+    from evalkit.prepare.cache import VectorCache
+    from evalkit.prepare.runtime import Run
     from evalkit.settings import Settings
 
 # Label names that mean "the passage supports the claim" (compared lower-cased).
 SUPPORTED_LABELS = ("entailment", "entailed", "supported", "consistent")
-BATCH = 16  # pairs per forward pass, always this many rows (`evalkit.batching`); sorted by length
+BATCH = 16  # pairs per forward pass, always this many rows (`evalkit.prepare.batching`); sorted by length
 
 
 def supported_output(id2label: dict[int, str], folder: Path) -> int:
@@ -152,7 +152,7 @@ class CrossEncoderScorer:
         return [min(max(probs[(part, piece)] for piece in pieces) for part, pieces in parts) for parts in plan]
 
     def _forward(self, units: list[tuple[str, str]]) -> list[float]:
-        """P(supported) per (claim, passage), in batches of a fixed shape (`evalkit.batching`)."""
+        """P(supported) per (claim, passage), in batches of a fixed shape (`evalkit.prepare.batching`)."""
         import torch
 
         tokenizer = _tokenizer(str(self.folder))

@@ -38,7 +38,7 @@ from evalkit.errors import SettingsError
 from evalkit.judges import PROBABILITY_BANDS, ClaimInput, Judgement
 
 if TYPE_CHECKING:
-    from evalkit.cache import VectorCache
+    from evalkit.prepare.cache import VectorCache
     from evalkit.settings import Settings
 
 BACKOFF_S = 0.5  # first wait before a retry; doubles with each further try

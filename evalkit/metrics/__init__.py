@@ -25,8 +25,8 @@ from evalkit.errors import SettingsError
 if TYPE_CHECKING:
     import numpy as np
 
-    from evalkit.encoder import Encoder
     from evalkit.judges import Bands, Judge
+    from evalkit.prepare.encoder import Encoder
     from evalkit.result import ClaimVerdict
 
 ENTRY_POINT_GROUP = "evalkit.metrics"

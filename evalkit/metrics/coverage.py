@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evalkit import passages, support
-from evalkit.encoder import Encoder
 from evalkit.judges import Bands, ClaimInput, Judge
 from evalkit.metrics import Batch, Column, Measured, Threshold
+from evalkit.prepare import passages, support
+from evalkit.prepare.encoder import Encoder
 from evalkit.result import Evidence
 
 LEAD_PIECES = 4  # news leads carry the main facts; CNN/DM reference highlights come mostly from them

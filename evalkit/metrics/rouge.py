@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from evalkit.metrics import Batch, Column, Measured, Threshold
-from evalkit.tokens import tokens
+from evalkit.prepare.tokens import tokens
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 _LABELS = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L", "rougeLsum": "ROUGE-Lsum"}

@@ -1,0 +1,1 @@
+"""Preparing a batch to judge: claims, article sentences and windows, vectors (cached), lexical signals."""

@@ -1,0 +1,387 @@
+"""Reading inputs: captured pages with an embedded AI summary, and JSONL (document, summary) pairs.
+
+A capture is plain text copied from a page: a title line, a summary marker ("AI Summary"), the
+summary (headings, paragraphs, bullets), then the article body wrapped in page chrome. The reader
+keeps headings apart from the text that makes claims and drops chrome by the rules in
+`boilerplate`, recording what it dropped so a person can check it (`evalkit show`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from evalkit.errors import EvalkitWarning, InputError
+from evalkit.read.boilerplate import (
+    INLINE_RULES,
+    MAX_BOILERPLATE_WORDS,
+    boilerplate_rule,
+    is_ai_note,
+    is_summary_end,
+    is_summary_marker,
+)
+from evalkit.read.page_html import html_to_capture_text, looks_like_html
+from evalkit.text import clean, identifier, printable
+
+# A page capture is a few hundred KB at most; anything far larger is not a capture.
+MAX_CAPTURE_BYTES = 5_000_000
+# One JSONL line (one document and its summary).
+MAX_LINE_BYTES = 5_000_000
+# A trailing paragraph shorter than this after page chrome has started is chrome too.
+TAIL_CHROME_WORDS = 30
+# Dropping more words than this, and more than were kept, gets a warning: the reader may have cut the article.
+LOST_ARTICLE_WORDS = 100
+# A summary sentence this long reads as a claim, so a chrome rule matching it does not end the summary.
+CLAIM_WORDS = 8
+
+SHORT_HEADING_WORDS = 6  # a title-like line this short is a heading even with no blank line around it
+_LABELLED = re.compile(r"^([^:]{1,60}):\s*(\S.*)$")  # "Summary: text" on one line
+_SENTENCE_END = re.compile(r"[.!?:\"”’)]$")
+_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*+–—▸►➤→✓✔■□○-]|\d{1,2}[.)])\s+")
+_HEADING_MARKUP = re.compile(r"^\s*#{1,6}\s+|^\s*\*\*(.+)\*\*\s*$")
+
+BlockKind = Literal["heading", "paragraph", "bullet"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of the summary, with its place in `Capture.summary`."""
+
+    kind: BlockKind
+    text: str
+    section: str  # the heading it sits under ("" before any heading)
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A paragraph removed as page chrome, and the rule that removed it."""
+
+    rule: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A summary and the article it claims to summarise, ready to score."""
+
+    title: str
+    summary: str
+    summary_blocks: tuple[Block, ...]
+    body_paragraphs: tuple[str, ...]
+    source: str
+    dropped: tuple[Dropped, ...] = field(default=())
+    # Summary lines a chrome rule matches that were kept as claims (bullets, whole sentences).
+    kept: tuple[Dropped, ...] = field(default=())
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.body_paragraphs)
+
+
+@dataclass
+class _Item:
+    kind: BlockKind
+    text: str
+    blanks_before: int
+    lines: list[str] = field(default_factory=list)  # while grouping; `text` is their join afterwards
+    words: int = 0
+
+
+def decode(data: bytes, source: str) -> str:
+    """The bytes as UTF-8 text, as they are: `text.clean` normalises once the syntax has been parsed."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(source, f"is not valid UTF-8 (bad byte at offset {exc.start}); save it as UTF-8") from None
+
+
+def _items(lines: list[str]) -> list[_Item]:
+    """Group lines into paragraphs and bullets; hard-wrapped lines are joined, page chrome is not.
+
+    Pages often stack chrome on consecutive lines ("By Jane Doe" over "Updated March 3"), so a line
+    is joined only when neither it nor the paragraph so far reads as chrome on its own; a wrapped
+    article line that merely resembles chrome still joins when the paragraph has not ended a sentence.
+    """
+    items: list[_Item] = []
+    blanks = 0
+    current: _Item | None = None
+    for line in lines:
+        if not line.strip():
+            blanks += 1
+            current = None
+            continue
+        if _BULLET.match(line):
+            current = _Item("bullet", "", blanks)
+            items.append(current)
+            line = _BULLET.sub("", line, count=1)
+        elif current is None or _starts_new_item(current, line.strip()):
+            current = _Item("paragraph", "", blanks)
+            items.append(current)
+        current.lines.append(line.strip())
+        current.words += len(line.split())
+        blanks = 0
+    for item in items:
+        item.text = " ".join(item.lines)
+        if item.kind == "paragraph" and _is_heading(item.text):
+            item.kind = "heading"
+            item.text = _HEADING_MARKUP.sub(lambda m: m.group(1) or "", item.text).strip()
+    return items
+
+
+def _starts_new_item(item: _Item, line: str) -> bool:
+    """Should `line` begin an item of its own rather than continue `item` (no blank line between)?"""
+    if is_summary_end(line) or _HEADING_MARKUP.match(line):
+        return True
+    # Chrome and headings are short, so a long paragraph is neither and is never re-joined to check:
+    # a hard-wrapped page stays linear in its length.
+    paragraph = " ".join(item.lines) if item.words <= MAX_BOILERPLATE_WORDS else None
+    heading = paragraph is not None and _short_heading(paragraph)
+    if (paragraph is not None and boilerplate_rule(paragraph)) or (heading and line[:1].isupper()):
+        return True  # chrome stands alone; "Key findings" sits directly over its first paragraph
+    # After a finished sentence, a short title-like line is a heading and a chrome line is chrome; a
+    # hard-wrapped article line in mid-sentence is neither.
+    ended = _SENTENCE_END.search(item.lines[-1]) is not None or heading
+    return ended and (_short_heading(line) or boilerplate_rule(line) is not None)
+
+
+def _short_heading(text: str) -> bool:
+    return _HEADING_MARKUP.match(text) is not None or (_is_heading(text) and len(text.split()) <= SHORT_HEADING_WORDS)
+
+
+def _is_heading(text: str) -> bool:
+    if _HEADING_MARKUP.match(text):
+        return True
+    words = text.split()
+    return 0 < len(words) <= 10 and not re.search(r"[.!?;,\"”’)]$", text) and text[0].isupper()
+
+
+def _blocks(items: list[_Item]) -> tuple[str, tuple[Block, ...]]:
+    """The summary text as one string, and its blocks with offsets into it."""
+    parts: list[str] = []
+    blocks: list[Block] = []
+    section = ""
+    offset = 0
+    for item in items:
+        prefix = "• " if item.kind == "bullet" else ""
+        if item.kind == "heading":
+            section = item.text
+        start = offset + len(prefix)
+        blocks.append(Block(item.kind, item.text, section, start, start + len(item.text)))
+        parts.append(prefix + item.text)
+        offset += len(prefix) + len(item.text) + 1
+    return "\n".join(parts), tuple(blocks)
+
+
+def _split_summary(
+    items: list[_Item], source: str, inline: bool = False
+) -> tuple[list[_Item], list[_Item], list[Dropped]]:
+    """Where the summary ends: an end marker, the first chrome paragraph, a double blank line, the
+    first paragraph after a list of bullets, or (for a summary written on its marker line) a blank line.
+
+    Only a line shaped like chrome ends it: a bullet, or a sentence of `CLAIM_WORDS` words or more, is
+    summary text even when a chrome rule matches it ("... could unlock the full potential of AI."), so
+    a claim after it can never slip into the article unchecked (`Capture.kept` notes such lines).
+
+    A note that the summary is machine-written, above any summary text ("Generated by AI" right under
+    the heading), is dropped rather than taken for the summary's end.
+    """
+    start = next((i for i, it in enumerate(items) if it.kind != "heading" and not is_ai_note(it.text)), len(items))
+    dropped = [Dropped("summary note", it.text) for it in items[:start] if is_ai_note(it.text)]
+    items = [it for it in items[:start] if not is_ai_note(it.text)] + items[start:]
+    for i, item in enumerate(items):
+        if is_summary_end(item.text):
+            return items[:i], items[i + 1 :], [*dropped, Dropped("summary end marker", item.text)]
+        if boilerplate_rule(item.text) and item.kind != "bullet" and not _reads_as_claim(item.text):
+            return items[:i], items[i:], dropped
+    for i, item in enumerate(items[1:], start=1):
+        if item.blanks_before >= 2 and any(it.kind != "heading" for it in items[:i]):
+            return items[:i], items[i:], dropped
+    bullets = [i for i, item in enumerate(items) if item.kind == "bullet"]
+    if bullets and all(item.kind == "heading" for item in items[: bullets[0]]):
+        after = next((i for i in range(bullets[0], len(items)) if items[i].kind == "paragraph"), None)
+        if after is not None:
+            return items[:after], items[after:], dropped
+    if inline and len(items) > 1:
+        return items[:1], items[1:], dropped
+    raise InputError(
+        source,
+        "cannot tell where the AI summary ends and the article begins; put a line such as "
+        "'End of summary' or '---' after the summary",
+    )
+
+
+def _reads_as_claim(text: str) -> bool:
+    """A whole sentence of some length: summary text, whatever words it uses."""
+    return len(text.split()) >= CLAIM_WORDS and text.rstrip().endswith((".", "!", "?", '"', "”"))
+
+
+def _clean_body(items: list[_Item]) -> tuple[list[str], list[Dropped]]:
+    """Article paragraphs with chrome removed; short paragraphs in the page's tail are chrome too.
+
+    The tail starts at the first footer-like chrome paragraph, but never before the last paragraph
+    that reads as article text (`TAIL_CHROME_WORDS` words or more): short paragraphs between them
+    are the article's, so chrome in mid-page cannot swallow the rest of it.
+    """
+    rules = [boilerplate_rule(item.text) for item in items]
+    first = next((i for i, rule in enumerate(rules) if rule is None), len(items))
+    footer = next((i for i in range(first + 1, len(items)) if rules[i] and rules[i] not in INLINE_RULES), len(items))
+    long = [i for i, rule in enumerate(rules) if rule is None and len(items[i].text.split()) >= TAIL_CHROME_WORDS]
+    tail = max(footer + 1, long[-1] + 1 if long else 0)
+    kept: list[str] = []
+    dropped: list[Dropped] = []
+    seen: set[str] = set()
+    for i, (item, rule) in enumerate(zip(items, rules, strict=True)):
+        if rule is None and i >= tail and len(item.text.split()) < TAIL_CHROME_WORDS:
+            rule = "trailing page chrome"
+        if rule is not None:
+            dropped.append(Dropped(rule, item.text))
+        elif item.text in seen:
+            dropped.append(Dropped("repeated paragraph", item.text))
+        else:
+            seen.add(item.text)
+            kept.append(item.text)
+    return kept, dropped
+
+
+def _find_marker(lines: list[str], fallback: bool) -> tuple[int, str] | None:
+    """The marker line's index and any summary text written on it ("TL;DR (AI): The council ...")."""
+    for i, line in enumerate(lines):
+        label = _LABELLED.match(line.strip())
+        if label and is_summary_marker(label.group(1), fallback):
+            return i, label.group(2)
+        if is_summary_marker(line, fallback):
+            return i, ""
+    return None
+
+
+def parse_capture(text: str, source: str) -> Capture:
+    """Parse the text of a captured page; raises `InputError` saying what is missing."""
+    text = clean(text, source)
+    if not text.strip():
+        raise InputError(source, "is empty")
+    lines = text.split("\n")
+    found = _find_marker(lines, fallback=False) or _find_marker(lines, fallback=True)
+    if found is None:
+        raise InputError(
+            source, "has no AI summary marker line (a line such as 'AI Summary' or 'Summarized by AI' above it)"
+        )
+    marker, inline = found
+    title = next((line.strip() for line in lines[:marker] if line.strip()), "")
+    after = ([inline] if inline else []) + lines[marker + 1 :]
+    summary_items, rest, dropped = _split_summary(_items(after), source, inline=bool(inline))
+    if not any(item.kind != "heading" for item in summary_items):
+        raise InputError(source, "the AI summary has no claims (it is empty or only headings)")
+    body, body_dropped = _clean_body(rest)
+    if not body:
+        raise InputError(source, "has no article body after the summary (only page chrome or nothing)")
+    summary, blocks = _blocks(summary_items)
+    kept = tuple(Dropped(rule, it.text) for it in summary_items if (rule := boilerplate_rule(it.text)))
+    lost = sum(len(d.text.split()) for d in body_dropped)
+    if lost >= LOST_ARTICLE_WORDS and lost > sum(len(p.split()) for p in body):
+        warnings.warn(
+            f"{source}: most of the article ({lost} words) was dropped as page chrome; "
+            "`evalkit show` lists every dropped paragraph",
+            EvalkitWarning,
+            stacklevel=2,
+        )
+    return Capture(title, summary, blocks, tuple(body), source, tuple(dropped + body_dropped), kept)
+
+
+def _read_bytes(path: Path, limit: int) -> bytes:
+    name = printable(str(path))
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(name, f"is {size / 1e6:.1f} MB; files over {limit / 1e6:.0f} MB are refused")
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(name, f"cannot be read ({exc.strerror or exc})") from None
+
+
+def read_capture(path: str | Path) -> Capture:
+    """Read one captured page file: the capture text format, or a saved HTML page."""
+    path = Path(path)
+    source = printable(str(path))
+    text = decode(_read_bytes(path, MAX_CAPTURE_BYTES), source)
+    if path.suffix.lower() in (".html", ".htm") or looks_like_html(text):
+        text = html_to_capture_text(text)
+    return parse_capture(text, source)
+
+
+def pair_capture(id: str, document: str, summary: str, source: str) -> Capture:
+    """A (document, summary) pair as a capture: summary lines are blocks, document lines paragraphs."""
+    summary, document = clean(summary, f"{source}: summary"), clean(document, f"{source}: document")
+    if not summary.strip():
+        raise InputError(source, "summary is empty")
+    if not document.strip():
+        raise InputError(source, "document is empty")
+    blocks: list[Block] = []
+    offset = 0
+    for line in summary.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            start = summary.index(stripped, offset)
+            bullet = _BULLET.match(stripped)
+            text = _BULLET.sub("", stripped, count=1) if bullet else stripped
+            start += len(stripped) - len(text)
+            blocks.append(Block("bullet" if bullet else "paragraph", text, "", start, start + len(text)))
+        offset += len(line) + 1
+    paragraphs = tuple(p.strip() for p in re.split(r"\n\s*\n|\n", document) if p.strip())
+    return Capture("", summary, tuple(blocks), paragraphs, id)
+
+
+def read_pairs(path: str | Path) -> Iterator[tuple[str, Capture | InputError]]:
+    """(id, capture) for each line of a JSONL file, or (id, the error that line has): never skipped.
+
+    The id is the row's own `id` where the line has one, else `path:line`, so an error record still
+    lines up with the row it belongs to.
+    """
+    path = Path(path)
+    name = printable(str(path))
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(name, f"cannot be read ({exc.strerror or exc})") from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if raw.strip():
+                yield _pair(raw, f"{name}:{number}")
+
+
+def _pair(raw: bytes, where: str) -> tuple[str, Capture | InputError]:
+    """One JSONL line as (id, capture), or (id, its error): whatever the line holds, never an exception."""
+    if len(raw) > MAX_LINE_BYTES:
+        return where, InputError(where, f"line is {len(raw) / 1e6:.1f} MB; lines over 5 MB are refused")
+    try:
+        row = json.loads(decode(raw, where))
+        if not isinstance(row, dict):
+            return where, InputError(where, "is not a JSON object")
+        id = _row_id(row.get("id"), where)
+    except InputError as exc:
+        return where, exc
+    except json.JSONDecodeError as exc:
+        return where, InputError(where, f"is not valid JSON ({exc.msg} at column {exc.colno})")
+    except (ValueError, RecursionError) as exc:  # a number too long to convert, or nesting too deep
+        return where, InputError(where, f"is not JSON evalkit can read ({type(exc).__name__}: {str(exc)[:80]})")
+    missing = [k for k in ("document", "summary") if not isinstance(row.get(k), str)]
+    if missing:
+        return id, InputError(where, f"needs string field(s) {', '.join(missing)} (id {id})")
+    try:
+        return id, pair_capture(id, row["document"], row["summary"], where)
+    except InputError as exc:
+        return id, exc
+
+
+def _row_id(value: object, where: str) -> str:
+    """A row's id as text: a string as it is, any other JSON value as its JSON text, none as `where`."""
+    if value is None:
+        return where
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return identifier(text, f"{where}: id")

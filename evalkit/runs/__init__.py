@@ -1,0 +1,1 @@
+"""Finished runs read back and compared: records, history, diff, two systems compared."""

@@ -1,0 +1,294 @@
+"""What changed between two runs: verdicts, claims added and removed, pass/fail, scores.
+
+Summaries are matched by id (repeated ids in file order), then (for a moved or renamed file) by file
+name, then by title; claims by exact text, then by close text (difflib), accepting a looser match at
+the same position, so a claim with one word changed is seen as changed, not as one removed and one added.
+A verdict moving down `supported > weak > unsupported` is a regression; up, an improvement. A claim
+the judge could not score (verdict `error`) is neither: it shows as `unjudged` (or `judged` again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+from evalkit import metrics
+from evalkit.runs.records import ClaimRecord, RunRecord, SummaryRecord
+
+RANK = {"supported": 2, "weak": 1, "unsupported": 0}
+CLOSE_TEXT = 0.6  # difflib ratio at which two claims are the same claim reworded
+CLOSE_AT_SAME_POSITION = 0.4  # the looser ratio accepted for claims at the same place in their summaries
+DEFAULT_TOLERANCE = 0.02
+
+
+@dataclass(frozen=True)
+class ClaimChange:
+    kind: str  # "regression", "improvement", "unjudged", "judged", "added", "removed" or "score"
+    old: ClaimRecord | None
+    new: ClaimRecord | None
+
+    @property
+    def regressed(self) -> bool:
+        """A verdict moved down, or a claim the summary newly makes is unsupported."""
+        return self.kind == "regression" or (self.kind == "added" and self.claim.verdict == "unsupported")
+
+    @property
+    def claim(self) -> ClaimRecord:
+        """The claim as it stands now (as it was, for a removed claim)."""
+        return self.new or self.old  # type: ignore[return-value]
+
+    @property
+    def verdicts(self) -> str:
+        """'supported → unsupported', or the one verdict of an added or removed claim."""
+        if self.old and self.new and self.old.verdict != self.new.verdict:
+            return f"{self.old.verdict} → {self.new.verdict}"
+        return self.claim.verdict
+
+    @property
+    def scores(self) -> str:
+        """'0.730 → 0.300 (-0.430)', or the one score of an added or removed claim."""
+        return _scores(self.old.score, self.new.score) if self.old and self.new else _score(self.claim.score)
+
+
+@dataclass(frozen=True)
+class SummaryChange:
+    old: SummaryRecord | None  # None: a summary only the new run has
+    new: SummaryRecord | None  # None: one only the old run has
+    claims: tuple[ClaimChange, ...]
+    moved: tuple[str, ...] = ()  # the metric columns whose value moved by more than the tolerance
+
+    @property
+    def id(self) -> str:
+        return (self.new or self.old).id  # type: ignore[union-attr]
+
+    @property
+    def renamed(self) -> bool:
+        return self.old is not None and self.new is not None and self.old.id != self.new.id
+
+    @property
+    def status(self) -> str:
+        """'pass → fail', 'fail → pass', 'added', 'removed' or '' (unchanged)."""
+        if self.old is None or self.new is None:
+            return "added" if self.old is None else "removed"
+        if self.old.passed == self.new.passed:
+            return ""
+        return "pass → fail" if self.old.passed else "fail → pass"
+
+    @property
+    def regressed(self) -> bool:
+        return self.status == "pass → fail" or any(c.regressed for c in self.claims)
+
+    @property
+    def headline(self) -> str:
+        """What happened to the summary as a whole: renamed, pass/fail, metrics; '' when only claims changed."""
+        parts = [f"renamed from {self.old.id}"] if self.renamed and self.old else []
+        parts += [self.status] if self.status else []
+        if self.old and self.new:
+            for name in self.moved:
+                column = metrics.column(name)
+                label = column.label if column else name
+                parts.append(f"{label} {_scores(self.old.metrics[name], self.new.metrics[name])}")
+        return ", ".join(parts)
+
+    @property
+    def improved(self) -> bool:
+        return self.status == "fail → pass" or any(c.kind == "improvement" for c in self.claims)
+
+
+@dataclass(frozen=True)
+class RunDiff:
+    changes: tuple[SummaryChange, ...]  # only summaries with something to report
+    compared: int  # summaries found in both runs
+    tolerance: float
+    signature_changes: tuple[str, ...] = ()  # the signature fields that differ (then verdicts may differ for that)
+
+    @property
+    def regressed(self) -> tuple[SummaryChange, ...]:
+        return tuple(c for c in self.changes if c.regressed)
+
+    @property
+    def improved(self) -> tuple[SummaryChange, ...]:
+        return tuple(c for c in self.changes if c.improved)
+
+    def to_dict(self) -> dict[str, Any]:
+        changes = [
+            {
+                "id": c.id,
+                "old_id": c.old and c.old.id,
+                "status": c.status,
+                "regressed": c.regressed,
+                "metrics": {
+                    name: {"old": c.old.metrics[name], "new": c.new.metrics[name]}
+                    for name in c.moved
+                    if c.old and c.new
+                },
+                "claims": [{**asdict(k), "regressed": k.regressed} for k in c.claims],
+            }
+            for c in self.changes
+        ]
+        return {
+            "compared": self.compared,
+            "regressed": len(self.regressed),
+            "improved": len(self.improved),
+            "tolerance": self.tolerance,
+            "signature_changes": list(self.signature_changes),
+            "changes": changes,
+        }
+
+
+def _score(score: float | None) -> str:
+    return "—" if score is None else f"{score:.3f}"
+
+
+def _scores(old: float | None, new: float | None) -> str:
+    """'0.730 → 0.300 (-0.430)'; '—' stands for a claim the judge could not score."""
+    if old is None or new is None:
+        return f"{_score(old)} → {_score(new)}"
+    return f"{old:.3f} → {new:.3f} ({new - old:+.3f})"
+
+
+def format_text(diff: RunDiff) -> str:
+    """The plain-text report `evalkit diff` prints: one line per change, best evidence under a claim."""
+    lines = [f"signature changed (compared anyway): {change}" for change in diff.signature_changes]
+    for summary in diff.changes:
+        lines.append(f"{summary.id}: {summary.headline}" if summary.headline else f"{summary.id}:")
+        for change in summary.claims:
+            lines.append(f"  {change.kind}: {change.verdicts}, {change.scores}: {change.claim.text}")
+            if change.claim.evidence and change.claim.evidence_score is not None:
+                lines.append(f"      best evidence ({change.claim.evidence_score:.2f}): {change.claim.evidence}")
+    lines.append(
+        f"{diff.compared} summaries compared: {len(diff.regressed)} regressed, {len(diff.improved)} improved"
+        f"{'' if diff.changes else ', nothing changed'}"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def signature_differences(old: dict[str, Any] | None, new: dict[str, Any] | None, prefix: str = "") -> list[str]:
+    """Each signature field whose value differs, as 'field: old → new' (nested fields dotted)."""
+    if old is None or new is None:
+        return []
+    found = []
+    for key in dict.fromkeys([*old, *new]):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            found += signature_differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            found.append(f"{prefix}{key}: {a} → {b}")
+    return found
+
+
+def compare(old: RunRecord, new: RunRecord, tolerance: float = DEFAULT_TOLERANCE) -> RunDiff:
+    """The changes from `old` to `new`; the caller decides whether differing signatures are acceptable."""
+    changes = []
+    compared = 0
+    for a, b in match_summaries(old.summaries, new.summaries):
+        compared += a is not None and b is not None
+        change = _summary_change(a, b, tolerance)
+        if change.status or change.renamed or change.claims or change.moved:
+            changes.append(change)
+    differences = signature_differences(old.signature, new.signature)
+    return RunDiff(tuple(changes), compared, tolerance, tuple(differences))
+
+
+def _summary_change(old: SummaryRecord | None, new: SummaryRecord | None, tolerance: float) -> SummaryChange:
+    if old is None or new is None:
+        return SummaryChange(old, new, ())
+    claims = []
+    for i, j in match_claims([c.text for c in old.claims], [c.text for c in new.claims]):
+        a = old.claims[i] if i is not None else None
+        b = new.claims[j] if j is not None else None
+        kind = _claim_kind(a, b, tolerance)
+        if kind:
+            claims.append(ClaimChange(kind, a, b))
+    return SummaryChange(old, new, tuple(claims), _moved(old.metrics, new.metrics, tolerance))
+
+
+def _moved(old: dict[str, float], new: dict[str, float], tolerance: float) -> tuple[str, ...]:
+    """Registered columns both runs have whose value moved by more than `tolerance` (a count: by any)."""
+    moved = []
+    for column in metrics.columns():
+        if column.name in old and column.name in new:
+            step = abs(new[column.name] - old[column.name])
+            if step > (0 if column.digits == 0 else tolerance):
+                moved.append(column.name)
+    return tuple(moved)
+
+
+def _claim_kind(old: ClaimRecord | None, new: ClaimRecord | None, tolerance: float) -> str:
+    if old is None or new is None:
+        return "added" if old is None else "removed"
+    if "error" in (old.verdict, new.verdict) and old.verdict != new.verdict:
+        return "unjudged" if new.verdict == "error" else "judged"
+    if RANK.get(new.verdict) != RANK.get(old.verdict):
+        return "regression" if RANK[new.verdict] < RANK[old.verdict] else "improvement"
+    moved = old.score is not None and new.score is not None and abs(new.score - old.score) > tolerance
+    return "score" if moved else ""
+
+
+def match_summaries(
+    old: tuple[SummaryRecord, ...], new: tuple[SummaryRecord, ...]
+) -> list[tuple[SummaryRecord | None, SummaryRecord | None]]:
+    """Pairs (old, new), in the new run's order, then the old run's summaries the new one lacks.
+
+    Ids pair first, repeated ones in file order (the k-th record with an id in one run with the k-th in
+    the other), so a changed record is never reported as one added and one removed. File name and
+    title then pair only the summaries they name uniquely on both sides (a moved or renamed capture).
+    """
+    left, right = list(old), list(new)
+    paired: dict[int, SummaryRecord] = {}  # index into `new` -> its old summary
+    by_id: dict[str, list[SummaryRecord]] = {}
+    for summary in left:
+        by_id.setdefault(summary.id, []).append(summary)
+    for j, summary in enumerate(right):
+        if by_id.get(summary.id):
+            paired[j] = by_id[summary.id].pop(0)
+    left = [s for s in left if all(s is not p for p in paired.values())]
+    keys: tuple[Callable[[SummaryRecord], str], ...] = (lambda s: Path(s.id).name, lambda s: s.title)
+    for key in keys:
+        olds = _unique(left, key)
+        news = _unique([s for j, s in enumerate(right) if j not in paired], key)
+        for j, summary in enumerate(right):
+            match = olds.get(key(summary))
+            if j not in paired and match is not None and news.get(key(summary)) is summary:
+                paired[j] = match
+                left.remove(match)
+    pairs: list[tuple[SummaryRecord | None, SummaryRecord | None]] = [(paired.get(j), s) for j, s in enumerate(right)]
+    return pairs + [(s, None) for s in left]
+
+
+def _unique(summaries: list[SummaryRecord], key: Callable[[SummaryRecord], str]) -> dict[str, SummaryRecord]:
+    found: dict[str, list[SummaryRecord]] = {}
+    for s in summaries:
+        found.setdefault(key(s), []).append(s)
+    return {k: v[0] for k, v in found.items() if k and len(v) == 1}
+
+
+def match_claims(old: list[str], new: list[str]) -> list[tuple[int | None, int | None]]:
+    """Index pairs (old, new) in the new summary's order, then the old claims left unmatched.
+
+    Exact text first (repeated claims in order), then the closest remaining texts.
+    """
+    paired: dict[int, int] = {}  # new index -> old index
+    free = list(range(len(old)))
+    for j, text in enumerate(new):
+        i = next((i for i in free if old[i] == text), None)
+        if i is not None:
+            paired[j] = i
+            free.remove(i)
+    candidates = sorted(
+        (
+            (SequenceMatcher(None, old[i], new[j]).ratio(), -abs(i - j), i, j)
+            for i in free
+            for j in range(len(new))
+            if j not in paired
+        ),
+        reverse=True,
+    )
+    for ratio, _, i, j in candidates:
+        if i in free and j not in paired and (ratio >= CLOSE_TEXT or (ratio >= CLOSE_AT_SAME_POSITION and i == j)):
+            paired[j] = i
+            free.remove(i)
+    return [(paired.get(j), j) for j in range(len(new))] + [(i, None) for i in free]
