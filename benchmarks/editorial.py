@@ -28,7 +28,7 @@ from evalkit.judges import load_judge  # noqa: E402
 from evalkit.prepare.editorial import framing  # noqa: E402
 from evalkit.read.capture import pair_capture  # noqa: E402
 from evalkit.result import SummaryResult  # noqa: E402
-from evalkit.score.pipeline import Job, make_encoder, score_batch  # noqa: E402
+from evalkit.scoring.pipeline import Job, make_encoder, score_batch  # noqa: E402
 from evalkit.settings import Settings  # noqa: E402
 from training.features import read_rows  # noqa: E402
 

@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 _CHILD = """
 import json, sys, time
 t0 = time.perf_counter()
-from evalkit.score.engine_ray import score_with_ray
-from evalkit.score.pipeline import jobs_from_paths
+from evalkit.scoring.engine_ray import score_with_ray
+from evalkit.scoring.pipeline import jobs_from_paths
 from evalkit.settings import load
 path, cache, workers, runtime, batch, address = sys.argv[1:7]
 settings, _ = load(flags={"cache_dir": cache, "runtime": runtime, "batch_size": int(batch)})

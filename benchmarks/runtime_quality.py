@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from evalkit.errors import InputError  # noqa: E402
 from evalkit.read.capture import pair_capture  # noqa: E402
-from evalkit.score.pipeline import Job, evaluate  # noqa: E402
+from evalkit.scoring.pipeline import Job, evaluate  # noqa: E402
 from evalkit.settings import RUNTIMES, Settings  # noqa: E402
 from training.features import read_rows, sample  # noqa: E402
 

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from evalkit.frontends.api import judge_pair as judge  # noqa: E402
 from evalkit.judges.bundled import data_folder  # noqa: E402
 from evalkit.judges.nli import CrossEncoderScorer  # noqa: E402
-from evalkit.score.pipeline import make_encoder  # noqa: E402
+from evalkit.scoring.pipeline import make_encoder  # noqa: E402
 from evalkit.settings import Settings  # noqa: E402
 from training.features import ALLOWED, WORK, extract, read_rows, sample  # noqa: E402
 from training.fit_judge import entail_table, fitter  # noqa: E402

@@ -74,7 +74,7 @@ from evalkit.errors import InputError
 from evalkit.prepare.encoder import MODEL_BATCH, embed, torch_threads
 from evalkit.judges.bundled import data_folder, passages
 from evalkit.judges.nli import CrossEncoderScorer
-from evalkit.score.pipeline import jobs_from_paths
+from evalkit.scoring.pipeline import jobs_from_paths
 from evalkit.settings import Settings
 settings = Settings(cache=False)
 texts, docs, pairs, found_of = {}, set(), 0, []

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from evalkit.result import Evidence as Evidence
     from evalkit.result import RunResult as RunResult
     from evalkit.result import SummaryResult as SummaryResult
-    from evalkit.score.pipeline import evaluate as evaluate
-    from evalkit.score.pipeline import jobs_from_paths as jobs_from_paths
+    from evalkit.scoring.pipeline import evaluate as evaluate
+    from evalkit.scoring.pipeline import jobs_from_paths as jobs_from_paths
     from evalkit.settings import Settings as Settings
 
 _EXPORTS = {
@@ -37,8 +37,8 @@ _EXPORTS = {
     "EvalkitError": "evalkit.errors",
     "InputError": "evalkit.errors",
     "SettingsError": "evalkit.errors",
-    "evaluate": "evalkit.score.pipeline",
-    "jobs_from_paths": "evalkit.score.pipeline",
+    "evaluate": "evalkit.scoring.pipeline",
+    "jobs_from_paths": "evalkit.scoring.pipeline",
     "score": "evalkit.frontends.api",
     "score_many": "evalkit.frontends.api",
     "ClaimVerdict": "evalkit.result",

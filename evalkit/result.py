@@ -46,7 +46,7 @@ class ClaimVerdict:
     decided_by: int = -1  # index into `evidence` of the passage that decided; -1: the judge read them together
     # Why the verdict may be wrong, in the claim's own words: "novel" names and numbers the article never
     # mentions, "missing" content words absent from the deciding passage, or from all the passages when
-    # none decided alone (see `evalkit.score.reasons`).
+    # none decided alone (see `evalkit.scoring.reasons`).
     reasons: dict[str, list[str]] = field(default_factory=dict)
     error: str | None = None  # why the judge could not score it
 

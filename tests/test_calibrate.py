@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.frontends import cli
-from evalkit.score.calibrate import best_threshold, confusion, roc_auc, write_threshold
+from evalkit.scoring.calibrate import best_threshold, confusion, roc_auc, write_threshold
 
 # (score, pinned supported?): at 0.5 one supported claim (0.45) is judged unsupported; any cut in
 # (0.40, 0.45] separates the two classes.

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evalkit.frontends import cli
-from evalkit.score import pipeline
+from evalkit.scoring import pipeline
 
 ARTICLE = (
     "The city council voted on Tuesday to approve a new bridge over the Elm River. "

@@ -105,7 +105,7 @@ def test_min_coverage_fails_a_summary_that_leaves_out_most_of_its_article(encode
     """End to end through the pipeline and the record: `coverage` and `omitted` in every record, and
     `min_coverage` turns a faithful but narrow summary into a failure naming the value and the limit."""
     from evalkit.read.capture import pair_capture
-    from evalkit.score.pipeline import Job, score_batch
+    from evalkit.scoring.pipeline import Job, score_batch
 
     settings = Settings(judge="lexical", cache=False, thresholds={"min_coverage": 0.5})
     article = "\n\n".join(ARTICLE)

@@ -20,7 +20,7 @@ from evalkit.errors import EvalkitError, EvalkitWarning, OutputError
 from evalkit.frontends import cli, pinning
 from evalkit.result import ClaimVerdict, RunResult, SummaryResult
 from evalkit.runs import history
-from evalkit.score.calibrate import write_threshold
+from evalkit.scoring.calibrate import write_threshold
 from evalkit.settings import load
 from evalkit.writer import RecordStream, write_file
 

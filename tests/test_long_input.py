@@ -17,7 +17,7 @@ import pytest
 from evalkit.metrics import rouge as rouge_metric
 from evalkit.prepare import passages
 from evalkit.read.capture import pair_capture
-from evalkit.score.pipeline import Job, score_batch
+from evalkit.scoring.pipeline import Job, score_batch
 from evalkit.settings import Settings
 
 

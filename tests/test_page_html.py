@@ -6,7 +6,7 @@ from pathlib import Path
 
 from evalkit.read.capture import read_capture
 from evalkit.read.page_html import html_to_capture_text
-from evalkit.score.pipeline import jobs_from_paths
+from evalkit.scoring.pipeline import jobs_from_paths
 from evalkit.settings import Settings
 
 PAGE = """<!DOCTYPE html>

@@ -7,7 +7,7 @@ import pytest
 
 from evalkit.read.capture import pair_capture
 from evalkit.result import SummaryResult
-from evalkit.score.pipeline import Job, score_batch
+from evalkit.scoring.pipeline import Job, score_batch
 from evalkit.settings import Settings
 
 pytestmark = pytest.mark.slow  # loads the models, or starts processes, pytest sessions, Ray or Chromium

@@ -5,7 +5,7 @@ from __future__ import annotations
 from evalkit.outputs.present import explain
 from evalkit.prepare.support import index_article
 from evalkit.result import ClaimVerdict, Evidence, SummaryResult
-from evalkit.score import reasons
+from evalkit.scoring import reasons
 
 ARTICLE = (
     "A verified video shows Russian soldiers executing two surrendering Ukrainian prisoners of war "

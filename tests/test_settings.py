@@ -14,7 +14,7 @@ import pytest
 from evalkit.errors import SettingsError
 from evalkit.frontends import cli
 from evalkit.judges import load_judge
-from evalkit.score.pipeline import jobs_from_paths
+from evalkit.scoring.pipeline import jobs_from_paths
 from evalkit.settings import Settings, load, resolve
 
 ARTICLE = (
@@ -72,7 +72,7 @@ def test_cli(project: Path) -> None:
 
 
 def test_ray_engine_keeps_each_jobs_precedence(project: Path) -> None:
-    from evalkit.score.engine_ray import for_actors
+    from evalkit.scoring.engine_ray import for_actors
 
     settings, _ = load(flags={"weak_band": 0.05})
     run_settings, jobs = for_actors(settings, list(jobs_from_paths(["refs"], settings)))

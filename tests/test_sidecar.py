@@ -9,7 +9,7 @@ import pytest
 
 from evalkit.errors import EvalkitError
 from evalkit.result import ClaimVerdict, SummaryResult
-from evalkit.score.sidecar import PIN_WORDS, broken_pins, pin_key, pin_text
+from evalkit.scoring.sidecar import PIN_WORDS, broken_pins, pin_key, pin_text
 from evalkit.settings import Settings, resolve
 
 
@@ -147,7 +147,7 @@ def test_a_declared_known_miss_breaks_no_pin_and_an_undeclared_change_does() -> 
 def test_a_sidecar_threshold_out_of_range_makes_its_capture_an_error(tmp_path: Path) -> None:
     """Thresholds belong to the metrics, which check them when the run reads its captures: the capture
     becomes an error naming its sidecar, and the other captures are judged."""
-    from evalkit.score.pipeline import jobs_from_paths
+    from evalkit.scoring.pipeline import jobs_from_paths
 
     (tmp_path / "a.txt").write_text("Title\n\nAI Summary\n\nA claim.\n\n---\n\nAn article.\n", encoding="utf-8")
     (tmp_path / "a.evalkit.toml").write_text("max_unsupported_claims = -1\n", encoding="utf-8")

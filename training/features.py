@@ -15,7 +15,7 @@ from evalkit.errors import InputError
 from evalkit.prepare import passages
 from evalkit.read.capture import pair_capture
 from evalkit.result import Evidence
-from evalkit.score.pipeline import Job, make_encoder, score_batch
+from evalkit.scoring.pipeline import Job, make_encoder, score_batch
 from evalkit.settings import Settings
 
 WORK = Path(__file__).parent / ".work"

@@ -15,7 +15,7 @@ from evalkit.errors import EvalkitError
 from evalkit.judges import Judge
 from evalkit.prepare.encoder import Encoder
 from evalkit.result import SummaryResult
-from evalkit.score import pipeline
+from evalkit.scoring import pipeline
 from evalkit.settings import RUN_LEVEL, Settings, load
 
 _loaded_models: dict[tuple[tuple[str, Any], ...], tuple[Encoder, Judge]] = {}

@@ -36,7 +36,7 @@ from evalkit.runs.compare import DEFAULT_ALPHA, compare_runs, signature_changes
 from evalkit.runs.diff import DEFAULT_TOLERANCE, compare, format_text, signature_differences
 from evalkit.runs.paired import DEFAULT_RESAMPLES, DEFAULT_SEED
 from evalkit.runs.records import RunRecord, read_run, read_signature
-from evalkit.score.pipeline import Job, evalkit_version, evaluate, jobs_from_paths, run_signature
+from evalkit.scoring.pipeline import Job, evalkit_version, evaluate, jobs_from_paths, run_signature
 from evalkit.settings import Settings, find_pyproject, load
 from evalkit.text import printable
 
@@ -159,7 +159,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from evalkit.score.calibrate import calibrate, format_calibration, read_pyproject, write_threshold
+    from evalkit.scoring.calibrate import calibrate, format_calibration, read_pyproject, write_threshold
 
     settings, root = _settings(args)
     pyproject = find_pyproject(root)
@@ -330,7 +330,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def _score(jobs: list[Job], settings: Settings, write: Any, args: argparse.Namespace) -> None:
     if args.engine == "ray":
-        from evalkit.score.engine_ray import score_with_ray
+        from evalkit.scoring.engine_ray import score_with_ray
 
         for result in score_with_ray(jobs, settings, address=args.ray_address):
             write(result)

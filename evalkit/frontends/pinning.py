@@ -15,8 +15,8 @@ from evalkit.errors import EvalkitError
 from evalkit.outputs.paths import check
 from evalkit.prepare.encoder import Encoder
 from evalkit.result import SummaryResult
-from evalkit.score.pipeline import Job, evaluate, jobs_from_paths
-from evalkit.score.sidecar import pin_text
+from evalkit.scoring.pipeline import Job, evaluate, jobs_from_paths
+from evalkit.scoring.sidecar import pin_text
 from evalkit.settings import Settings, sidecar_path
 from evalkit.text import printable
 from evalkit.writer import write_file

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from evalkit.outputs.layout import Layout
     from evalkit.prepare.encoder import Encoder
     from evalkit.result import RunResult
-    from evalkit.score.pipeline import Job
+    from evalkit.scoring.pipeline import Job
 
 session_key = pytest.StashKey["EvalkitSession"]()
 # Attribute of a capture item's call report that carries `SummaryResult.to_dict()` (xdist sends it as is).
@@ -116,7 +116,7 @@ class CaptureFile(pytest.File):
     failure still fails): pytest reports it `xfailed` while the judge misses, `XPASS` once it is right."""
 
     def collect(self) -> Iterator[CaptureItem]:
-        from evalkit.score.pipeline import jobs_from_paths
+        from evalkit.scoring.pipeline import jobs_from_paths
 
         state = self.config.stash[session_key]
         jobs = list(jobs_from_paths([self.path], state.settings))
@@ -188,7 +188,7 @@ class EvalkitSession:
     @cached_property
     def encoder(self) -> Encoder:
         """Made on first use: a run that judges nothing (or an xdist controller) never loads the model."""
-        from evalkit.score.pipeline import make_encoder
+        from evalkit.scoring.pipeline import make_encoder
 
         return make_encoder(self.settings)
 
@@ -210,7 +210,7 @@ class EvalkitSession:
         Under xdist a worker cannot know which items it will get next, so it scores one at a time.
         """
         if item not in self._pending:
-            from evalkit.score.pipeline import score_batch
+            from evalkit.scoring.pipeline import score_batch
 
             batch = (
                 [item, *islice(self._due_after(item), self.settings.batch_size - 1)] if self.is_controller else [item]
@@ -273,7 +273,7 @@ class EvalkitSession:
 
     def _run(self) -> RunResult:
         from evalkit.result import RunResult
-        from evalkit.score.pipeline import run_signature
+        from evalkit.scoring.pipeline import run_signature
 
         settings = self.settings
         if self.config.pluginmanager.hasplugin("dsession"):  # under xdist each worker scores items one by one

@@ -11,7 +11,7 @@ from evalkit import metrics
 from evalkit.outputs.colour import paint
 from evalkit.result import ClaimVerdict, SummaryResult
 from evalkit.runs.compare import Comparison
-from evalkit.score import reasons
+from evalkit.scoring import reasons
 
 
 def format_table(results: list[SummaryResult], colour: bool = False) -> str:

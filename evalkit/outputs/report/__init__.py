@@ -19,7 +19,7 @@ from evalkit.outputs.present import p_value
 from evalkit.outputs.report import view
 from evalkit.result import RunResult
 from evalkit.runs.compare import Comparison
-from evalkit.score import reasons
+from evalkit.scoring import reasons
 from evalkit.writer import write_file
 
 if TYPE_CHECKING:

@@ -87,7 +87,7 @@ def readme_screenshots(
 
 def evaluate_paths(paths: list[str]) -> RunResult:
     """A run over `paths` with the project's settings, as `evalkit run` would judge them."""
-    from evalkit.score.pipeline import evaluate, jobs_from_paths  # loads the model: only here, never on import
+    from evalkit.scoring.pipeline import evaluate, jobs_from_paths  # loads the model: only here, never on import
     from evalkit.settings import load
 
     settings, _ = load()

@@ -15,7 +15,7 @@ from evalkit import metrics
 from evalkit.errors import InputError
 from evalkit.result import ClaimVerdict, Evidence, RunResult, SummaryResult, record_metrics
 from evalkit.runs import records
-from evalkit.score.pipeline import with_failures
+from evalkit.scoring.pipeline import with_failures
 from evalkit.settings import Settings
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from evalkit import metrics
 from evalkit.result import VERDICTS, ClaimVerdict, Evidence, RunResult, SummaryResult
-from evalkit.score import reasons
+from evalkit.scoring import reasons
 
 if TYPE_CHECKING:
     from evalkit.runs.diff import RunDiff

@@ -23,7 +23,7 @@ import numpy as np
 
 from evalkit.errors import SettingsError
 from evalkit.result import SummaryResult
-from evalkit.score.pipeline import Job, make_encoder, score_batch
+from evalkit.scoring.pipeline import Job, make_encoder, score_batch
 from evalkit.settings import Settings, resolve
 
 

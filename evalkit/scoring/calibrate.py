@@ -22,7 +22,7 @@ from tomlkit.exceptions import TOMLKitError
 from evalkit.errors import EvalkitError, SettingsError
 from evalkit.prepare.encoder import Encoder
 from evalkit.result import SummaryResult
-from evalkit.score.pipeline import evaluate, jobs_from_paths
+from evalkit.scoring.pipeline import evaluate, jobs_from_paths
 from evalkit.settings import Settings
 from evalkit.writer import write_file
 

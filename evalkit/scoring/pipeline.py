@@ -32,7 +32,7 @@ from evalkit.prepare.runtime import runtime_id
 from evalkit.read.capture import Capture, pair_capture, read_capture, read_pairs
 from evalkit.read.inputs import walk
 from evalkit.result import ClaimVerdict, RunResult, SummaryResult
-from evalkit.score import reasons, sidecar
+from evalkit.scoring import reasons, sidecar
 from evalkit.settings import Settings, resolve, sidecar_path
 from evalkit.text import printable
 
