@@ -34,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evalkit.frontends.api import judge_pair as judge  # noqa: E402
+from evalkit.frontends.api import score_pair as judge  # noqa: E402
 from evalkit.judges.bundled import data_folder  # noqa: E402
 from evalkit.judges.nli import CrossEncoderScorer  # noqa: E402
 from evalkit.scoring.pipeline import make_encoder  # noqa: E402

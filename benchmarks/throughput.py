@@ -129,7 +129,7 @@ print("BENCH " + json.dumps({"convert_s": time.perf_counter() - t0}), file=sys.s
 
 _LONG = """
 import json, random, resource, sys, time
-from evalkit.frontends.api import judge_pair as judge
+from evalkit.frontends.api import score_pair as judge
 from evalkit.settings import Settings
 words = int(sys.argv[1])
 rng = random.Random(0)
@@ -281,7 +281,7 @@ def _table(s: dict, file: str, runtimes: list[str], long_runs: dict) -> str:
     for words, long in sorted(long_runs.items(), key=lambda item: int(item[0])):
         lines.append(
             f"| {long.get('runtime', 'torch')} | one {int(words):,}-word article ({long['units']:,} units), cold "
-            f"| {long['long_s']:,.1f} | - | - | {long['peak_mb']:,.0f} | `judge_pair()`, no cache |"
+            f"| {long['long_s']:,.1f} | - | - | {long['peak_mb']:,.0f} | `score_pair()`, no cache |"
         )
     lines.append("")
     for runtime in runtimes:

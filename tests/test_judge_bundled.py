@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from evalkit.frontends.api import judge_pair
+from evalkit.frontends.api import score_pair
 from evalkit.judges import load_judge
 from evalkit.judges.bundled import BundledJudge, data_folder, entail_logit, head, passages
 from evalkit.result import Evidence
@@ -61,8 +61,8 @@ def test_the_head_reads_the_best_passage_as_a_logit() -> None:
 @pytest.mark.slow
 def test_a_one_fact_edit_scores_below_the_faithful_claim(encoder: Encoder) -> None:
     settings = Settings(cache=False)
-    faithful = judge_pair(FAITHFUL, ARTICLE, settings, encoder).claims[0]
-    edited = judge_pair(EDITED, ARTICLE, settings, encoder).claims[0]
+    faithful = score_pair(FAITHFUL, ARTICLE, settings, encoder).claims[0]
+    edited = score_pair(EDITED, ARTICLE, settings, encoder).claims[0]
     assert faithful.score is not None and edited.score is not None
     assert edited.score < faithful.score
     assert faithful.signals["entail"] > edited.signals["entail"]

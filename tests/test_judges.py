@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from evalkit.errors import SettingsError
-from evalkit.frontends.api import judge_pair
+from evalkit.frontends.api import score_pair
 from evalkit.judges import PROBABILITY_BANDS, Bands, bands, load_judge
 from evalkit.judges.lexical import LexicalJudge
 from evalkit.prepare.encoder import Encoder
@@ -83,7 +83,7 @@ def test_openai_judge_needs_an_http_url() -> None:
 @pytest.mark.slow
 def test_lexical_judge_scores_are_pinned(summary: str, scores: list[float]) -> None:
     settings = Settings(judge="lexical", cache=False, runtime="torch")
-    result = judge_pair(summary, ARTICLE, settings, Encoder(runtime="torch"))
+    result = score_pair(summary, ARTICLE, settings, Encoder(runtime="torch"))
     assert [round(c.score or 0, 6) for c in result.claims] == scores
     # Its coverage signal reads all the passages together, so none decides alone and reasons read them all.
     assert all(c.decided_by == -1 and c.best == max(c.evidence, key=lambda e: e.score) for c in result.claims)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.frontends.api import judge_pair
+from evalkit.frontends.api import score_pair
 from evalkit.frontends.pinning import pin_captures
 from evalkit.prepare.encoder import Encoder
 from evalkit.settings import Settings, load
@@ -49,7 +49,7 @@ def _modules_loaded_before_inner_runs(encoder: Encoder) -> None:
     import torch a second time into this process, which crashes it, and hypothesis's plugin
     imports hypothesis at the end of every run (seconds each time).
     """
-    judge_pair(GOOD, ARTICLE, Settings(cache=False), encoder)
+    score_pair(GOOD, ARTICLE, Settings(cache=False), encoder)
     with contextlib.suppress(ImportError):
         import hypothesis  # noqa: F401
 
@@ -248,30 +248,30 @@ def test_project_without_references_is_untouched(pytester: pytest.Pytester) -> N
     assert not (pytester.path / "reports").exists()
 
 
-def test_evalkit_judge_fixture_and_assert_supported(project: pytest.Pytester) -> None:
+def test_evalkit_score_fixture_and_assert_supported(project: pytest.Pytester) -> None:
     (project.path / "tests" / "test_summaries.py").write_text(
         f"""
-from evalkit.frontends.api import judge_pair
+from evalkit.frontends.api import score_pair
 from evalkit.frontends.pytest_plugin import assert_supported
 from evalkit.settings import load
 
 ARTICLE = {ARTICLE!r}
 
 
-def test_same_result_as_the_pipeline(evalkit_judge, pytestconfig):
-    result = evalkit_judge({GOOD!r}, ARTICLE)
-    direct = judge_pair({GOOD!r}, ARTICLE, load(pytestconfig.rootpath)[0])
+def test_same_result_as_the_pipeline(evalkit_score, pytestconfig):
+    result = evalkit_score({GOOD!r}, ARTICLE)
+    direct = score_pair({GOOD!r}, ARTICLE, load(pytestconfig.rootpath)[0])
     assert [(c.text, c.verdict) for c in result.claims] == [(c.text, c.verdict) for c in direct.claims]
     assert result.failures == direct.failures and abs(result.metrics["support"] - direct.metrics["support"]) < 1e-5
     assert_supported(result)
 
 
-def test_settings_can_be_overridden_per_call(evalkit_judge):
-    assert_supported(evalkit_judge({BAD!r}, ARTICLE, max_unsupported_claims=1))
+def test_settings_can_be_overridden_per_call(evalkit_score):
+    assert_supported(evalkit_score({BAD!r}, ARTICLE, max_unsupported_claims=1))
 
 
-def test_invented_claim(evalkit_judge):
-    assert_supported(evalkit_judge({GOOD + " " + BAD!r}, ARTICLE))
+def test_invented_claim(evalkit_score):
+    assert_supported(evalkit_score({GOOD + " " + BAD!r}, ARTICLE))
 """,
         encoding="utf-8",
     )

@@ -26,7 +26,7 @@ def score(summary: str, article: str, **overrides: Any) -> SummaryResult:
 
     `overrides` are `[tool.evalkit]` keys (`judge="lexical"`, `max_unsupported_claims=1`, ...).
     """
-    return judge_pair(summary, article, project_settings(overrides, "evalkit.score()"))
+    return score_pair(summary, article, project_settings(overrides, "evalkit.score()"))
 
 
 def score_many(pairs: Iterable[tuple[str, str]], **overrides: Any) -> list[SummaryResult]:
@@ -39,7 +39,7 @@ def score_many(pairs: Iterable[tuple[str, str]], **overrides: Any) -> list[Summa
     return pipeline.score_pairs(pairs, settings, *loaded(settings))
 
 
-def judge_pair(summary: str, article: str, settings: Settings, encoder: Encoder | None = None) -> SummaryResult:
+def score_pair(summary: str, article: str, settings: Settings, encoder: Encoder | None = None) -> SummaryResult:
     """One pair with explicit settings (the pytest fixture passes its session's encoder); raises on error."""
     encoder, judge = loaded(settings) if encoder is None else (encoder, None)
     result = pipeline.score_pairs([(summary, article)], settings, encoder, judge)[0]

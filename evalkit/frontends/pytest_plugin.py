@@ -62,19 +62,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def evalkit_judge(pytestconfig: pytest.Config) -> Callable[..., SummaryResult]:
+def evalkit_score(pytestconfig: pytest.Config) -> Callable[..., SummaryResult]:
     """`judge(summary, document, **settings)`: the result the CLI gives, with the session's one model.
 
     Settings are the project's `[tool.evalkit]` (and command-line options); keyword arguments
     override them for one call, e.g. `expect={...}` or `max_unsupported_claims=1`.
     """
-    from evalkit.frontends.api import judge_pair
+    from evalkit.frontends.api import score_pair
 
     state = pytestconfig.stash[session_key]
 
     def judge(summary: str, document: str, **overrides: Any) -> SummaryResult:
-        settings = state.settings.replace(overrides, "evalkit_judge()") if overrides else state.settings
-        return judge_pair(summary, document, settings, state.encoder)
+        settings = state.settings.replace(overrides, "evalkit_score()") if overrides else state.settings
+        return score_pair(summary, document, settings, state.encoder)
 
     return judge
 
