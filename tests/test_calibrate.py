@@ -123,3 +123,19 @@ def test_calibrate_end_to_end_over_pinned_claims(tmp_path: Path, monkeypatch, ca
     (refs / "a.evalkit.toml").write_text(f'[expect]\n"{GOOD[:30]}" = "supported"\n')
     assert cli.main(["calibrate"]) == 2
     assert "calibration needs both" in capsys.readouterr().err
+
+
+def test_the_confusion_as_judged_uses_each_captures_own_bands() -> None:
+    """A sidecar's `support_threshold` travels on its result: a claim scoring 0.5 is unsupported under a
+    0.6 cut and supported under 0.4, so the matrix counts it as each capture was judged."""
+    from evalkit.result import ClaimVerdict, SummaryResult
+    from evalkit.scoring.calibrate import as_judged
+
+    def result(cut: float, expected: str) -> SummaryResult:
+        claim = ClaimVerdict("A claim.", "", 0, 8, "weak", 0.5, expected=expected)  # type: ignore[arg-type]
+        bands = {"support_threshold": cut, "supported_at": cut + 0.1}
+        return SummaryResult("a", "", {}, (claim,), True, bands=bands)
+
+    found = as_judged([result(0.6, "unsupported"), result(0.4, "supported")])
+    assert (found.true_positive, found.false_negative, found.false_positive, found.true_negative) == (1, 0, 0, 1)
+    assert confusion([(0.5, False), (0.5, True)], 0.45).balanced_accuracy == 0.5  # one cut for both: half wrong

@@ -324,3 +324,25 @@ def test_when_the_joined_sentences_decided_their_probability_is_shown_too() -> N
     )
     html = render(run_of(result(claims=(joined,))))
     assert 'The top sentences read together <strong>decided</strong></td><td class="num">0.930</td>' in html
+
+
+def test_the_run_row_rolls_each_metric_up_as_it_declares() -> None:
+    """Means for scores, sums for counts: the footer row comes from `metrics.aggregate`."""
+    other = result(id="captures/other.txt", metrics={**result().metrics, "similarity": 0.57, "unsupported": 2.0})
+    html = render(run_of(result(), other))
+    footer = html[html.index('<tr class="totals">') : html.index("</tfoot>")]
+    assert "Run (2 summaries)" in footer and "0.670" in footer  # similarity: mean of 0.77 and 0.57
+    assert '<td class="num" title="sum over the summaries">3</td>' in footer  # unsupported: 1 + 2
+
+
+def test_the_histogram_marks_the_bands_the_captures_were_judged_with() -> None:
+    own = {"support_threshold": 0.3, "supported_at": 0.45}  # a sidecar's, on every capture of the run
+    marked = " ".join(
+        m.label for m in view.build(run_of(result(bands=own), result(id="b.txt", bands=own))).histogram.markers
+    )
+    assert "0.30" in marked and "0.45" in marked
+    other = {**own, "support_threshold": 0.2}
+    mixed = " ".join(
+        m.label for m in view.build(run_of(result(bands=own), result(id="b.txt", bands=other))).histogram.markers
+    )
+    assert "0.50" in mixed and "0.30" not in mixed and "0.20" not in mixed  # they differ: the run's bands

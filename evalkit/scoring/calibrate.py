@@ -11,7 +11,7 @@ judge scores at or above `support_threshold` is predicted positive, as its verdi
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,9 @@ class Confusion:
     false_negative: int  # pinned supported, judged below it
     false_positive: int  # pinned unsupported, judged at or above it
     true_negative: int  # pinned unsupported, judged below it
+
+    def __add__(self, other: Confusion) -> Confusion:
+        return Confusion(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
     @property
     def balanced_accuracy(self) -> float:
@@ -102,6 +105,17 @@ def labels_of(results: Iterable[SummaryResult]) -> tuple[list[Label], int]:
     return labels, weak
 
 
+def as_judged(results: Iterable[SummaryResult]) -> Confusion:
+    """The confusion matrix of the verdicts as given: each capture at the bands it was judged with (a
+    sidecar may set its own), which the result carries."""
+    found = Confusion(0, 0, 0, 0)
+    for result in results:
+        labels, _ = labels_of([result])
+        if labels:
+            found += confusion(labels, result.bands["support_threshold"])
+    return found
+
+
 def calibrate(paths: Iterable[str | Path], settings: Settings, encoder: Encoder | None = None) -> Calibration:
     """Judge the captures under `paths` and set the judge's scores against their pinned verdicts."""
     run = evaluate(jobs_from_paths(paths, settings), settings, encoder=encoder)
@@ -121,7 +135,7 @@ def calibrate(paths: Iterable[str | Path], settings: Settings, encoder: Encoder 
         weak,
         len(judged),
         threshold,
-        confusion(labels, threshold),
+        as_judged(judged),
         roc_auc(labels),
         best,
         confusion(labels, best),
@@ -138,9 +152,10 @@ def format_calibration(c: Calibration) -> str:
     if c.labels < NOISY_BELOW:
         lines.append(f"note: fewer than {NOISY_BELOW} labelled claims, so these figures are noisy")
     lines += [
-        f"balanced accuracy at the current threshold {c.threshold:.3f}: {m.balanced_accuracy:.3f}",
+        f"balanced accuracy at the current threshold {c.threshold:.3f}: {m.balanced_accuracy:.3f}"
+        " (each capture at the bands it was judged with; a sidecar may set its own)",
         f"ROC AUC: {c.auc:.3f}",
-        f"confusion matrix at {c.threshold:.3f}:",
+        "confusion matrix as judged:",
         f"  {'':20}{'judged >= threshold':>22}{'judged below':>14}",
         f"  {'pinned supported':20}{m.true_positive:>22}{m.false_negative:>14}",
         f"  {'pinned unsupported':20}{m.false_positive:>22}{m.true_negative:>14}",

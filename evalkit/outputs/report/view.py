@@ -136,6 +136,7 @@ class RunView:
     thresholds: dict[str, Any]
     flagged: tuple[Flagged, ...]  # every unsupported, weak or unjudged claim of the run, most urgent first
     columns: tuple[metrics.Column, ...]  # the metric columns the overview table shows after its claims cell
+    totals: dict[str, float]  # each column rolled up over the run as its metric declares (mean or sum)
     changes: RunDiff | None = None  # against the previous run with the same signature, from the history
     trends: dict[str, Sparkline] | None = None  # by summary id
 
@@ -151,7 +152,8 @@ def build(run: RunResult, history: Sequence[RunRecord] = ()) -> RunView:
     records = list(history)
     summaries = tuple(summary_view(r, f"s{i}") for i, r in enumerate(run.results))
     claims = [c for r in run.results for c in r.claims]
-    edges = [run.signature.get(k) for k in ("support_threshold", "supported_at")]
+    bands = judged_bands(run)
+    edges = [bands.get(k) for k in ("support_threshold", "supported_at")]
     return RunView(
         summaries=summaries,
         counts={k: sum(s.status == k for s in summaries) for k in ("pass", "fail", "error")},
@@ -161,9 +163,17 @@ def build(run: RunResult, history: Sequence[RunRecord] = ()) -> RunView:
         thresholds=dict(run.signature.get("thresholds") or {}),
         flagged=flagged(summaries),
         columns=tuple(c for c in metrics.columns() if c.table and c.name != "claims"),
+        totals=metrics.aggregate(r.metrics for r in run.results if r.error is None),
         changes=history_mod.since_last(records),
         trends={k: sparkline(v) for k, v in history_mod.trends(records).items() if len(v) > 1},
     )
+
+
+def judged_bands(run: RunResult) -> dict[str, Any]:
+    """The bands the histogram marks: those every capture was judged with (each result carries its own),
+    else, where sidecars set different ones, the run's."""
+    seen = {tuple(sorted(r.bands.items())) for r in run.results if r.error is None and r.bands}
+    return dict(next(iter(seen))) if len(seen) == 1 else run.signature
 
 
 def summary_view(result: SummaryResult, anchor: str) -> SummaryView:
