@@ -24,8 +24,7 @@ from tqdm import tqdm
 from evalkit import metrics, writer
 from evalkit.errors import EvalkitError, EvalkitWarning, InputError, OutputError
 from evalkit.frontends import exits, options
-from evalkit.outputs import colour, markdown, report
-from evalkit.outputs import paths as outputs
+from evalkit.outputs import colour, markdown, paths, report
 from evalkit.outputs.layout import Layout
 from evalkit.outputs.present import claim_lines, format_comparison, format_table, miss_lines
 from evalkit.outputs.report import source
@@ -63,10 +62,10 @@ def _progress(total: int | None, unit: str, args: argparse.Namespace) -> tqdm:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings, root = _settings(args)
-    paths = _paths(args, settings, root)
+    inputs = _paths(args, settings, root)
     layout = Layout.from_options(options.values(args), settings)
-    layout.check(settings, reads=paths)
-    jobs = list(jobs_from_paths(paths, settings))
+    layout.check(settings, reads=inputs)
+    jobs = list(jobs_from_paths(inputs, settings))
     with _progress(len(jobs), "summary", args) as bar:
         run = evaluate(jobs, settings, on_result=lambda _: bar.update())
     results = list(run.results)
@@ -94,7 +93,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     settings, _ = load(flags={"cache": False})  # the project's thresholds; a report reads no cache
     output = Path(args.output or Path(args.results).with_suffix(".html"))
-    outputs.check(settings, reads=[args.results], files=[output])
+    paths.check(settings, reads=[args.results], files=[output])
     run = source.read_results(args.results, settings)
     report.write(run, output)
     print(f"wrote {output} ({len(run.results)} summaries)")
@@ -133,7 +132,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     if args.output:
-        outputs.check(Settings(cache=False), reads=[args.a, args.b], files=[args.output])
+        paths.check(Settings(cache=False), reads=[args.a, args.b], files=[args.output])
     a, b = _read_runs(args.a, args.b)
     _refuse_signature_changes(args.a, args.b, signature_changes(a, b), args.allow_signature_change)
     found = compare_runs(a, b, (args.a, args.b), args.alpha, args.resamples, args.seed)
@@ -166,10 +165,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.write:  # every place --write will write is checked before any scoring
         if pyproject is None:
             raise EvalkitError("--write: no pyproject.toml at or above the current folder")
-        outputs.check(settings, files=[pyproject])
+        paths.check(settings, files=[pyproject])
         read_pyproject(pyproject)
     else:
-        outputs.check(settings)  # the cache folder
+        paths.check(settings)  # the cache folder
     found = calibrate(_paths(args, settings, root), settings)
     for problem in found.skipped:
         print(f"evalkit: skipped {problem}", file=sys.stderr)
@@ -282,7 +281,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             raise InputError(printable(name), "no such file or folder")
     output = Path(args.output)
     meta = output.with_suffix(".meta.json")  # the signature, so scores from another judge are never mixed up
-    outputs.check(settings, reads=args.inputs, files=[output, meta])
+    paths.check(settings, reads=args.inputs, files=[output, meta])
     if args.resume and output.exists():
         _trim_partial_line(output)  # before reading ids: a cut-off last line may still parse as JSON
     done = _done_ids(output) if args.resume else Counter()
@@ -374,7 +373,7 @@ def cmd_pin(args: argparse.Namespace) -> int:
     from evalkit.frontends.pinning import pin_captures
 
     settings, root = _settings(args)
-    outputs.check(settings)  # the cache folder
+    paths.check(settings)  # the cache folder
     for path in pin_captures(_paths(args, settings, root), settings, confirm=args.confirm):
         print(f"pinned {printable(str(path))}")
     if not args.confirm:

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit import writer
-from evalkit.outputs import junit, markdown, report
-from evalkit.outputs import paths as outputs
+from evalkit.outputs import junit, markdown, paths, report
 from evalkit.result import RunResult
 from evalkit.runs import history
 from evalkit.settings import Settings
@@ -55,7 +54,7 @@ class Layout:
 
     def check(self, settings: Settings, reads: Iterable[str | Path]) -> None:
         """Raise `OutputError` now, before scoring, for any path the run could not write."""
-        outputs.check(settings, reads=reads, files=self.files(), folders=[self.folder] if self.folder else [])
+        paths.check(settings, reads=reads, files=self.files(), folders=[self.folder] if self.folder else [])
 
     def write(self, run: RunResult) -> list[Path]:
         """Write the run; the paths written, in order. A file that cannot be written is an `OutputError`

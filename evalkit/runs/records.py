@@ -79,9 +79,8 @@ def summary_from_dict(data: Any) -> SummaryRecord:
     failures = data.get("failures", [])
     if not isinstance(failures, list | tuple) or not all(isinstance(f, str) for f in failures):
         raise ValueError("'failures' is not a list of strings")
-    metrics = _field(data, "metrics", dict, {})
-    if "score" in data:  # a line from before the metric registry: its support score
-        metrics = {**metrics, "support": _number(data, "score")}
+    # A line from before the metric registry holds a `score`: read under today's names by the one rule for that.
+    metrics = record_metrics(data) if "score" in data else _field(data, "metrics", dict, {})
     for name, value in metrics.items():
         if not _finite(value):
             shown = value if isinstance(value, int | float) else json.dumps(value, default=str)[:40]
