@@ -26,11 +26,11 @@ def code(*, errors: bool = False, unjudged: bool = False, failed: bool = False) 
     return FAILED if failed else OK
 
 
-def for_results(results: Iterable[SummaryResult], gate: bool = True) -> int:
-    """The code for a run's results; `gate=False` (`evalkit score`) never fails on thresholds."""
+def for_results(results: Iterable[SummaryResult]) -> int:
+    """The code for a run that gates on its thresholds (`evalkit run`)."""
     results = list(results)
     return code(
         errors=any(r.error for r in results),
         unjudged=any(r.unjudged for r in results),
-        failed=gate and any(not r.passed for r in results),
+        failed=any(not r.passed for r in results),
     )
