@@ -73,7 +73,8 @@ def test_openai_judge_needs_an_http_url() -> None:
     ("summary", "scores"),
     [
         # Scores of the lexical judge as shipped (logreg-20261125-7c5776f0) on the reference (torch) runtime's
-        # vectors; a change here changes every verdict. OpenVINO's bf16 moves them by about 2e-4 (test_runtime).
+        # vectors; a change here changes every verdict. OpenVINO's bf16 moves them by about 2e-4 (test_runtime); torch's
+        # own float sums differ in the last printed digit between CPUs (0.619414 on CI, 0.619415 here), hence 5e-6.
         ("The Millbrook town council voted on Tuesday to build a new public library on Elm Street.", [0.80412]),
         ("The new library will cost four million dollars. It opens in 2026.", [0.775597, 0.650303]),
         ("Mayor Zebulon Quackenbush said 900 workers from Lisbon will finish the library by 2041.", [0.014729]),
@@ -84,7 +85,7 @@ def test_openai_judge_needs_an_http_url() -> None:
 def test_lexical_judge_scores_are_pinned(summary: str, scores: list[float]) -> None:
     settings = Settings(judge="lexical", cache=False, runtime="torch")
     result = score_pair(summary, ARTICLE, settings, Encoder(runtime="torch"))
-    assert [round(c.score or 0, 6) for c in result.claims] == scores
+    assert [c.score for c in result.claims] == pytest.approx(scores, abs=5e-6)
     # Its coverage signal reads all the passages together, so none decides alone and reasons read them all.
     assert all(c.decided_by == -1 and c.best == max(c.evidence, key=lambda e: e.score) for c in result.claims)
     assert result.judge == load_judge(Settings(judge="lexical")).id
