@@ -232,12 +232,15 @@ def _reads_as_claim(text: str) -> bool:
 def _clean_body(items: list[_Item]) -> tuple[list[str], list[Dropped]]:
     """Article paragraphs with chrome removed; short paragraphs in the page's tail are chrome too.
 
-    The tail starts at the first footer-like chrome paragraph, but never before the last paragraph
-    that reads as article text (`TAIL_CHROME_WORDS` words or more): short paragraphs between them
-    are the article's, so chrome in mid-page cannot swallow the rest of it.
+    The tail starts at the first footer-like chrome paragraph after the article's text has started
+    (its first whole sentence), so header links above the article ("Accessibility Help", "Login",
+    "Subscribe") never start it; and never before the last paragraph that reads as article text
+    (`TAIL_CHROME_WORDS` words or more): short paragraphs between them are the article's, so chrome
+    in mid-page cannot swallow the rest of it.
     """
     rules = [boilerplate_rule(item.text) for item in items]
-    first = next((i for i, rule in enumerate(rules) if rule is None), len(items))
+    prose = (i for i, rule in enumerate(rules) if rule is None and _reads_as_claim(items[i].text))
+    first = next(prose, next((i for i, rule in enumerate(rules) if rule is None), len(items)))
     footer = next((i for i in range(first + 1, len(items)) if rules[i] and rules[i] not in INLINE_RULES), len(items))
     long = [i for i, rule in enumerate(rules) if rule is None and len(items[i].text.split()) >= TAIL_CHROME_WORDS]
     tail = max(footer + 1, long[-1] + 1 if long else 0)
