@@ -276,6 +276,7 @@ class _Summary:
     """The summary part of a capture's text, and what follows it."""
 
     title: str
+    marker: str
     items: list[_Item]
     rest: list[_Item]
     dropped: list[Dropped]
@@ -300,7 +301,7 @@ def _read_summary(text: str, source: str) -> _Summary:
     if not any(item.kind != "heading" for item in items):
         raise InputError(source, "the AI summary has no claims (it is empty or only headings)")
     found_by = f"marker line {_quote(lines[marker].strip())}; ends at: {end}"
-    return _Summary(title, items, rest, dropped, found_by)
+    return _Summary(title, lines[marker].strip(), items, rest, dropped, found_by)
 
 
 def _capture(
@@ -348,7 +349,8 @@ def parse_html_capture(html: str, source: str) -> Capture:
     """
     summary = _read_summary(html_to_capture_text(html), source)
     article = read_article(html, source)
-    in_summary = {clean(it.text, source) for it in summary.items}
+    in_summary = {clean(text, source) for text in (summary.marker, *(it.text for it in summary.items))}
+    in_summary |= {clean(d.text, source) for d in summary.dropped}
     body = [p for p in article.paragraphs if clean(p, source) not in in_summary]
     dropped = [*article.dropped, *(Dropped("summary box", p) for p in article.paragraphs if p not in body)]
     body = [clean(p, source) for p in body]
