@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import json
 import random
+import re
 import socket
+from pathlib import Path
 
 import lxml.html
 import pytest
@@ -113,3 +116,27 @@ def test_reading_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(socket, "create_connection", refuse)
     linked = PAGE.replace("<head>", "<head><link rel='canonical' href='https://example.com/bridge'>")
     assert read_article(linked, "page.html").paragraphs
+
+
+# Trimmed copies of real pages from the article-extraction benchmark (MIT licence): tests/fixtures/pages.
+PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
+
+
+def shingle_recall(truth: list[str], found: list[str] | tuple[str, ...]) -> float:
+    """Share of the marked article's 4-word sequences found in `found` (the benchmark's measure of recall)."""
+
+    def shingles(paragraphs: list[str] | tuple[str, ...]) -> set[tuple[str, ...]]:
+        words = re.findall(r"\w+", "\n".join(paragraphs))
+        return {tuple(words[i : i + 4]) for i in range(len(words) - 3)}
+
+    wanted = shingles(truth)
+    return len(wanted & shingles(found)) / len(wanted)
+
+
+def test_a_real_page_inside_one_form_gives_its_article() -> None:
+    truth = json.loads((PAGES / "aljazeera_form.article.json").read_text(encoding="utf-8"))["article"]
+    found = read_article((PAGES / "aljazeera_form.html").read_text(encoding="utf-8"), "aljazeera_form.html")
+    assert found.extractor == TRAFILATURA and shingle_recall(truth, found.paragraphs) > 0.95
+    assert truth[0] in found.paragraphs and truth[-1] in found.paragraphs
+    blocks = html_to_capture_text((PAGES / "aljazeera_form.html").read_text(encoding="utf-8"))
+    assert shingle_recall(truth, [blocks]) > 0.95  # the text reader no longer skips the form either

@@ -575,3 +575,13 @@ def test_chrome_after_the_article_still_starts_the_trailing_cut() -> None:
     capture = parse_capture(page, "storm.txt")
     assert "School reopens after fire" not in capture.body_paragraphs
     assert ("trailing page chrome", "School reopens after fire") in {(d.rule, d.text) for d in capture.dropped}
+
+
+def test_a_real_page_of_short_paragraphs_keeps_its_whole_article() -> None:
+    """bbc.com's text under its header links (a trimmed copy of a benchmark page, MIT licence: see
+    tests/fixtures/pages): every paragraph people marked as the article is kept, none dropped as chrome."""
+    pages = Path(__file__).resolve().parent / "fixtures" / "pages"
+    truth = json.loads((pages / "bbc_newsbeat.article.json").read_text(encoding="utf-8"))["article"]
+    capture = read_capture(pages / "bbc_newsbeat.txt")
+    assert [p for p in truth if p not in capture.body_paragraphs] == []
+    assert not any(d.text in truth for d in capture.dropped)
