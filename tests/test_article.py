@@ -140,3 +140,14 @@ def test_a_real_page_inside_one_form_gives_its_article() -> None:
     assert truth[0] in found.paragraphs and truth[-1] in found.paragraphs
     blocks = html_to_capture_text((PAGES / "aljazeera_form.html").read_text(encoding="utf-8"))
     assert shingle_recall(truth, [blocks]) > 0.95  # the text reader no longer skips the form either
+
+
+def test_sentences_the_extractor_left_out_are_listed_but_not_menus() -> None:
+    """`evalkit show` lists page sentences outside the article, where a lost article paragraph would show."""
+    comment = "I have crossed that bridge every day for twenty years and never once felt unsafe on it."
+    comments = f"<section id='comments' class='comments'><h3>Comments</h3><div class='comment'><p>{comment}</p></div>"
+    found = read_article(PAGE.replace("</main>", f"</main>{comments}</section>"), "page.html")
+    assert comment not in found.paragraphs
+    assert (article.LEFT_OUT, comment) in {(d.rule, d.text) for d in found.dropped}
+    assert not {"Home", "News", "Log in"} & {d.text for d in found.dropped}
+    assert not set(SENTENCES) & {d.text for d in found.dropped}

@@ -34,6 +34,10 @@ NOTICE_RULES = frozenset(
     {"sign-in prompt", "subscription", "paywall", "javascript notice", "access check", "retrieval failure"}
 )
 
+# A text block left out of the article is listed as dropped from this many words: a sentence, not a link.
+PROSE_WORDS = 8
+LEFT_OUT = "left out by the extractor"
+
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 _PREFIX = re.compile(r"^(?:## |• )")
@@ -87,7 +91,7 @@ def read_article(page: str | lxml.html.HtmlElement, source: str) -> Article:
         warnings.append(f"{source}: no extractor found an article; every text block of the page was kept")
         found = _blocks(lxml.html.tostring(tree, encoding="unicode"))
     paragraphs, dropped = _notices(found)
-    return Article(tuple(paragraphs), extractor, tuple(dropped), tuple(warnings))
+    return Article(tuple(paragraphs), extractor, tuple(_left_out(tree, found) + dropped), tuple(warnings))
 
 
 def _tree(page: str | lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
@@ -155,10 +159,26 @@ def _blocks(html: str) -> list[str]:
     return [text for line in lines if (text := _PREFIX.sub("", line).strip())]
 
 
+def _shingles(paragraphs: list[str]) -> set[tuple[str, ...]]:
+    words = _WORD.findall("\n".join(paragraphs).lower())
+    return {tuple(words[i : i + 4]) for i in range(len(words) - 3)}
+
+
 def _length(paragraphs: list[str]) -> int:
     """Text length as distinct 4-word sequences: a page's hidden copies of its text count once."""
-    words = _WORD.findall("\n".join(paragraphs).lower())
-    return len({tuple(words[i : i + 4]) for i in range(len(words) - 3)})
+    return len(_shingles(paragraphs))
+
+
+def _left_out(tree: lxml.html.HtmlElement, found: list[str]) -> list[Dropped]:
+    """The page's sentence-like text blocks the extractor left out, so `evalkit show` can list what
+    might be a lost article paragraph (menus and one-line links are too many to list, and no loss)."""
+    kept = _shingles(found)
+    dropped = []
+    for text in _blocks(lxml.html.tostring(tree, encoding="unicode")):
+        mine = _shingles([text])
+        if len(text.split()) >= PROSE_WORDS and len(mine & kept) <= len(mine) / 2:
+            dropped.append(Dropped(LEFT_OUT, text))
+    return dropped
 
 
 def _notices(paragraphs: list[str]) -> tuple[list[str], list[Dropped]]:

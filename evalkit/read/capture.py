@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from evalkit.errors import EvalkitWarning, InputError
-from evalkit.read.article import Dropped, read_article
+from evalkit.read.article import LEFT_OUT, Dropped, read_article
 from evalkit.read.boilerplate import (
     INLINE_RULES,
     MAX_BOILERPLATE_WORDS,
@@ -312,7 +312,8 @@ def _capture(
         raise InputError(source, "has no article body after the summary (only page chrome or nothing)")
     text, blocks = _blocks(summary.items)
     kept = tuple(Dropped(rule, it.text) for it in summary.items if (rule := boilerplate_rule(it.text)))
-    lost = sum(len(d.text.split()) for d in dropped)
+    # What the extractor left out of a saved page is the page around the article, not a cut into it.
+    lost = sum(len(d.text.split()) for d in dropped if d.rule != LEFT_OUT)
     if lost >= LOST_ARTICLE_WORDS and lost > sum(len(p.split()) for p in body):
         note = (
             f"{source}: most of the article ({lost} words) was dropped as page chrome; "
@@ -352,7 +353,8 @@ def parse_html_capture(html: str, source: str) -> Capture:
     in_summary = {clean(text, source) for text in (summary.marker, *(it.text for it in summary.items))}
     in_summary |= {clean(d.text, source) for d in summary.dropped}
     body = [p for p in article.paragraphs if clean(p, source) not in in_summary]
-    dropped = [*article.dropped, *(Dropped("summary box", p) for p in article.paragraphs if p not in body)]
+    left = [d for d in article.dropped if clean(d.text, source) not in in_summary]
+    dropped = [*left, *(Dropped("summary box", p) for p in article.paragraphs if p not in body)]
     body = [clean(p, source) for p in body]
     return _capture(summary, body, dropped, source, article.extractor, article.warnings)
 
