@@ -399,7 +399,15 @@ def pair_capture(id: str, document: str, summary: str, source: str) -> Capture:
             blocks.append(Block("bullet" if bullet else "paragraph", text, "", start, start + len(text)))
         offset += len(line) + 1
     paragraphs = tuple(p.strip() for p in re.split(r"\n\s*\n|\n", document) if p.strip())
-    return Capture("", summary, tuple(blocks), paragraphs, id)
+    return Capture(
+        "",
+        summary,
+        tuple(blocks),
+        paragraphs,
+        id,
+        summary_by="the pair's summary field",
+        article_by="the pair's document field",
+    )
 
 
 def read_pairs(path: str | Path) -> Iterator[tuple[str, Capture | InputError]]:
