@@ -507,3 +507,13 @@ def test_short_paragraphs_between_chrome_and_more_article_are_kept_and_a_big_los
     assert len(kept.body_paragraphs) == 302 and not recwarn.list  # the short ones sit before more article
     with pytest.warns(EvalkitWarning, match=r"t.txt: most of the article \(309 words\) was dropped"):
         parse_capture(page + article + "\n", "t.txt")
+
+
+def test_capture_says_how_summary_and_article_were_found() -> None:
+    capture = parse_capture(PAGE, "page.txt")
+    assert capture.summary_by == (
+        "marker line 'AI Summary'; ends at: chrome line 'Sign in to unlock more AI features' (sign-in prompt)"
+    )
+    assert capture.article_by == "text rules"
+    ended = parse_capture(PAGE.replace("Sign in to unlock more AI features", "End of summary"), "page.txt")
+    assert ended.summary_by == "marker line 'AI Summary'; ends at: end marker 'End of summary'"

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from evalkit.errors import EvalkitWarning, InputError
+from evalkit.read.article import Dropped, read_article
 from evalkit.read.boilerplate import (
     INLINE_RULES,
     MAX_BOILERPLATE_WORDS,
@@ -60,14 +61,6 @@ class Block:
 
 
 @dataclass(frozen=True)
-class Dropped:
-    """A paragraph removed as page chrome, and the rule that removed it."""
-
-    rule: str
-    text: str
-
-
-@dataclass(frozen=True)
 class Capture:
     """A summary and the article it claims to summarise, ready to score."""
 
@@ -79,6 +72,12 @@ class Capture:
     dropped: tuple[Dropped, ...] = field(default=())
     # Summary lines a chrome rule matches that were kept as claims (bullets, whole sentences).
     kept: tuple[Dropped, ...] = field(default=())
+    # How the summary was delimited ("marker line 'AI Summary'; ends at: end marker 'End of summary'")
+    # and what read the article ("text rules", "trafilatura (precision)"), for `evalkit show`.
+    summary_by: str = ""
+    article_by: str = ""
+    # What the reader could not settle and the user should check (an extractor's fallback, a cut article).
+    warnings: tuple[str, ...] = field(default=())
 
     @property
     def body(self) -> str:
@@ -181,9 +180,10 @@ def _blocks(items: list[_Item]) -> tuple[str, tuple[Block, ...]]:
 
 def _split_summary(
     items: list[_Item], source: str, inline: bool = False
-) -> tuple[list[_Item], list[_Item], list[Dropped]]:
+) -> tuple[list[_Item], list[_Item], list[Dropped], str]:
     """Where the summary ends: an end marker, the first chrome paragraph, a double blank line, the
     first paragraph after a list of bullets, or (for a summary written on its marker line) a blank line.
+    Returns the summary, the rest, what was dropped, and which of these ended the summary.
 
     Only a line shaped like chrome ends it: a bullet, or a sentence of `CLAIM_WORDS` words or more, is
     summary text even when a chrome rule matches it ("... could unlock the full potential of AI."), so
@@ -197,24 +197,31 @@ def _split_summary(
     items = [it for it in items[:start] if not is_ai_note(it.text)] + items[start:]
     for i, item in enumerate(items):
         if is_summary_end(item.text):
-            return items[:i], items[i + 1 :], [*dropped, Dropped("summary end marker", item.text)]
-        if boilerplate_rule(item.text) and item.kind != "bullet" and not _reads_as_claim(item.text):
-            return items[:i], items[i:], dropped
+            end = f"end marker {_quote(item.text)}"
+            return items[:i], items[i + 1 :], [*dropped, Dropped("summary end marker", item.text)], end
+        rule = boilerplate_rule(item.text)
+        if rule and item.kind != "bullet" and not _reads_as_claim(item.text):
+            return items[:i], items[i:], dropped, f"chrome line {_quote(item.text)} ({rule})"
     for i, item in enumerate(items[1:], start=1):
         if item.blanks_before >= 2 and any(it.kind != "heading" for it in items[:i]):
-            return items[:i], items[i:], dropped
+            return items[:i], items[i:], dropped, "a double blank line"
     bullets = [i for i, item in enumerate(items) if item.kind == "bullet"]
     if bullets and all(item.kind == "heading" for item in items[: bullets[0]]):
         after = next((i for i in range(bullets[0], len(items)) if items[i].kind == "paragraph"), None)
         if after is not None:
-            return items[:after], items[after:], dropped
+            return items[:after], items[after:], dropped, "the first paragraph after the bullets"
     if inline and len(items) > 1:
-        return items[:1], items[1:], dropped
+        return items[:1], items[1:], dropped, "the end of the marker line"
     raise InputError(
         source,
         "cannot tell where the AI summary ends and the article begins; put a line such as "
         "'End of summary' or '---' after the summary",
     )
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    """A line as `evalkit show` names it: quoted, cut to `limit` characters."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def _reads_as_claim(text: str) -> bool:
@@ -261,8 +268,19 @@ def _find_marker(lines: list[str], fallback: bool) -> tuple[int, str] | None:
     return None
 
 
-def parse_capture(text: str, source: str) -> Capture:
-    """Parse the text of a captured page; raises `InputError` saying what is missing."""
+@dataclass(frozen=True)
+class _Summary:
+    """The summary part of a capture's text, and what follows it."""
+
+    title: str
+    items: list[_Item]
+    rest: list[_Item]
+    dropped: list[Dropped]
+    found_by: str
+
+
+def _read_summary(text: str, source: str) -> _Summary:
+    """Title, summary and the text after it; raises `InputError` saying what is missing."""
     text = clean(text, source)
     if not text.strip():
         raise InputError(source, "is empty")
@@ -275,23 +293,63 @@ def parse_capture(text: str, source: str) -> Capture:
     marker, inline = found
     title = next((line.strip() for line in lines[:marker] if line.strip()), "")
     after = ([inline] if inline else []) + lines[marker + 1 :]
-    summary_items, rest, dropped = _split_summary(_items(after), source, inline=bool(inline))
-    if not any(item.kind != "heading" for item in summary_items):
+    items, rest, dropped, end = _split_summary(_items(after), source, inline=bool(inline))
+    if not any(item.kind != "heading" for item in items):
         raise InputError(source, "the AI summary has no claims (it is empty or only headings)")
-    body, body_dropped = _clean_body(rest)
+    found_by = f"marker line {_quote(lines[marker].strip())}; ends at: {end}"
+    return _Summary(title, items, rest, dropped, found_by)
+
+
+def _capture(
+    summary: _Summary, body: list[str], dropped: list[Dropped], source: str, article_by: str, notes: tuple[str, ...]
+) -> Capture:
+    """The capture of a summary and a body; warns where most of the article was dropped as chrome."""
     if not body:
         raise InputError(source, "has no article body after the summary (only page chrome or nothing)")
-    summary, blocks = _blocks(summary_items)
-    kept = tuple(Dropped(rule, it.text) for it in summary_items if (rule := boilerplate_rule(it.text)))
-    lost = sum(len(d.text.split()) for d in body_dropped)
+    text, blocks = _blocks(summary.items)
+    kept = tuple(Dropped(rule, it.text) for it in summary.items if (rule := boilerplate_rule(it.text)))
+    lost = sum(len(d.text.split()) for d in dropped)
     if lost >= LOST_ARTICLE_WORDS and lost > sum(len(p.split()) for p in body):
-        warnings.warn(
+        note = (
             f"{source}: most of the article ({lost} words) was dropped as page chrome; "
-            "`evalkit show` lists every dropped paragraph",
-            EvalkitWarning,
-            stacklevel=2,
+            "`evalkit show` lists every dropped paragraph"
         )
-    return Capture(title, summary, blocks, tuple(body), source, tuple(dropped + body_dropped), kept)
+        warnings.warn(note, EvalkitWarning, stacklevel=3)
+        notes = (*notes, note)
+    return Capture(
+        summary.title,
+        text,
+        blocks,
+        tuple(body),
+        source,
+        tuple(summary.dropped + dropped),
+        kept,
+        summary_by=summary.found_by,
+        article_by=article_by,
+        warnings=notes,
+    )
+
+
+def parse_capture(text: str, source: str) -> Capture:
+    """Parse the text of a captured page; raises `InputError` saying what is missing."""
+    summary = _read_summary(text, source)
+    body, dropped = _clean_body(summary.rest)
+    return _capture(summary, body, dropped, source, "text rules", ())
+
+
+def parse_html_capture(html: str, source: str) -> Capture:
+    """Parse a saved HTML page: the summary by the text rules, the article by `read_article`.
+
+    The article extractor reads the whole page, so paragraphs that are the summary's own text are
+    taken out of the article (the summary box is not yet cut out of the page's tree).
+    """
+    summary = _read_summary(html_to_capture_text(html), source)
+    article = read_article(html, source)
+    in_summary = {clean(it.text, source) for it in summary.items}
+    body = [p for p in article.paragraphs if clean(p, source) not in in_summary]
+    dropped = [*article.dropped, *(Dropped("summary box", p) for p in article.paragraphs if p not in body)]
+    body = [clean(p, source) for p in body]
+    return _capture(summary, body, dropped, source, article.extractor, article.warnings)
 
 
 def _read_bytes(path: Path, limit: int) -> bytes:
@@ -311,7 +369,7 @@ def read_capture(path: str | Path) -> Capture:
     source = printable(str(path))
     text = decode(_read_bytes(path, MAX_CAPTURE_BYTES), source)
     if path.suffix.lower() in (".html", ".htm") or looks_like_html(text):
-        text = html_to_capture_text(text)
+        return parse_html_capture(text, source)
     return parse_capture(text, source)
 
 
