@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from lxml import html as lxml_html
 
-from evalkit.read.boilerplate import BlockKind, Dropped, box_chrome_rule, is_summary_end, is_summary_marker
+from evalkit.read.article import Dropped
+from evalkit.read.boilerplate import BlockKind, box_chrome_rule, is_summary_end, is_summary_marker
 
 # Real AI summaries run to a few hundred words; a "box" holding more is the page or the article around
 # a marker that has no box of its own, so the text rules delimit it instead.
@@ -119,9 +120,9 @@ def _markers(tree: lxml_html.HtmlElement, fallback: bool) -> Iterator[_Marker]:
                 yield _Marker(el, f'{name} "{value}"')
                 break
         else:
-            names = " ".join(_CAMEL.sub(" ", el.get(a) or "") for a in ("id", "class")).strip()
-            if not fallback and names and _named_summary(names):
-                yield _Marker(el, f'class or id "{names}"')
+            named = next((a for a in ("id", "class") if not fallback and _named_summary(el.get(a) or "")), "")
+            if named:
+                yield _Marker(el, f'{named} "{el.get(named)}"')
             elif _HINT.search(el.text or "") or any(_HINT.search(c.tail or "") for c in el):
                 label = _marker_label(el, fallback)
                 if label:
@@ -130,7 +131,7 @@ def _markers(tree: lxml_html.HtmlElement, fallback: bool) -> Iterator[_Marker]:
 
 def _named_summary(names: str) -> bool:
     """Class or id words naming an AI summary ("ai-summary", "aiSummaryBox"): a hint, never required."""
-    words = names.lower().split()
+    words = _CAMEL.sub(" ", names).lower().split()
     return any(is_summary_marker(" ".join(words[i : i + 3])) for i in range(len(words)))
 
 
