@@ -54,6 +54,8 @@ SUMMARY_MARKERS: tuple[re.Pattern[str], ...] = (
 # Used only when no line names AI: a standalone heading that introduces a summary box.
 FALLBACK_SUMMARY_MARKERS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^\W*(?:summary|key\s+(?:takeaways|points)|tl;?\s*dr|in\s+brief|at\s+a\s+glance)\W*$", re.I),
+    # "Summary" in the other languages of `_SUMMARY_WORDS` ("Zusammenfassung", "En bref", "要約").
+    re.compile(rf"^\W*(?:{_SUMMARY_WORDS}|en\s+bref|in\s+breve|in\s+het\s+kort|kurz\s+gesagt|en\s+resumen)\W*$", re.I),
 )
 
 # Lines that close the summary without being part of it (the body follows).

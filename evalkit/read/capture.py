@@ -318,7 +318,7 @@ def _capture(
     """The capture of a summary and a body; warns where most of the article was dropped as chrome."""
     if not body:
         raise InputError(source, "has no article body after the summary (only page chrome or nothing)")
-    notes = (*notes, *_reads_like_article(summary.items, body, source))
+    notes = (*notes, *_reads_like_article(summary.items, body, source, summary.found_by))
     text, blocks = _blocks(summary.items)
     kept = tuple(Dropped(rule, it.text) for it in summary.items if (rule := boilerplate_rule(it.text)))
     lost = sum(len(d.text.split()) for d in dropped)
@@ -343,7 +343,7 @@ def _capture(
     )
 
 
-def _reads_like_article(items: list[_Item], body: list[str], source: str) -> tuple[str, ...]:
+def _reads_like_article(items: list[_Item], body: list[str], source: str, found_by: str) -> tuple[str, ...]:
     """Never fail open: a "summary" as long as its article is the article read as the summary (an error);
     one long beside it, or repeating its sentences word for word, is said (a warning naming the capture).
 
@@ -356,7 +356,7 @@ def _reads_like_article(items: list[_Item], body: list[str], source: str) -> tup
         raise InputError(
             source,
             f"the AI summary ({words} words) is as long as the article ({article} words): the article was "
-            "probably read as the summary; `evalkit show` says what delimited it",
+            f"probably read as the summary (delimited by {found_by}); mark the summary's end or its box",
         )
     notes = []
     if words >= MIN_SUSPECT_WORDS and words > LONG_SUMMARY_SHARE * article:
@@ -410,7 +410,10 @@ def parse_html_capture(html: str, source: str) -> Capture:
     box.element.drop_tree()
     article = read_article(tree, source)
     title = clean(_SPACE.sub(" ", tree.findtext(".//title") or "").strip(), source)
+    # A short title-like paragraph is a heading here as in a text capture ("Zusammenfassung", "Key points").
     items = [_Item(part.kind, clean(part.text, source), 0) for part in box.parts]
+    for item in items:
+        item.kind = "heading" if item.kind == "paragraph" and _is_heading(item.text) else item.kind
     summary = _Summary(title, items, [], box.dropped, box.by)
     body = [text for p in article.paragraphs if (text := clean(p, source))]
     return _capture(summary, body, list(article.dropped), source, article.extractor, article.warnings)

@@ -41,7 +41,7 @@ _BLOCK = frozenset(
 )  # fmt: skip
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Elements that are the page, the article or its navigation, never a summary box.
-_NOT_A_BOX = frozenset({"html", "body", "main", "article", "nav", "header", "footer", "form"})
+_NOT_A_BOX = frozenset({"html", "body", "main", "article", "nav", "form"})
 _MARKER_ATTRIBUTES = ("aria-label", "title", "aria-description", "alt", "data-title", "data-label")
 # Any word that can start a marker, to test only the few elements that might carry one.
 _HINT = re.compile(
@@ -50,6 +50,7 @@ _HINT = re.compile(
     re.I,
 )
 _SPACE = re.compile(r"\s+")
+_END_RULES = frozenset({"summary end marker", "summary note"})  # lines that end a summary, said after its text
 _LABELLED = re.compile(r"^([^:：]{1,60})[:：]\s*(\S.*)$")  # "TL;DR (AI): text" on one line
 _CAMEL = re.compile(r"[-_]+|(?<=[a-z])(?=[A-Z])")
 
@@ -158,6 +159,8 @@ def _box_around(marker: _Marker) -> SummaryBox | None:
         if box.tag in _NOT_A_BOX or box.find(".//h1") is not None:
             return None
         found = _read(box, marker)
+        if found is None:
+            return None
         if any(p.kind != "heading" for p in found.parts):
             break
         box = box.getparent()
@@ -167,7 +170,7 @@ def _box_around(marker: _Marker) -> SummaryBox | None:
         return None
     while (parent := box.getparent()) is not None and parent.tag not in _NOT_A_BOX:
         around = _read(parent, marker, skip=box)
-        if around.parts or parent.find(".//h1") is not None:
+        if around is None or around.parts or parent.find(".//h1") is not None:
             break  # the wrapper holds text of its own: the article's container, or the page
         found.dropped.extend(around.dropped)
         box = parent
@@ -185,8 +188,11 @@ def _describe(el: lxml_html.HtmlElement) -> str:
     return f"<{el.tag}>"
 
 
-def _read(box: lxml_html.HtmlElement, marker: _Marker, skip: lxml_html.HtmlElement | None = None) -> SummaryBox:
-    """The summary parts of `box` (without `skip`), its markers and chrome dropped with their rules."""
+def _read(
+    box: lxml_html.HtmlElement, marker: _Marker, skip: lxml_html.HtmlElement | None = None
+) -> SummaryBox | None:
+    """The summary parts of `box` (without `skip`), its markers and chrome dropped with their rules; None
+    where text follows a line that ends the summary, so the element holds more than the box."""
     lines: list[tuple[BlockKind, str]] = []
     controls: list[str] = []
     _flatten(box, "paragraph", lines, [], controls, marker, skip)
@@ -194,20 +200,21 @@ def _read(box: lxml_html.HtmlElement, marker: _Marker, skip: lxml_html.HtmlEleme
     if marker.label and skip is None:
         dropped.insert(0, Dropped("summary marker", marker.label))
     parts: list[BoxPart] = []
+    ended = False
     for kind, text in lines:
+        said = any(p.kind != "heading" for p in parts)
         if not re.search(r"\w", text):
             dropped.append(Dropped("icon", text))
-        elif not any(p.kind != "heading" for p in parts) and _is_marker_line(text):
-            dropped.append(Dropped("summary marker", text))  # a visible "Summary" under an aria-label
+        elif not said and len(text) <= MAX_MARKER_CHARS and is_summary_marker(text):
+            dropped.append(Dropped("summary marker", text))  # a visible "AI Summary" under an aria-label
         elif rule := box_chrome_rule(text):
             dropped.append(Dropped(rule, text))
+            ended = ended or (said and rule in _END_RULES)
+        elif ended:
+            return None  # text after the summary's end line ("End of summary"): the element is more than a box
         else:
             parts.append(BoxPart(kind, text))
     return SummaryBox(box, parts, dropped)
-
-
-def _is_marker_line(text: str) -> bool:
-    return len(text) <= MAX_MARKER_CHARS and (is_summary_marker(text) or is_summary_marker(text, True))
 
 
 def _flatten(
