@@ -1,6 +1,6 @@
 """The AI summary box of a saved page is found by the page's structure, wherever and however it is drawn.
 
-The pages under tests/pages/ are real news pages, trimmed (scripts, styles, images and most attributes
+The pages under tests/fixtures/pages/ are real news pages, trimmed (scripts, styles, images and most attributes
 removed) from the public article-extraction benchmark (Scrapinghub, 2020), which is MIT-licensed. Each
 test puts a summary box into one at one of four places and checks that the summary is exactly the box's
 content, that none of the box's chrome becomes a claim, and that the article keeps out the box.
@@ -19,7 +19,7 @@ from evalkit.errors import EvalkitWarning, InputError
 from evalkit.read.boilerplate import is_summary_marker
 from evalkit.read.capture import parse_capture, parse_html_capture, read_capture
 
-PAGES = Path(__file__).parent / "pages"
+PAGES = Path(__file__).parent / "fixtures" / "pages"
 # page: (class of the article's container, a sentence of the article)
 ARTICLES = {
     "techcrunch.html": ("article-content", "WeWork is headquartered in New York City."),

@@ -29,7 +29,7 @@ from evalkit.outputs.layout import Layout
 from evalkit.outputs.present import claim_lines, format_comparison, format_table, miss_lines
 from evalkit.outputs.report import source
 from evalkit.prepare import claims as claims_mod
-from evalkit.read.capture import read_capture
+from evalkit.read.capture import Capture, read_capture
 from evalkit.result import SummaryResult
 from evalkit.runs.compare import DEFAULT_ALPHA, compare_runs, signature_changes
 from evalkit.runs.diff import DEFAULT_TOLERANCE, compare, format_text, signature_differences
@@ -337,9 +337,9 @@ def _score(jobs: list[Job], settings: Settings, write: Any, args: argparse.Names
         evaluate(jobs, settings, on_result=write, keep=False)
 
 
-def _show_lines(path: str) -> Iterator[str]:
-    capture = read_capture(path)
+def _show_lines(capture: Capture) -> Iterator[str]:
     yield f"title: {capture.title or '(none)'}"
+    yield f"summary found by: {capture.summary_by or '(not recorded)'}"
     yield "summary:"
     found = claims_mod.split(capture)
     for block in capture.summary_blocks:
@@ -350,6 +350,7 @@ def _show_lines(path: str) -> Iterator[str]:
             if block.start <= claim.start < block.end:
                 yield f"  [{'bullet' if block.kind == 'bullet' else 'claim'} {claim.start}-{claim.end}] {claim.text}"
     body = capture.body_paragraphs
+    yield f"article read by: {capture.article_by or '(not recorded)'}"
     yield f"body: {len(body)} paragraph(s), {sum(len(p.split()) for p in body)} words"
     yield f"  first: {body[0]}"
     if len(body) > 1:
@@ -361,10 +362,32 @@ def _show_lines(path: str) -> Iterator[str]:
     yield f"dropped as boilerplate: {len(capture.dropped)}"
     for d in capture.dropped:
         yield f"  [{d.rule}] {d.text}"
+    for warning in capture.warnings:
+        yield f"warning: {warning}"
+
+
+def _show_json(capture: Capture) -> dict[str, Any]:
+    """The parse as one JSON object, for debugging a capture or asserting on it in CI (docs/cli.md)."""
+    return {
+        "file": capture.source,
+        "title": capture.title,
+        "summary": capture.summary,
+        "claims": [claim.text for claim in claims_mod.split(capture)],
+        "article": list(capture.body_paragraphs),
+        "dropped": [{"text": d.text, "rule": d.rule} for d in capture.dropped],
+        "kept": [{"text": k.text, "rule": k.rule} for k in capture.kept],
+        "warnings": list(capture.warnings),
+        "summary_by": capture.summary_by,
+        "article_by": capture.article_by,
+    }
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    for line in _show_lines(args.file):
+    capture = read_capture(args.file)
+    if args.format == "json":
+        print(json.dumps(_show_json(capture), ensure_ascii=False, indent=2))
+        return 0
+    for line in _show_lines(capture):
         print(line)
     return 0
 
@@ -433,6 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser("show", parents=[verbosity], help="print how a capture file was parsed")
     show.add_argument("file")
+    show.add_argument("--format", choices=["text", "json"], default="text", help="output (default text)")
     show.set_defaults(func=cmd_show)
 
     report_ = sub.add_parser(

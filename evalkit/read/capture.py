@@ -243,12 +243,15 @@ def _quote(text: str, limit: int = 60) -> str:
 def _clean_body(items: list[_Item]) -> tuple[list[str], list[Dropped]]:
     """Article paragraphs with chrome removed; short paragraphs in the page's tail are chrome too.
 
-    The tail starts at the first footer-like chrome paragraph, but never before the last paragraph
-    that reads as article text (`TAIL_CHROME_WORDS` words or more): short paragraphs between them
-    are the article's, so chrome in mid-page cannot swallow the rest of it.
+    The tail starts at the first footer-like chrome paragraph after the article's text has started
+    (its first whole sentence), so header links above the article ("Accessibility Help", "Login",
+    "Subscribe") never start it; and never before the last paragraph that reads as article text
+    (`TAIL_CHROME_WORDS` words or more): short paragraphs between them are the article's, so chrome
+    in mid-page cannot swallow the rest of it.
     """
     rules = [boilerplate_rule(item.text) for item in items]
-    first = next((i for i, rule in enumerate(rules) if rule is None), len(items))
+    prose = (i for i, rule in enumerate(rules) if rule is None and reads_as_claim(items[i].text))
+    first = next(prose, next((i for i, rule in enumerate(rules) if rule is None), len(items)))
     footer = next((i for i in range(first + 1, len(items)) if rules[i] and rules[i] not in INLINE_RULES), len(items))
     long = [i for i, rule in enumerate(rules) if rule is None and len(items[i].text.split()) >= TAIL_CHROME_WORDS]
     tail = max(footer + 1, long[-1] + 1 if long else 0)
@@ -284,6 +287,7 @@ class _Summary:
     """The summary part of a capture's text, and what follows it."""
 
     title: str
+    marker: str
     items: list[_Item]
     rest: list[_Item]
     dropped: list[Dropped]
@@ -309,7 +313,9 @@ def _read_summary(text: str, source: str) -> _Summary:
     if not any(item.kind != "heading" for item in items):
         raise InputError(source, "the AI summary has no claims (it is empty or only headings)")
     found_by = f"marker line {_quote(lines[marker].strip())}; ends at: {end}"
-    return _Summary(title, items, rest, dropped, found_by, end.startswith(_DEFINITE_ENDS))
+    return _Summary(
+        title, lines[marker].strip(), items, rest, dropped, found_by, end.startswith(_DEFINITE_ENDS)
+    )
 
 
 def _capture(
@@ -414,7 +420,7 @@ def parse_html_capture(html: str, source: str) -> Capture:
     items = [_Item(part.kind, clean(part.text, source), 0) for part in box.parts]
     for item in items:
         item.kind = "heading" if item.kind == "paragraph" and _is_heading(item.text) else item.kind
-    summary = _Summary(title, items, [], box.dropped, box.by)
+    summary = _Summary(title, "", items, [], box.dropped, box.by)
     body = [text for p in article.paragraphs if (text := clean(p, source))]
     return _capture(summary, body, list(article.dropped), source, article.extractor, article.warnings)
 
@@ -429,7 +435,8 @@ def _html_by_text_rules(html: str, source: str, marker: str) -> Capture:
             "no line ends it; wrap the summary in an element, or end it with a line such as 'End of summary'",
         )
     article = read_article(html, source)
-    in_summary = {clean(it.text, source) for it in summary.items}
+    in_summary = {clean(text, source) for text in (summary.marker, *(it.text for it in summary.items))}
+    in_summary |= {clean(d.text, source) for d in summary.dropped}
     body = [p for p in article.paragraphs if clean(p, source) not in in_summary]
     dropped = [*article.dropped, *(Dropped("summary box", p) for p in article.paragraphs if p not in body)]
     body = [clean(p, source) for p in body]
