@@ -16,8 +16,9 @@ the marked article).
 Reports, per design and place: the share of pages whose summary is exactly the box's content (the
 blocks, in order, with their kinds), pages with a sentence of the article in the summary, pages with
 box chrome in a claim, pages with box text in the article, errors and warnings; and the article's
-mean page F1 with the box in the page, by the benchmark's own scorer (4-word shingles of `\\w+` tokens,
-precision and recall per page averaged, F1 of the two). Writes `benchmarks/results/summary_box.md`.
+mean page F1 with the box in the page, by the benchmark's own `evaluate.py` as `extraction.py` loads it
+(4-word shingles of `\\w+` tokens, precision and recall per page averaged, F1 of the two).
+Writes `benchmarks/results/summary_box.md`.
 """
 
 from __future__ import annotations
@@ -26,18 +27,20 @@ import argparse
 import gzip
 import json
 import re
-import statistics
 import sys
 import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import lxml.html
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from extraction import page_f1, scorer  # noqa: E402  (the benchmark's evaluate.py, as extraction.py loads it)
 
 import evalkit.read.capture as capture_module  # noqa: E402
 from evalkit.errors import EvalkitWarning, InputError  # noqa: E402
@@ -150,9 +153,7 @@ class Tally:
     box_in_article: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     warned: int = 0
-    precision: list[float] = field(default_factory=list)
-    recall: list[float] = field(default_factory=list)
-    f1: list[float] = field(default_factory=list)
+    tp_fp_fns: list[tuple[float, float, float]] = field(default_factory=list)
 
 
 def _words(text: str) -> list[str]:
@@ -162,21 +163,6 @@ def _words(text: str) -> list[str]:
 def _sentences(text: str) -> set[str]:
     found = (" ".join(_words(s)) for s in re.split(r"(?<=[.!?])\s+|(?<=[。！？])", text))
     return {s for s in found if s.count(" ") >= 5}
-
-
-def shingle_scores(true: str, pred: str, n: int = 4) -> tuple[float, float]:
-    """Precision and recall of `pred`'s 4-word shingles against `true`'s, as the benchmark's scorer has them."""
-
-    def shingles(text: str) -> Counter[tuple[str, ...]]:
-        tokens = re.findall(r"\w+", text)
-        return Counter(tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i : i + n])
-
-    t, p = shingles(true), shingles(pred)
-    tp = sum((t & p).values())
-    fp, fn = sum(p.values()) - tp, sum(t.values()) - tp
-    if fp == fn == 0:
-        return 1.0, 1.0
-    return (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)
 
 
 def _memo_read_article() -> None:
@@ -214,6 +200,11 @@ def _article_container(tree: lxml.html.HtmlElement, article: str) -> tuple[lxml.
     return (common[0], paragraphs) if common else None
 
 
+def _in_link(el: lxml.html.HtmlElement) -> bool:
+    """A site's logo is an <h1> in a link on some pages: the headline is the first one that is not."""
+    return any(a.tag == "a" for a in el.iterancestors())
+
+
 def _place(html: str, article: str, box: str, place: str) -> str | None:
     """The page with `box` put at `place`, or None where the page has no such place."""
     tree = lxml.html.document_fromstring(html)
@@ -226,7 +217,7 @@ def _place(html: str, article: str, box: str, place: str) -> str | None:
     if place == "top of body":
         body.insert(0, new)
     elif place == "under the headline":
-        h1 = next((h for h in body.iter("h1") if h.text_content().strip()), None)
+        h1 = next((h for h in body.iter("h1") if h.text_content().strip() and not _in_link(h)), None)
         if h1 is None:
             return None
         h1.addnext(new)
@@ -240,7 +231,7 @@ def _place(html: str, article: str, box: str, place: str) -> str | None:
     return lxml.html.tostring(tree, encoding="unicode")
 
 
-def _judge(capture: Capture, design: Design, article: str, tally: Tally) -> None:
+def _judge(capture: Capture, design: Design, article: str, tally: Tally, evaluate: ModuleType) -> None:
     got = tuple((b.kind, b.text) for b in capture.summary_blocks)
     tally.exact += got == design.parts
     said = " ".join(b.text for b in capture.summary_blocks if b.kind != "heading")
@@ -248,15 +239,17 @@ def _judge(capture: Capture, design: Design, article: str, tally: Tally) -> None
     claims = [b.text for b in capture.summary_blocks if b.kind != "heading"]
     tally.chrome_claim += any(c in claim for c in design.chrome for claim in claims)
     body = " ".join(_words(capture.body))
-    box_texts = [text for _, text in design.parts] + [c for c in design.chrome if len(c.split()) >= 3]
+    # The summary's sentences and the box's longer chrome (a page may have its own "Background" heading).
+    box_texts = [text for kind, text in design.parts if kind != "heading"] + [
+        c for c in design.chrome if len(c.split()) >= 3
+    ]
     tally.box_in_article += any(" ".join(_words(t)) in body for t in box_texts)
-    precision, recall = shingle_scores(article, capture.body)
-    tally.precision.append(precision)
-    tally.recall.append(recall)
-    tally.f1.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+    tally.tp_fp_fns.append(evaluate.string_shingle_matching(true=article, pred=capture.body))
 
 
-def run(folder: Path, limit: int | None, progress: Callable[[str], None]) -> dict[tuple[str, str], Tally]:
+def run(
+    folder: Path, limit: int | None, evaluate: ModuleType, progress: Callable[[str], None]
+) -> dict[tuple[str, str], Tally]:
     truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
     _memo_read_article()
     tallies = {(d.name, p): Tally() for d in DESIGNS for p in PLACES}
@@ -278,17 +271,20 @@ def run(folder: Path, limit: int | None, progress: Callable[[str], None]) -> dic
                         tally.errors[exc.problem.split(":")[0][:50]] += 1
                         continue
                 tally.warned += any(issubclass(w.category, EvalkitWarning) for w in caught)
-                _judge(capture, design, article, tally)
+                _judge(capture, design, article, tally, evaluate)
         progress(f"{n + 1} pages")
     return tallies
 
 
-def _f1(tally: Tally) -> tuple[float, float]:
-    p, r = statistics.mean(tally.precision), statistics.mean(tally.recall)
-    return 2 * p * r / (p + r), sum(f < 0.5 for f in tally.f1) / len(tally.f1)
+def _f1(tally: Tally, evaluate: ModuleType) -> tuple[float, float]:
+    """Mean page F1 (F1 of the mean precision and recall) and the share of pages below 0.5."""
+    if not tally.tp_fp_fns:
+        return 0.0, 0.0
+    low = sum(page_f1(evaluate, t) < 0.5 for t in tally.tp_fp_fns) / len(tally.tp_fp_fns)
+    return evaluate.metrics_from_tp_fp_fns(tally.tp_fp_fns)["f1"], low
 
 
-def report(tallies: dict[tuple[str, str], Tally], command: str) -> str:
+def report(tallies: dict[tuple[str, str], Tally], command: str, evaluate: ModuleType) -> str:
     rows = [
         "# The AI summary box of real pages: found by the page's structure",
         "",
@@ -296,8 +292,8 @@ def report(tallies: dict[tuple[str, str], Tally], command: str) -> str:
         "the 121 pages of `../shared/bench/extraction`; each page read by `parse_html_capture`. *exact*: the "
         "summary is the box's content, block for block; *article in summary*: a sentence (6+ words) of the "
         "marked article is in the summary; *chrome a claim*: box chrome in a summary block; *box in article*: "
-        "a summary sentence or chrome line in the article; *article F1*: the benchmark's scorer on the article "
-        "read with the box in the page (pages that raised an error excluded).",
+        "a summary sentence or chrome line (3+ words) in the article; *article F1*: the benchmark's scorer on "
+        "the article read with the box in the page (pages that raised an error excluded).",
         "",
         "| design | place | pages | exact | article in summary | chrome a claim | box in article | errors "
         "| warned | article F1 | F1 < 0.5 |",
@@ -305,7 +301,7 @@ def report(tallies: dict[tuple[str, str], Tally], command: str) -> str:
     ]
     total = Tally()
     for (design, place), t in tallies.items():
-        f1, low = _f1(t) if t.f1 else (0.0, 0.0)
+        f1, low = _f1(t, evaluate)
         rows.append(
             f"| {design} | {place} | {t.pages} | {t.exact / t.pages:.1%} | {t.article_in_summary} | {t.chrome_claim} "
             f"| {t.box_in_article} | {sum(t.errors.values())} | {t.warned} | {f1:.3f} | {low:.1%} |"
@@ -313,10 +309,8 @@ def report(tallies: dict[tuple[str, str], Tally], command: str) -> str:
         for name in ("pages", "exact", "article_in_summary", "chrome_claim", "box_in_article", "warned"):
             setattr(total, name, getattr(total, name) + getattr(t, name))
         total.errors.update(t.errors)
-        total.precision += t.precision
-        total.recall += t.recall
-        total.f1 += t.f1
-    f1, low = _f1(total)
+        total.tp_fp_fns += t.tp_fp_fns
+    f1, low = _f1(total, evaluate)
     rows.append(
         f"| **all** | **all** | {total.pages} | **{total.exact / total.pages:.1%}** | **{total.article_in_summary}** "
         f"| **{total.chrome_claim}** | {total.box_in_article} | {sum(total.errors.values())} | {total.warned} "
@@ -336,7 +330,9 @@ def main() -> None:
     command = "python benchmarks/summary_box.py ../shared/bench/extraction" + (
         f" --limit {args.limit}" if args.limit else ""
     )
-    text = report(run(args.folder, args.limit, lambda s: print(s, file=sys.stderr, end="\r")), command)
+    evaluate = scorer(args.folder.resolve())
+    progress = lambda s: print(s, file=sys.stderr, end="\r")  # noqa: E731
+    text = report(run(args.folder, args.limit, evaluate, progress), command, evaluate)
     args.out.write_text(text, encoding="utf-8")
     print(text)
 

@@ -410,9 +410,9 @@ def parse_html_capture(html: str, source: str) -> Capture:
     try:
         box = find_summary_box(tree)
     except NoBox as exc:
-        return _html_by_text_rules(html, source, exc.marker)
+        return _html_by_text_rules(html, source, f"its marker {exc.marker} is in no box element of its own")
     if box is None:
-        return _html_by_text_rules(html, source, "")
+        return _html_by_text_rules(html, source, "no element of the page carries a summary marker")
     box.element.drop_tree()
     article = read_article(tree, source)
     title = clean(_SPACE.sub(" ", tree.findtext(".//title") or "").strip(), source)
@@ -425,14 +425,14 @@ def parse_html_capture(html: str, source: str) -> Capture:
     return _capture(summary, body, list(article.dropped), source, article.extractor, article.warnings)
 
 
-def _html_by_text_rules(html: str, source: str, marker: str) -> Capture:
+def _html_by_text_rules(html: str, source: str, why: str) -> Capture:
     """The text rules on the flattened page, trusted only where a line ends the summary for certain."""
     summary = _read_summary(html_to_capture_text(html), source)
-    if marker and not summary.definite:
+    if not summary.definite:
         raise InputError(
             source,
-            f"cannot tell where the AI summary ends: its marker {marker} is in no box element of its own and "
-            "no line ends it; wrap the summary in an element, or end it with a line such as 'End of summary'",
+            f"cannot tell where the AI summary ends: {why} and no line ends it; wrap the summary in an "
+            "element, or end it with a line such as 'End of summary'",
         )
     article = read_article(html, source)
     in_summary = {clean(text, source) for text in (summary.marker, *(it.text for it in summary.items))}
