@@ -53,9 +53,11 @@ def test_html_page_gives_title_summary_and_clean_body(tmp_path: Path) -> None:
     # The article is read by the extractor: no summary text, navigation or footer in it.
     assert not {"Work will start next spring.", "Home", "© 2026 The Gazette. All rights reserved."} & set(body)
     assert capture.article_by == "trafilatura (precision)" and not capture.warnings
-    assert capture.summary_by == "marker line 'AI Summary Hide AI Generated Summary'; ends at: chrome line " + repr(
-        "Sign in to unlock more AI features Sign in with Google"
-    ) + " (sign-in prompt)"
+    # The box is the page's element: its chrome is dropped, the button's words included.
+    assert capture.summary_by == '<aside class="ai-summary"> (class "ai-summary")'
+    assert {("sign-in prompt", "Sign in to unlock more AI features"), ("box control", "Sign in with Google")} <= {
+        (d.rule, d.text) for d in capture.dropped
+    }
 
 
 def test_scripts_styles_and_navigation_never_become_text() -> None:
