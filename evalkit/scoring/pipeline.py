@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ import numpy as np
 import pysbd
 
 from evalkit import metrics
-from evalkit.errors import EvalkitError, InputError
+from evalkit.errors import EvalkitError, EvalkitWarning, InputError
 from evalkit.judges import Bands, ClaimInput, Judge, Judgement, bands, load_judge
 from evalkit.prepare import claims as claims_mod
 from evalkit.prepare import passages, sentences, support
@@ -268,16 +269,17 @@ def _result(placed: _Placed, prepared: metrics.Prepared, got: metrics.Measured, 
 
 def _with_pins(claims: Iterable[ClaimVerdict], settings: Settings) -> tuple[ClaimVerdict, ...]:
     """The claims with what the sidecar says of each: its reviewed verdict and any known judge miss."""
-    return tuple(
-        replace(c, expected=sidecar.pinned(c, settings.expect), known_miss=sidecar.pinned(c, settings.known_miss))
-        for c in claims
-    )
+    claims = tuple(claims)
+    expect, misses = sidecar.read_pins(claims, settings.expect), sidecar.read_pins(claims, settings.known_miss)
+    return tuple(replace(c, expected=expect.of(c.text), known_miss=misses.of(c.text)) for c in claims)
 
 
 def with_failures(result: SummaryResult, settings: Settings) -> SummaryResult:
     """Attach the sidecar's pinned verdicts and known misses to the claims, then judge the result against its
     thresholds (also for results read back from `evalkit score` JSONL, which carry no thresholds of their own)."""
     pinned = replace(result, claims=_with_pins(result.claims, settings))
+    for note in sidecar.deprecated_pins(pinned.claims, settings.expect):
+        warnings.warn(f"{result.id}: {note}", EvalkitWarning, 2)
     return replace(pinned, failures=_failures(pinned, settings))
 
 
