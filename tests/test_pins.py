@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import shutil
+import tomllib
+import unicodedata
 import warnings
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import tomlkit
 
 from evalkit.errors import EvalkitWarning
 from evalkit.metrics import Batch, Prepared, resolve_thresholds
 from evalkit.metrics.support import SUPPORT
 from evalkit.prepare import claims as claims_mod
 from evalkit.read.capture import read_capture
-from evalkit.result import ClaimVerdict, SummaryResult
+from evalkit.result import ClaimVerdict, RunResult, SummaryResult
 from evalkit.scoring.pipeline import with_failures
-from evalkit.scoring.sidecar import read_pins
+from evalkit.scoring.sidecar import broken_pins, pin_text, read_pins
 from evalkit.settings import Settings, resolve
 
+ARTICLE = "The city council approved a new bridge on Tuesday. It opens in May and costs 40 million dollars."
 REFERENCES = Path(__file__).parents[1] / "references"
 SEED = "seed_nyt_pow_executions"
 PINNED = "The U.S. withdrawal from the investigation group raises questions"
@@ -122,3 +126,87 @@ def test_a_key_identifies_a_claim_whole_not_a_claim_it_is_part_of() -> None:
     assert pins.stale == ["Wages fell."]
     assert read_pins([verdict("Prices rose. Wages fell.")], {"Prices rose.": "weak"}).stale == ["Prices rose."]
     assert read_pins([verdict("Prices rose sharply.")], {"Prices ro": "weak"}).by_first_words == ["Prices ro"]
+
+
+CLAIM = "Café owners said the city’s plan failed."
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        unicodedata.normalize("NFD", CLAIM),  # accents as base letter + combining mark
+        CLAIM.replace("’", "'"),  # straight quote for the capture's curly one
+        CLAIM.replace("owners", "own\u200ders"),  # a zero-width joiner
+        "Cafe\u0301  owners said the city's plan failed.",  # all at once, and a double space
+    ],
+    ids=["NFD", "straight quote", "zero-width joiner", "all"],
+)
+def test_a_key_spelling_its_claim_in_another_unicode_form_identifies_it_and_pin_keeps_it(
+    tmp_path: Path, key: str
+) -> None:
+    sidecar = tmp_path / "a.evalkit.toml"
+    sidecar.write_text(tomlkit.dumps({"expect": {key: "unsupported"}}), encoding="utf-8")
+    judged = SummaryResult(
+        id="a.txt",
+        title="",
+        metrics={},
+        claims=(ClaimVerdict(text=CLAIM, section="", start=0, end=len(CLAIM), verdict="supported", score=0.9),),
+        consistent=True,
+    )
+    settings = resolve(Settings(), tmp_path / "a.txt")
+    assert with_failures(judged, settings).claims[0].expected == "unsupported"
+    sidecar.write_text(pin_text(judged, sidecar), encoding="utf-8")
+    assert tomllib.loads(sidecar.read_text(encoding="utf-8")) == {"expect": {CLAIM: "unsupported"}}  # not unreviewed
+
+
+def test_a_pin_not_found_shows_where_key_and_claim_part_with_escapes() -> None:
+    text = "Officials said the dam would open in May."
+    found = ClaimVerdict(text=text, section="", start=0, end=len(text), verdict="supported", score=0.5)
+    key = text.replace("said", "s\u0430id")  # a Cyrillic a, which a terminal shows as a Latin one
+    assert broken_pins([found], {key: "supported"}) == [
+        f"pinned claim not found in the summary: '{key}' (the nearest claim differs at character 12: "
+        "key 'Officials s\\u0430id the dam ', claim 'Officials said the dam ')"
+    ]
+    assert broken_pins([found], {"Nothing like it at all.": "weak"}) == [
+        "pinned claim not found in the summary: 'Nothing like it at all.'"
+    ]
+
+
+def fake_run(claims: tuple[ClaimVerdict, ...]) -> RunResult:
+    """What `evaluate` gives for one capture whose claims the judge scored (pins attached by the caller)."""
+    result = SummaryResult(
+        id="refs/a.txt", title="", metrics={}, claims=claims, consistent=True, bands={"support_threshold": 0.5}
+    )
+    return RunResult((result,), {"support_threshold": 0.5}, "", 0.0)
+
+
+def test_pin_and_calibrate_say_which_reviewed_pins_they_could_not_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evalkit.frontends import pinning
+    from evalkit.scoring import calibrate
+
+    capture = tmp_path / "a.txt"
+    good, bad = "The bridge opens in May.", "The bridge cost a billion dollars."
+    capture.write_text(f"Bridge\n\nAI Summary\n\n  • {good}\n  • {bad}\n\n---\n\n{ARTICLE}\n", encoding="utf-8")
+    sidecar = tmp_path / "a.evalkit.toml"
+    reviewed = {good: "supported", bad: "unsupported", "A claim since edited away.": "weak", "The bridge": "weak"}
+    sidecar.write_text(tomlkit.dumps({"expect": reviewed}), encoding="utf-8")
+    settings = resolve(Settings(), capture)
+    claims = tuple(
+        ClaimVerdict(text=t, section="", start=0, end=1, verdict=v, score=s, expected=settings.expect[t])
+        for t, v, s in ((good, "supported", 0.9), (bad, "unsupported", 0.1))
+    )
+    monkeypatch.setattr(pinning, "evaluate", lambda *args, **kwargs: fake_run(claims))
+    monkeypatch.setattr(calibrate, "evaluate", lambda *args, **kwargs: fake_run(claims))
+    with pytest.warns(EvalkitWarning) as notes:
+        pinning.pin_captures([capture], Settings(cache=False))
+    kept = "kept (correct its key or delete it)"
+    assert [str(n.message) for n in notes] == [
+        f"{sidecar}: reviewed pin 'A claim since edited away.' identifies no claim: {kept}",
+        f"{sidecar}: reviewed pin 'The bridge' starts 2 different claims: {kept}",
+    ]
+    assert tomllib.loads(sidecar.read_text(encoding="utf-8")) == {"expect": reviewed}  # nothing removed
+    found = calibrate.calibrate([capture], Settings(cache=False))
+    assert found.unused_pins == 2 and found.labels == 2
+    assert "2 reviewed pin(s) not used: each identifies no claim, or several" in calibrate.format_calibration(found)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import tomlkit
@@ -104,10 +105,12 @@ def broken_pins(claims: Sequence[ClaimVerdict], expect: dict[str, str]) -> list[
     """A line for each reviewed pin that identifies no claim or several, or whose claim's verdict differs
     (unless it is a known miss): a reviewed verdict must never be applied to a claim it was not about."""
     pins = read_pins(claims, expect)
-    problems = [f"pinned claim not found in the summary: '{key}'" for key in pins.stale]
+    problems = [
+        f"pinned claim not found in the summary: '{printable(key)}'{_nearest(key, claims)}" for key in pins.stale
+    ]
     problems += [
-        f"pin '{key}' starts {len(hits)} different claims ('{_short(hits[0])}', '{_short(hits[1])}'), so it is "
-        "applied to none: key it by its claim's whole text"
+        f"pin '{printable(key)}' starts {len(hits)} different claims ('{_short(hits[0])}', '{_short(hits[1])}'), "
+        "so it is applied to none: key it by its claim's whole text"
         for key, hits in pins.ambiguous.items()
     ]
     for claim in claims:
@@ -121,10 +124,27 @@ def broken_pins(claims: Sequence[ClaimVerdict], expect: dict[str, str]) -> list[
 def deprecated_pins(claims: Sequence[ClaimVerdict], expect: dict[str, str]) -> list[str]:
     """A note for each reviewed pin applied by its first words, a key form that is deprecated."""
     return [
-        f"pin '{key}' names its claim by its first words, which is deprecated (another claim starting the "
+        f"pin '{printable(key)}' names its claim by its first words, which is deprecated (another claim starting the "
         "same way would make it ambiguous): rerun `evalkit pin` to key it by the claim's whole text"
         for key in read_pins(claims, expect).by_first_words
     ]
+
+
+def _nearest(key: str, claims: Sequence[ClaimVerdict]) -> str:
+    """Where `key` and the claim most like it part, with both shown escaped from there: a look-alike
+    character (Cyrillic `а`, a non-breaking hyphen) is invisible in a terminal."""
+    want = comparable(key)
+    near = max((comparable(c.text) for c in claims), key=lambda t: SequenceMatcher(None, want, t).ratio(), default="")
+    if SequenceMatcher(None, want, near).ratio() < 0.6:
+        return ""
+    at = next((i for i, (a, b) in enumerate(zip(want, near, strict=False)) if a != b), min(len(want), len(near)))
+    start = max(0, at - 12)
+
+    def shown(text: str) -> str:
+        part = text[start : at + 12]
+        return ("…" if start else "") + part.encode("ascii", "backslashreplace").decode("ascii")
+
+    return f" (the nearest claim differs at character {at + 1}: key '{shown(want)}', claim '{shown(near)}')"
 
 
 def _short(text: str, limit: int = 70) -> str:
@@ -168,8 +188,8 @@ def pin_tables(result: SummaryResult, old: dict, confirm: bool = False) -> dict[
 def unused_pins(claims: Sequence[ClaimVerdict], expect: dict[str, str]) -> list[str]:
     """A line for each reviewed pin that `pin_tables` keeps though it identifies no claim or several."""
     pins = read_pins(claims, expect)
-    return [f"reviewed pin '{key}' identifies no claim" for key in pins.stale] + [
-        f"reviewed pin '{key}' starts {len(hits)} different claims" for key, hits in pins.ambiguous.items()
+    return [f"reviewed pin '{printable(key)}' identifies no claim" for key in pins.stale] + [
+        f"reviewed pin '{printable(key)}' starts {len(hits)} different claims" for key, hits in pins.ambiguous.items()
     ]
 
 
