@@ -16,10 +16,20 @@ from evalkit.errors import SettingsError
 
 
 def available(group: str, builtin: Mapping[str, str]) -> dict[str, str]:
-    """name -> reference: the built-ins, then the group's entry points in name order (a built-in name wins)."""
+    """name -> reference: the built-ins, then the group's entry points in name order.
+
+    An entry point named like a built-in, or like another package's entry point, is a setup error naming
+    both: which one ran would depend on install order, and a plugin must never replace a built-in in silence.
+    """
     found = dict(builtin)
     for point in sorted(entry_points(group=group), key=lambda e: e.name):
-        found.setdefault(point.name, point.value)
+        if found.get(point.name, point.value) != point.value:
+            kind = "the built-in" if point.name in builtin else "the entry point"
+            raise SettingsError(
+                f"{group} entry point '{point.name}' ({point.value}) has the name of {kind} "
+                f"'{point.name}' ({found[point.name]}): rename one"
+            )
+        found[point.name] = point.value
     return found
 
 

@@ -115,7 +115,9 @@ class Metric(Protocol):
     def measure(self, batch: Batch) -> list[Measured]: ...
 
 
-def _check(metric: Metric, origin: str, seen: Mapping[str, str]) -> None:
+def _check(metric: Metric, origin: str, owners: dict[tuple[str, str], str]) -> None:
+    """`metric` is well formed and owns its name, columns and threshold keys alone; `owners` maps
+    (kind, name) to the metric (`origin`) that claimed it first, built-ins first."""
     for needed in ("name", "version", "reads", "columns", "thresholds", "measure"):
         if not hasattr(metric, needed):
             raise SettingsError(f"metric {origin} has no '{needed}' (see evalkit.metrics.Metric)")
@@ -123,24 +125,30 @@ def _check(metric: Metric, origin: str, seen: Mapping[str, str]) -> None:
     if unknown:
         raise SettingsError(f"metric {origin} reads {', '.join(sorted(unknown))}; known: {', '.join(sorted(INPUTS))}")
     columns = {c.name for c in metric.columns}
-    for col in metric.columns:
-        if col.name in seen:
-            raise SettingsError(f"metric {origin}: column '{col.name}' is already metric '{seen[col.name]}''s")
     for threshold in metric.thresholds:
         if not threshold.key.startswith(("min_", "max_")) or threshold.column not in columns:
             raise SettingsError(f"metric {origin}: threshold '{threshold.key}' must be min_/max_ of one of its columns")
+    claimed = [("name", metric.name), *(("column", c.name) for c in metric.columns)]
+    claimed += [("threshold", t.key) for t in metric.thresholds]
+    for kind, name in claimed:
+        if (kind, name) in owners:
+            owner = owners[kind, name]
+            raise SettingsError(f"metric {origin}: its {kind} '{name}' is also that of metric {owner}: rename one")
+        owners[kind, name] = origin
 
 
 @cache
 def registered() -> tuple[Metric, ...]:
-    """Every metric, built-ins first, then entry points in name order; loaded once per process."""
+    """Every metric, built-ins first, then entry points in name order; loaded once per process.
+
+    Names, columns and threshold keys are unique across them, so no metric can take over another's
+    numbers, details or thresholds."""
     found: list[Metric] = []
-    owner: dict[str, str] = {}
+    owners: dict[tuple[str, str], str] = {}
     for name, reference in plugins.available(ENTRY_POINT_GROUP, BUILTIN).items():
         metric = plugins.load(reference, f"metric '{name}'")
         metric = metric() if isinstance(metric, type) else metric
-        _check(metric, f"'{name}'", owner)
-        owner.update({c.name: metric.name for c in metric.columns})
+        _check(metric, f"'{name}' ({reference})", owners)
         found.append(metric)
     return tuple(found)
 
@@ -211,7 +219,13 @@ def measure(batch: Batch) -> list[Measured]:
     """Every registered metric over the batch, merged per summary."""
     merged = [Measured({}, {}) for _ in batch.summaries]
     for metric in registered():
+        declared = {c.name for c in metric.columns}
         for into, got in zip(merged, metric.measure(batch), strict=True):
+            undeclared = sorted(set(got.values) - declared)
+            if undeclared:
+                raise SettingsError(
+                    f"metric '{metric.name}' wrote {', '.join(map(repr, undeclared))}, which it does not declare"
+                )
             into.values.update({k: float(v) for k, v in got.values.items()})
             if got.details:
                 into.details[metric.name] = got.details
