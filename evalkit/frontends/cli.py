@@ -76,11 +76,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("judged with " + ", ".join(f"{k} {run.signature[k]}" for k in ("judge", "model", "evalkit")))
     shown = ("unsupported", "error", "weak") if verbosity > 0 else ("unsupported", "error")
     for r in results:
-        for message in ([r.error] if r.error else []) + [f"{r.id}: {f}" for f in (*r.failures, *miss_lines(r))]:
+        failures = [f for f in r.failures if f not in r.plugin_errors]  # a broken plugin is named once, below
+        for message in ([r.error] if r.error else []) + [f"{r.id}: {f}" for f in (*failures, *miss_lines(r))]:
             print(message, file=sys.stderr)
         for claim in (c for c in r.claims if c.verdict in shown and verbosity >= 0):
             head, *details = claim_lines(claim, indent="", colour=colour.wanted(sys.stderr))
             print(f"{r.id}: {head}", *details, sep="\n", file=sys.stderr)
+    _name_broken_plugins(Counter(p for r in results for p in r.plugin_errors))
     written = layout.write(run)
     failed = [r for r in results if not r.passed]
     print(
@@ -88,6 +90,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"wrote {', '.join(map(str, written)) or 'nothing'}"
     )
     return exits.for_results(results)
+
+
+def _name_broken_plugins(problems: Counter[str]) -> None:
+    """Each metric or judge that broke its contract, once, with how many summaries it left incomplete."""
+    for problem, count in problems.items():
+        print(f"evalkit: {problem} (in {count} summar{'y' if count == 1 else 'ies'})", file=sys.stderr)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -253,7 +261,8 @@ def _trim_partial_line(output: Path) -> None:
 def _exit_code(records: list[dict[str, Any]]) -> int:
     """The code for a whole `score` output: its records as written (`evalkit score` gates on no threshold)."""
     unjudged = any(c.get("verdict") == "error" for r in records for c in r.get("claims", ()))
-    return exits.code(errors=any(r.get("error") for r in records), unjudged=unjudged)
+    plugin = any(r.get("plugin_errors") for r in records)
+    return exits.code(errors=any(r.get("error") for r in records), plugin=plugin, unjudged=unjudged)
 
 
 def _in_input_order(output: Path, ids: list[str]) -> list[dict[str, Any]]:
@@ -294,6 +303,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         else:
             jobs.append(job)
     errors = unjudged = 0
+    broken: Counter[str] = Counter()  # each broken plugin's line, named once at the end
     sig = run_signature(settings)
     if done:
         _check_same_run(output, meta, sig)
@@ -307,6 +317,7 @@ def cmd_score(args: argparse.Namespace) -> int:
                 bar.write(f"evalkit: {result.error}", file=sys.stderr)
                 result = replace(result, judge=sig["judge"], runtime=sig["runtime"])
             unjudged += bool(result.unjudged)
+            broken.update(result.plugin_errors)
             stream.write(result.to_record())
             bar.update()
 
@@ -315,6 +326,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print(f"\nevalkit: interrupted; finished records are in {output} (rerun with --resume)", file=sys.stderr)
             return exits.INTERRUPTED
+    _name_broken_plugins(broken)
     skipped = f", {len(every) - len(jobs)} already done" if done else ""
     print(
         f"scored {len(jobs) - errors} of {len(jobs)} input(s){skipped}; {errors} error(s)"
@@ -324,7 +336,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     )
     if args.resume:  # the exit code covers the whole file, as an uninterrupted run's would
         return _exit_code(_in_input_order(output, [job.id for job in every]))
-    return exits.code(errors=errors > 0, unjudged=unjudged > 0)
+    return exits.code(errors=errors > 0, plugin=bool(broken), unjudged=unjudged > 0)
 
 
 def _score(jobs: list[Job], settings: Settings, write: Any, args: argparse.Namespace) -> None:

@@ -14,13 +14,14 @@ prints and never decides pass or fail.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from evalkit import plugins
-from evalkit.errors import SettingsError
+from evalkit.errors import EvalkitError, SettingsError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -103,6 +104,9 @@ class Measured:
 
     values: dict[str, float]
     details: dict[str, Any] = field(default_factory=dict)
+    # Set by `measure`, never by a metric: a line for each metric that failed on this summary (its values
+    # left out), naming it.
+    errors: list[str] = field(default_factory=list)
 
 
 class Metric(Protocol):
@@ -216,20 +220,50 @@ def missed_columns(values: Mapping[str, float], limits: Mapping[str, float | Non
 
 
 def measure(batch: Batch) -> list[Measured]:
-    """Every registered metric over the batch, merged per summary."""
+    """Every registered metric over the batch, merged per summary.
+
+    A metric that raises or breaks its contract (the wrong number of results, something other than a
+    `Measured`, a column it does not declare, a value that is not a finite number) is named in that
+    summary's `errors` and its values are left out; every other metric's numbers are kept."""
     merged = [Measured({}, {}) for _ in batch.summaries]
     for metric in registered():
-        declared = {c.name for c in metric.columns}
-        for into, got in zip(merged, metric.measure(batch), strict=True):
-            undeclared = sorted(set(got.values) - declared)
-            if undeclared:
-                raise SettingsError(
-                    f"metric '{metric.name}' wrote {', '.join(map(repr, undeclared))}, which it does not declare"
-                )
-            into.values.update({k: float(v) for k, v in got.values.items()})
+        for into, got in zip(merged, _outputs(metric, batch), strict=True):
+            if isinstance(got, str):
+                into.errors.append(got)
+                continue
+            into.values.update(got.values)
             if got.details:
                 into.details[metric.name] = got.details
     return merged
+
+
+def _outputs(metric: Metric, batch: Batch) -> list[Measured | str]:
+    """`metric`'s checked result for each summary of `batch`, or the line saying why it has none."""
+    who = f"metric '{metric.name}' ({type(metric).__module__})"
+    count = len(batch.summaries)
+    try:
+        got: Any = metric.measure(batch)
+    except EvalkitError:
+        raise  # a setup problem the metric phrased itself (a missing model): one line, the run stops
+    except Exception as exc:  # a broken plugin is named, never a traceback that loses the batch
+        return [f"{who} failed: {type(exc).__name__}: {exc}"] * count
+    if not isinstance(got, list | tuple) or len(got) != count:
+        shape = f"{len(got)} result(s)" if isinstance(got, list | tuple) else repr(got)[:40]
+        return [f"{who} returned {shape} for {count} summar{'y' if count == 1 else 'ies'}"] * count
+    return [_checked(who, metric, one) for one in got]
+
+
+def _checked(who: str, metric: Metric, got: Any) -> Measured | str:
+    values, details = getattr(got, "values", None), getattr(got, "details", {})
+    if not isinstance(values, Mapping) or not isinstance(details, Mapping):
+        return f"{who} returned {repr(got)[:40]}, not a Measured"
+    undeclared = sorted(set(values) - {c.name for c in metric.columns})
+    if undeclared:
+        return f"{who} wrote {', '.join(map(repr, undeclared))}, which it does not declare"
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            return f"{who} gave {key} = {value!r}, not a finite number"
+    return Measured({k: float(v) for k, v in values.items()}, dict(details))
 
 
 def aggregate(rows: Iterable[Mapping[str, float]]) -> dict[str, float]:

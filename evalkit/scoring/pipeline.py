@@ -24,7 +24,7 @@ import pysbd
 
 from evalkit import metrics
 from evalkit.errors import EvalkitError, EvalkitWarning, InputError
-from evalkit.judges import Bands, ClaimInput, Judge, Judgement, bands, load_judge
+from evalkit.judges import Bands, ClaimInput, Judge, Judgement, bands, judge_all, load_judge
 from evalkit.prepare import claims as claims_mod
 from evalkit.prepare import passages, sentences, support
 from evalkit.prepare.cache import VectorCache
@@ -113,7 +113,7 @@ def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator
 
 def _failures(result: SummaryResult, settings: Settings) -> tuple[str, ...]:
     """Each metric threshold the result misses, phrased as value vs limit, then each pinned verdict it breaks."""
-    failures = metrics.missed(result.metrics, result.thresholds)
+    failures = [*result.plugin_errors, *metrics.missed(result.metrics, result.thresholds)]
     if result.unjudged:
         failures.append(f"{len(result.unjudged)} claim(s) could not be judged: {result.unjudged[0].error}")
     failures.extend(sidecar.broken_pins(result.claims, settings.expect))
@@ -212,15 +212,20 @@ def _place(p: _Prepared, encoder: Encoder) -> _Placed:
 
 def _judge_all(placed: list[_Placed], judge: Judge, encoder: Encoder) -> list[SummaryResult]:
     """One judge call for every claim of the batch, then every metric over the batch, one result per summary."""
-    judgements = iter(judge.judge([i for p in placed for i in p.inputs]))
+    judgements = iter(judge_all(judge, [i for p in placed for i in p.inputs]))
     measured: list[metrics.Prepared] = []
+    broken: list[list[str]] = []  # per summary, the judge's broken contract (named once)
     for p in placed:
         applied = bands(judge, p.prepared.job.settings)  # resolved once per job; travels on the result
-        pairs = zip(p.prepared.claims, p.inputs, strict=True)
-        judged = [_verdict(claim, given, next(judgements), applied) for claim, given in pairs]
+        answers = [next(judgements) for _ in p.inputs]
+        pairs = zip(p.prepared.claims, p.inputs, answers, strict=True)
+        judged = [_verdict(claim, given, judgement, applied) for claim, given, (judgement, _) in pairs]
+        broken.append(list(dict.fromkeys(problem for _, problem in answers if problem)))
         verdicts = _with_pins(judged, p.prepared.job.settings)  # before the metrics: pins change what counts
         measured.append(metrics.Prepared(verdicts, tuple(p.prepared.units), p.claim_vecs, p.unit_vecs, applied))
     values = metrics.measure(metrics.Batch(measured, encoder, judge))
+    for problems, got in zip(broken, values, strict=True):
+        got.errors[:0] = problems
     return [_result(p, m, got, judge) for p, m, got in zip(placed, measured, values, strict=True)]
 
 
@@ -263,6 +268,7 @@ def _result(placed: _Placed, prepared: metrics.Prepared, got: metrics.Measured, 
         judge=judge.id,
         runtime=runtime_id(settings.runtime),
         bands=prepared.bands.to_dict(),
+        plugin_errors=tuple(got.errors),
     )
     return with_failures(result, settings)
 

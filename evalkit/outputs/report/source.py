@@ -72,6 +72,7 @@ def _from_record(data: dict[str, Any], settings: Settings) -> SummaryResult:
         thresholds=metrics.resolve_thresholds(settings.thresholds),
         judge=data.get("judge", ""),
         bands=data.get("bands", {}),
+        plugin_errors=tuple(data.get("plugin_errors", ())),
     )
     return with_failures(result, settings)
 
