@@ -40,6 +40,7 @@ RUN_LEVEL = frozenset(
         "judge_retries",
         "judge_concurrency",
         "history_runs",
+        "allow_empty",
     }
 )
 _COUNTS = {"cache_size_mb", "judge_retries", "history_runs"}
@@ -84,6 +85,9 @@ class Settings:
     judge_retries: int = 2  # further tries after a failed request
     judge_concurrency: int = 4  # requests in flight at once
     history_runs: int = 50  # runs kept in <output-dir>/history.jsonl (0: no history)
+    # Inputs that hold no capture (`references = []`, an empty folder) are an error unless this is set: a
+    # CI gate that judged nothing must not say green.
+    allow_empty: bool = False
     # Command-line flags these settings were resolved with, re-applied over any sidecar.
     flags: dict[str, Any] = field(default_factory=dict, repr=False)
 

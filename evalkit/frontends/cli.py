@@ -60,12 +60,24 @@ def _progress(total: int | None, unit: str, args: argparse.Namespace) -> tqdm:
     return tqdm(total=total, unit=unit, disable=quiet, file=sys.stderr, dynamic_ncols=True, leave=False)
 
 
+def _refuse_nothing(jobs: list[Job], settings: Settings) -> None:
+    """Nothing to judge is an error, unless the settings allow it: a gate that checked nothing is not green.
+    (A folder given that holds no capture is already its own error record, `NothingToJudge`.)"""
+    if jobs or settings.allow_empty:
+        return
+    raise EvalkitError(
+        "nothing to judge: [tool.evalkit] references is empty"
+        " (allow_empty = true in [tool.evalkit], or --allow-empty, if that is meant)"
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings, root = _settings(args)
     inputs = _paths(args, settings, root)
     layout = Layout.from_options(options.values(args), settings)
     layout.check(settings, reads=inputs)
     jobs = list(jobs_from_paths(inputs, settings))
+    _refuse_nothing(jobs, settings)
     with _progress(len(jobs), "summary", args) as bar:
         run = evaluate(jobs, settings, on_result=lambda _: bar.update())
     results = list(run.results)

@@ -23,7 +23,7 @@ import numpy as np
 import pysbd
 
 from evalkit import metrics
-from evalkit.errors import EvalkitError, EvalkitWarning, InputError
+from evalkit.errors import EvalkitError, EvalkitWarning, InputError, NothingToJudge
 from evalkit.judges import Bands, ClaimInput, Judge, Judgement, bands, judge_all, load_judge
 from evalkit.prepare import claims as claims_mod
 from evalkit.prepare import passages, sentences, support
@@ -91,6 +91,8 @@ def run_signature(settings: Settings) -> dict:
 def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator[Job]:
     """Every capture file and JSONL line under `paths`, bad ones as jobs that carry their error."""
     for found in walk(paths, (*settings.patterns, "*.jsonl")):
+        if isinstance(found, NothingToJudge) and settings.allow_empty:
+            continue
         if isinstance(found, InputError):
             yield Job(found.source, None, settings, str(found))
         elif found.suffix == ".jsonl":
