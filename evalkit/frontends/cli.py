@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -336,8 +338,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         try:
             _score(jobs, settings, write, args)
         except KeyboardInterrupt:
-            print(f"\nevalkit: interrupted; finished records are in {output} (rerun with --resume)", file=sys.stderr)
-            return exits.INTERRUPTED
+            return _interrupts.say(f"; finished records are in {output} (rerun with --resume)")
     _name_broken_plugins(broken)
     skipped = f", {len(every) - len(jobs)} already done" if done else ""
     print(
@@ -546,18 +547,58 @@ def main(argv: list[str] | None = None) -> int:
         return _main(args)
 
 
+class _Interrupts:
+    """Whether Ctrl-C was pressed during a command, and whether the user was told.
+
+    A library may swallow the `KeyboardInterrupt` (a callback or finaliser that reports and ignores it) or
+    turn it into another error; the signal handler notes the press itself, so a command interrupted
+    anywhere ends with "interrupted" said once and exit 130 whatever became of the exception.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = self.said = False
+
+    def handler(self, signum: int, frame: Any) -> None:
+        self.pressed = True
+        raise KeyboardInterrupt
+
+    def say(self, detail: str = "") -> int:
+        if not self.said:
+            print(f"\nevalkit: interrupted{detail}", file=sys.stderr)
+        self.said = True
+        return exits.INTERRUPTED
+
+
+_interrupts = _Interrupts()
+
+
 def _main(args: argparse.Namespace) -> int:
+    global _interrupts
+    _interrupts = _Interrupts()
+    on_main_thread = threading.current_thread() is threading.main_thread()  # only it may set a handler
+    previous = signal.signal(signal.SIGINT, _interrupts.handler) if on_main_thread else signal.SIG_DFL
     try:
-        return args.func(args)
+        code = args.func(args)
+    except KeyboardInterrupt:
+        return _interrupts.say()
     except EvalkitError as exc:
+        if _interrupts.pressed:
+            return _interrupts.say()
         print(f"evalkit: {exc}", file=sys.stderr)
         return exits.USAGE
-    except KeyboardInterrupt:
-        print("\nevalkit: interrupted", file=sys.stderr)
-        return exits.INTERRUPTED
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        if _interrupts.pressed:
+            return _interrupts.say()
         sys.stderr.close()
         return 0
+    except Exception:
+        if _interrupts.pressed:  # a library turned the interrupt into its own error
+            return _interrupts.say()
+        raise
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+    return _interrupts.say() if _interrupts.pressed else code
 
 
 if __name__ == "__main__":

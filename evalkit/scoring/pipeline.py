@@ -34,7 +34,7 @@ from evalkit.read.capture import Capture, pair_capture, read_capture, read_pairs
 from evalkit.read.inputs import walk
 from evalkit.result import ClaimVerdict, RunResult, SummaryResult
 from evalkit.scoring import reasons, sidecar
-from evalkit.settings import Settings, resolve, sidecar_path
+from evalkit.settings import Settings, resolve
 from evalkit.text import printable
 
 
@@ -79,7 +79,7 @@ def signature(settings: Settings, encoder: Encoder, judge: Judge | None = None) 
         "splitter": f"pysbd-{pysbd.__version__}",
         **bands(judge, settings).to_dict(),
         "metrics": metrics.versions(),
-        "thresholds": metrics.resolve_thresholds(settings.thresholds),
+        "thresholds": metrics.resolve_thresholds(settings.thresholds, origins=settings.origins),
     }
 
 
@@ -107,7 +107,7 @@ def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator
         else:
             try:
                 own = resolve(settings, found)
-                metrics.resolve_thresholds(own.thresholds, f"{sidecar_path(found)} or the project settings")
+                metrics.resolve_thresholds(own.thresholds, origins=own.origins)
                 yield Job(printable(str(found)), read_capture(found), own, path=found)
             except EvalkitError as exc:
                 yield Job(printable(str(found)), None, settings, str(exc), found)
@@ -263,7 +263,7 @@ def _result(placed: _Placed, prepared: metrics.Prepared, got: metrics.Measured, 
         details=got.details,
         claims=prepared.claims,
         consistent=all(v.verdict not in ("unsupported", "error") for v in prepared.claims),
-        thresholds=metrics.resolve_thresholds(settings.thresholds),
+        thresholds=metrics.resolve_thresholds(settings.thresholds, origins=settings.origins),
         summary=capture.summary,
         body=tuple(p.units),
         dropped=tuple(f"[{d.rule}] {d.text}" for d in capture.dropped),
@@ -303,7 +303,8 @@ def evaluate(
     `keep=False` leaves the results out of the returned run, for callers that stream them (`evalkit
     score`), so memory stays flat however many summaries there are.
     """
-    metrics.resolve_thresholds(settings.thresholds)  # a typo'd threshold stops the run before any scoring
+    # A typo'd or out-of-range threshold stops the run before any scoring, naming the file that set it.
+    metrics.resolve_thresholds(settings.thresholds, origins=settings.origins)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
     encoder = encoder or make_encoder(settings)
