@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tomllib
 import unicodedata
@@ -210,3 +211,17 @@ def test_pin_and_calibrate_say_which_reviewed_pins_they_could_not_use(
     found = calibrate.calibrate([capture], Settings(cache=False))
     assert found.unused_pins == 2 and found.labels == 2
     assert "2 reviewed pin(s) not used: each identifies no claim, or several" in calibrate.format_calibration(found)
+
+
+@pytest.mark.slow
+def test_evalkit_run_counts_the_invented_claim_and_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from evalkit.frontends import cli
+
+    capture = seed_with_invented_bullet(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", capture.name, "--output-dir", "", "--no-cache"]) == 1
+    err = capsys.readouterr().err
+    assert f"{capture.name}: unsupported 1 > max_unsupported_claims 0" in err
+    assert re.search(rf"\[unsupported [\d.]+\] {re.escape(INVENTED)}", err)  # not "pinned unsupported"
