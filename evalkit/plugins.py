@@ -12,7 +12,7 @@ from importlib import import_module
 from importlib.metadata import entry_points
 from typing import Any
 
-from evalkit.errors import SettingsError
+from evalkit.errors import EvalkitError, SettingsError
 
 
 def available(group: str, builtin: Mapping[str, str]) -> dict[str, str]:
@@ -31,6 +31,16 @@ def available(group: str, builtin: Mapping[str, str]) -> dict[str, str]:
             )
         found[point.name] = point.value
     return found
+
+
+def made(factory: Any, what: str, reference: str, *args: Any) -> Any:
+    """`factory(*args)`, with anything it raises but an evalkit error named as `what`'s setup problem."""
+    try:
+        return factory(*args)
+    except EvalkitError:
+        raise
+    except Exception as exc:  # a broken plugin is a setup problem to name, never a traceback
+        raise SettingsError(f"{what} ({reference}) cannot be made: {type(exc).__name__}: {exc}") from None
 
 
 def load(reference: str, what: str) -> Any:

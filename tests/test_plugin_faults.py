@@ -166,3 +166,50 @@ def test_run_names_a_broken_plugin_once_and_exits_4(
     assert err.count("metric 'broken'") == 1 and line in err.splitlines()
     saved = SummaryResult.from_dict(json.loads((tmp_path / "reports" / "results.json").read_text())["results"][0])
     assert saved.plugin_errors and "support" in saved.metrics
+
+
+FACTORIES = '''
+from evalkit.judges import PROBABILITY_BANDS
+
+
+class Metric:
+    def __init__(self):
+        raise OSError("no such word list")
+
+
+def raising(argument, settings, store):
+    raise ValueError("bad argument")
+
+
+def shapeless(argument, settings, store):
+    return "a judge"
+'''
+
+
+@pytest.mark.parametrize(
+    ("group", "reference", "problem"),
+    [
+        ("evalkit.metrics", "evalkit_broken:Metric", "metric 'x' (evalkit_broken:Metric) cannot be made: OSError: no"),
+        ("evalkit.judges", "evalkit_broken:raising", "judge 'x' (evalkit_broken:raising) cannot be made: ValueError"),
+        ("evalkit.judges", "evalkit_broken:shapeless", "judge 'x' (evalkit_broken:shapeless) made str, not a judge"),
+    ],
+)
+def test_a_plugin_that_cannot_be_made_is_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group: str, reference: str, problem: str
+) -> None:
+    from evalkit.errors import SettingsError
+    from evalkit.judges import load_judge
+
+    (tmp_path / "evalkit_broken.py").write_text(FACTORIES, encoding="utf-8")
+    info = tmp_path / "evalkit_broken-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: evalkit-broken\nVersion: 1.0\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[{group}]\nx = {reference}\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    metrics.registered.cache_clear()
+    try:
+        with pytest.raises(SettingsError) as caught:
+            metrics.registered() if group == "evalkit.metrics" else load_judge(Settings(judge="x"))
+        assert str(caught.value).startswith(problem)
+    finally:
+        metrics.registered.cache_clear()

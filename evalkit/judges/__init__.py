@@ -167,7 +167,15 @@ def load_judge(settings: Settings, store: VectorCache | None = None) -> Judge:
         if name not in known:
             names = ", ".join(f"{n}{USAGE.get(n, '')}" for n in known)
             raise SettingsError(f"unknown judge '{settings.judge}' (known: {names})")
-        _made[key] = plugins.load(known[name], f"judge '{name}'")(argument, settings, store)
+        factory = plugins.load(known[name], f"judge '{name}'")
+        judge = plugins.made(factory, f"judge '{name}'", known[name], argument, settings, store)
+        shaped = isinstance(getattr(judge, "id", None), str) and isinstance(getattr(judge, "bands", None), Bands)
+        if not shaped or not callable(getattr(judge, "judge", None)):
+            raise SettingsError(
+                f"judge '{name}' ({known[name]}) made {type(judge).__name__}, not a judge with a text `id`, "
+                "`bands` (evalkit.judges.Bands) and `judge(claims)`"
+            )
+        _made[key] = judge
     return _made[key]
 
 

@@ -151,7 +151,7 @@ def registered() -> tuple[Metric, ...]:
     owners: dict[tuple[str, str], str] = {}
     for name, reference in plugins.available(ENTRY_POINT_GROUP, BUILTIN).items():
         metric = plugins.load(reference, f"metric '{name}'")
-        metric = metric() if isinstance(metric, type) else metric
+        metric = plugins.made(metric, f"metric '{name}'", reference) if isinstance(metric, type) else metric
         _check(metric, f"'{name}' ({reference})", owners)
         found.append(metric)
     return tuple(found)
