@@ -127,6 +127,7 @@ def test_a_key_identifies_a_claim_whole_not_a_claim_it_is_part_of() -> None:
     assert pins.stale == ["Wages fell."]
     assert read_pins([verdict("Prices rose. Wages fell.")], {"Prices rose.": "weak"}).stale == ["Prices rose."]
     assert read_pins([verdict("Prices rose sharply.")], {"Prices ro": "weak"}).by_first_words == ["Prices ro"]
+    assert read_pins([verdict("Prices rose sharply.")], {" \u200b": "weak"}).stale == [" \u200b"]  # says nothing
 
 
 CLAIM = "Café owners said the city’s plan failed."

@@ -46,6 +46,8 @@ def identified(key: str, texts: Sequence[str]) -> tuple[list[str], bool]:
     first words of a longer one.
     """
     want = comparable(key)
+    if not want:  # an empty key starts every claim: it identifies none
+        return [], False
     forms = {text: comparable(text) for text in dict.fromkeys(texts)}
     whole = [text for text, form in forms.items() if form == want]
     if whole or _SENTENCE_END.search(want):
