@@ -24,6 +24,10 @@ class InputError(PlaceError):
     """An input file (or one line of it) that evalkit cannot read."""
 
 
+class NothingToJudge(InputError):
+    """A folder given as input that holds no capture: an error unless `allow_empty` says it is meant."""
+
+
 class SettingsError(EvalkitError):
     """A bad value in `[tool.evalkit]`, a sidecar file or on the command line."""
 

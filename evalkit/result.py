@@ -77,10 +77,13 @@ class SummaryResult:
     judge: str = ""  # the judge's id
     runtime: str = ""  # where the models ran, with version and precision (`evalkit.prepare.runtime.runtime_id`)
     bands: dict[str, float] = field(default_factory=dict)  # the verdict bands that judged it
+    # A line for each metric or judge that broke its contract on this summary (raised, returned the wrong
+    # shape, NaN): that metric's numbers, or those claims' verdicts, are missing. Also in `failures`.
+    plugin_errors: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
-        return not self.failures and self.error is None
+        return not self.failures and self.error is None and not self.plugin_errors
 
     @property
     def unsupported(self) -> tuple[ClaimVerdict, ...]:
@@ -114,6 +117,7 @@ class SummaryResult:
             "metrics": {k: round(v, 6) for k, v in self.metrics.items()},
             "details": self.details,
             "bands": self.bands,
+            **({"plugin_errors": list(self.plugin_errors)} if self.plugin_errors else {}),
             "claims": [
                 {
                     "text": c.text,
@@ -144,6 +148,7 @@ class SummaryResult:
                 "failures": tuple(data.get("failures", ())),
                 "body": tuple(data.get("body", ())),
                 "dropped": tuple(data.get("dropped", ())),
+                "plugin_errors": tuple(data.get("plugin_errors", ())),
             }
         )
 

@@ -216,7 +216,7 @@ def test_pin_unreviewed_until_confirmed_then_a_quiet_run_passes(project: Path, c
     assert "[unreviewed]" in capsys.readouterr().out and "[expect]" not in sidecar.read_text(encoding="utf-8")
     assert cli.main(["run"]) == 1  # an unreviewed pin accepts nothing
     assert cli.main(["pin", str(path), "--confirm"]) == 0
-    assert '[expect]\n"Mayor Gonzalez said 300 workers from" = "unsupported"' in sidecar.read_text(encoding="utf-8")
+    assert f'[expect]\n"{invented}" = "unsupported"' in sidecar.read_text(encoding="utf-8")
     assert cli.main(["run"]) == 0
     capsys.readouterr()
     assert cli.main(["-q", "run"]) == 0

@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -60,12 +62,24 @@ def _progress(total: int | None, unit: str, args: argparse.Namespace) -> tqdm:
     return tqdm(total=total, unit=unit, disable=quiet, file=sys.stderr, dynamic_ncols=True, leave=False)
 
 
+def _refuse_nothing(jobs: list[Job], settings: Settings) -> None:
+    """Nothing to judge is an error, unless the settings allow it: a gate that checked nothing is not green.
+    (A folder given that holds no capture is already its own error record, `NothingToJudge`.)"""
+    if jobs or settings.allow_empty:
+        return
+    raise EvalkitError(
+        "nothing to judge: [tool.evalkit] references is empty"
+        " (allow_empty = true in [tool.evalkit], or --allow-empty, if that is meant)"
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings, root = _settings(args)
     inputs = _paths(args, settings, root)
     layout = Layout.from_options(options.values(args), settings)
     layout.check(settings, reads=inputs)
     jobs = list(jobs_from_paths(inputs, settings))
+    _refuse_nothing(jobs, settings)
     with _progress(len(jobs), "summary", args) as bar:
         run = evaluate(jobs, settings, on_result=lambda _: bar.update())
     results = list(run.results)
@@ -76,11 +90,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("judged with " + ", ".join(f"{k} {run.signature[k]}" for k in ("judge", "model", "evalkit")))
     shown = ("unsupported", "error", "weak") if verbosity > 0 else ("unsupported", "error")
     for r in results:
-        for message in ([r.error] if r.error else []) + [f"{r.id}: {f}" for f in (*r.failures, *miss_lines(r))]:
+        failures = [f for f in r.failures if f not in r.plugin_errors]  # a broken plugin is named once, below
+        for message in ([r.error] if r.error else []) + [f"{r.id}: {f}" for f in (*failures, *miss_lines(r))]:
             print(message, file=sys.stderr)
         for claim in (c for c in r.claims if c.verdict in shown and verbosity >= 0):
             head, *details = claim_lines(claim, indent="", colour=colour.wanted(sys.stderr))
             print(f"{r.id}: {head}", *details, sep="\n", file=sys.stderr)
+    _name_broken_plugins(Counter(p for r in results for p in r.plugin_errors))
     written = layout.write(run)
     failed = [r for r in results if not r.passed]
     print(
@@ -88,6 +104,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"wrote {', '.join(map(str, written)) or 'nothing'}"
     )
     return exits.for_results(results)
+
+
+def _name_broken_plugins(problems: Counter[str]) -> None:
+    """Each metric or judge that broke its contract, once, with how many summaries it left incomplete."""
+    for problem, count in problems.items():
+        print(f"evalkit: {problem} (in {count} summar{'y' if count == 1 else 'ies'})", file=sys.stderr)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -253,7 +275,8 @@ def _trim_partial_line(output: Path) -> None:
 def _exit_code(records: list[dict[str, Any]]) -> int:
     """The code for a whole `score` output: its records as written (`evalkit score` gates on no threshold)."""
     unjudged = any(c.get("verdict") == "error" for r in records for c in r.get("claims", ()))
-    return exits.code(errors=any(r.get("error") for r in records), unjudged=unjudged)
+    plugin = any(r.get("plugin_errors") for r in records)
+    return exits.code(errors=any(r.get("error") for r in records), plugin=plugin, unjudged=unjudged)
 
 
 def _in_input_order(output: Path, ids: list[str]) -> list[dict[str, Any]]:
@@ -294,6 +317,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         else:
             jobs.append(job)
     errors = unjudged = 0
+    broken: Counter[str] = Counter()  # each broken plugin's line, named once at the end
     sig = run_signature(settings)
     if done:
         _check_same_run(output, meta, sig)
@@ -307,14 +331,15 @@ def cmd_score(args: argparse.Namespace) -> int:
                 bar.write(f"evalkit: {result.error}", file=sys.stderr)
                 result = replace(result, judge=sig["judge"], runtime=sig["runtime"])
             unjudged += bool(result.unjudged)
+            broken.update(result.plugin_errors)
             stream.write(result.to_record())
             bar.update()
 
         try:
             _score(jobs, settings, write, args)
         except KeyboardInterrupt:
-            print(f"\nevalkit: interrupted; finished records are in {output} (rerun with --resume)", file=sys.stderr)
-            return exits.INTERRUPTED
+            return _interrupts.say(f"; finished records are in {output} (rerun with --resume)")
+    _name_broken_plugins(broken)
     skipped = f", {len(every) - len(jobs)} already done" if done else ""
     print(
         f"scored {len(jobs) - errors} of {len(jobs)} input(s){skipped}; {errors} error(s)"
@@ -324,7 +349,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     )
     if args.resume:  # the exit code covers the whole file, as an uninterrupted run's would
         return _exit_code(_in_input_order(output, [job.id for job in every]))
-    return exits.code(errors=errors > 0, unjudged=unjudged > 0)
+    return exits.code(errors=errors > 0, plugin=bool(broken), unjudged=unjudged > 0)
 
 
 def _score(jobs: list[Job], settings: Settings, write: Any, args: argparse.Namespace) -> None:
@@ -546,18 +571,58 @@ def main(argv: list[str] | None = None) -> int:
         return _main(args)
 
 
+class _Interrupts:
+    """Whether Ctrl-C was pressed during a command, and whether the user was told.
+
+    A library may swallow the `KeyboardInterrupt` (a callback or finaliser that reports and ignores it) or
+    turn it into another error; the signal handler notes the press itself, so a command interrupted
+    anywhere ends with "interrupted" said once and exit 130 whatever became of the exception.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = self.said = False
+
+    def handler(self, signum: int, frame: Any) -> None:
+        self.pressed = True
+        raise KeyboardInterrupt
+
+    def say(self, detail: str = "") -> int:
+        if not self.said:
+            print(f"\nevalkit: interrupted{detail}", file=sys.stderr)
+        self.said = True
+        return exits.INTERRUPTED
+
+
+_interrupts = _Interrupts()
+
+
 def _main(args: argparse.Namespace) -> int:
+    global _interrupts
+    _interrupts = _Interrupts()
+    on_main_thread = threading.current_thread() is threading.main_thread()  # only it may set a handler
+    previous = signal.signal(signal.SIGINT, _interrupts.handler) if on_main_thread else signal.SIG_DFL
     try:
-        return args.func(args)
+        code = args.func(args)
+    except KeyboardInterrupt:
+        return _interrupts.say()
     except EvalkitError as exc:
+        if _interrupts.pressed:
+            return _interrupts.say()
         print(f"evalkit: {exc}", file=sys.stderr)
         return exits.USAGE
-    except KeyboardInterrupt:
-        print("\nevalkit: interrupted", file=sys.stderr)
-        return exits.INTERRUPTED
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        if _interrupts.pressed:
+            return _interrupts.say()
         sys.stderr.close()
         return 0
+    except Exception:
+        if _interrupts.pressed:  # a library turned the interrupt into its own error
+            return _interrupts.say()
+        raise
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+    return _interrupts.say() if _interrupts.pressed else code
 
 
 if __name__ == "__main__":

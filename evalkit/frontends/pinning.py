@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
-from evalkit.errors import EvalkitError
+from evalkit.errors import EvalkitError, EvalkitWarning
 from evalkit.outputs.paths import check
 from evalkit.prepare.encoder import Encoder
 from evalkit.result import SummaryResult
 from evalkit.scoring.pipeline import Job, evaluate, jobs_from_paths
-from evalkit.scoring.sidecar import pin_text
+from evalkit.scoring.sidecar import pin_text, unused_pins
 from evalkit.settings import Settings, sidecar_path
 from evalkit.text import printable
 from evalkit.writer import write_file
@@ -50,6 +51,10 @@ def pin_captures(
     if problems:
         raise EvalkitError("nothing pinned: " + "; ".join(problems))
     texts = {sidecar: pin_text(r, sidecar, confirm) for sidecar, r in zip(sidecars, run.results, strict=True)}
+    for job, sidecar, result in zip(jobs, sidecars, run.results, strict=True):
+        for problem in unused_pins(result.claims, job.settings.expect):
+            note = f"{printable(str(sidecar))}: {problem}: kept (correct its key or delete it)"
+            warnings.warn(note, EvalkitWarning, 2)
     return _write_all_or_none(texts)
 
 

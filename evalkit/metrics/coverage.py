@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evalkit.judges import Bands, ClaimInput, Judge
+from evalkit.judges import Bands, ClaimInput, Judge, judge_all
 from evalkit.metrics import Batch, Column, Measured, Threshold
 from evalkit.prepare import passages, support
 from evalkit.prepare.encoder import Encoder
@@ -114,8 +114,8 @@ def coverage_batch(
                 for p, vec in zip(found, encoder.encode([p.text for p in found]), strict=True)
             ]
         items.append(_Item(units, found, inputs))
-    judged = iter(judge.judge([i for item in items for i in item.inputs]))
-    return [_aggregate(item, [next(judged).score for _ in item.inputs], stated_at) for item in items]
+    judged = iter(judge_all(judge, [i for item in items for i in item.inputs]))  # checked: a bad score is None
+    return [_aggregate(item, [next(judged)[0].score for _ in item.inputs], stated_at) for item in items]
 
 
 def _evidence(piece: str, cosine: float, whole: str, sentences: int) -> passages.Match:

@@ -23,6 +23,7 @@ from evalkit.errors import EvalkitError, SettingsError
 from evalkit.prepare.encoder import Encoder
 from evalkit.result import SummaryResult
 from evalkit.scoring.pipeline import evaluate, jobs_from_paths
+from evalkit.scoring.sidecar import unused_pins
 from evalkit.settings import Settings
 from evalkit.writer import write_file
 
@@ -59,6 +60,7 @@ class Calibration:
     best_threshold: float
     best: Confusion
     skipped: tuple[str, ...] = ()  # captures that could not be judged, with the reason
+    unused_pins: int = 0  # reviewed pins that identify no claim, or several: no label
 
     @property
     def gain(self) -> float:
@@ -118,8 +120,14 @@ def as_judged(results: Iterable[SummaryResult]) -> Confusion:
 
 def calibrate(paths: Iterable[str | Path], settings: Settings, encoder: Encoder | None = None) -> Calibration:
     """Judge the captures under `paths` and set the judge's scores against their pinned verdicts."""
-    run = evaluate(jobs_from_paths(paths, settings), settings, encoder=encoder)
+    jobs = list(jobs_from_paths(paths, settings))
+    run = evaluate(jobs, settings, encoder=encoder)
     judged = [r for r in run.results if r.error is None]
+    unused = sum(
+        len(unused_pins(r.claims, job.settings.expect))
+        for job, r in zip(jobs, run.results, strict=True)
+        if r.error is None
+    )
     labels, weak = labels_of(judged)
     positives = sum(1 for _, positive in labels if positive)
     if not positives or positives == len(labels):
@@ -140,6 +148,7 @@ def calibrate(paths: Iterable[str | Path], settings: Settings, encoder: Encoder 
         best,
         confusion(labels, best),
         tuple(r.error for r in run.results if r.error),
+        unused,
     )
 
 
@@ -149,6 +158,11 @@ def format_calibration(c: Calibration) -> str:
         f"{c.labels} labelled claims in {c.captures} capture(s): {c.positives} pinned supported, "
         f"{c.labels - c.positives} pinned unsupported ({c.weak_ignored} pinned weak, not used)",
     ]
+    if c.unused_pins:
+        lines.append(
+            f"{c.unused_pins} reviewed pin(s) not used: each identifies no claim, or several "
+            "(`evalkit run` names them; correct their keys)"
+        )
     if c.labels < NOISY_BELOW:
         lines.append(f"note: fewer than {NOISY_BELOW} labelled claims, so these figures are noisy")
     lines += [
