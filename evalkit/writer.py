@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -115,5 +116,16 @@ def _umask() -> int:
 
 
 def record_line(data: Any) -> str:
-    """One JSONL record, with the same guarantee as `write_json`."""
-    return json.dumps(data, ensure_ascii=False, allow_nan=False) + "\n"
+    """One JSONL record, with the same guarantee as `write_json`.
+
+    U+2028 and U+2029 are escaped: JSON allows them raw inside a string, but line readers that split
+    at every Unicode line break (Python's `str.splitlines`) would cut the record in two.
+    """
+    line = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    return line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
+
+
+def split_records(text: str) -> list[str]:
+    r"""The lines of a JSONL file, each with its `\n`, split at `\n` only: the one line end `record_line`
+    writes, never the other characters `str.splitlines` ends lines at, which a record may hold raw."""
+    return [line for line in re.split(r"(?<=\n)", text) if line]

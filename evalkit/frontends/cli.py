@@ -262,7 +262,7 @@ def _in_input_order(output: Path, ids: list[str]) -> list[dict[str, Any]]:
     Records are written in input order, so a resumed file normally already is; this covers a file whose
     earlier part came from a run over other inputs or another order.
     """
-    lines = output.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = writer.split_records(output.read_text(encoding="utf-8"))
     records = [json.loads(line) for line in lines]
     slots: dict[str, list[int]] = {}
     for position, id in enumerate(ids):

@@ -41,7 +41,7 @@ def read(path: str | Path) -> list[RunRecord]:
     except OSError as exc:
         raise InputError(printable(str(path)), f"cannot be read ({exc.strerror or exc})") from None
     records = []
-    for number, line in enumerate(data.splitlines(), start=1):
+    for number, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
         try:
