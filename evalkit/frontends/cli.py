@@ -282,6 +282,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     output = Path(args.output)
     meta = output.with_suffix(".meta.json")  # the signature, so scores from another judge are never mixed up
     paths.check(settings, reads=args.inputs, files=[output, meta])
+    with writer.sole_writer(output):  # before reading, trimming or truncating: one writer per output file
+        return _score_into(output, meta, settings, args)
+
+
+def _score_into(output: Path, meta: Path, settings: Settings, args: argparse.Namespace) -> int:
+    """`evalkit score` once `output` is this process's alone."""
     if args.resume and output.exists():
         _trim_partial_line(output)  # before reading ids: a cut-off last line may still parse as JSON
     done = _done_ids(output) if args.resume else Counter()

@@ -181,10 +181,10 @@ def read_output(path: str | Path) -> Output:
     """The file at `path` parsed as whichever of evalkit's two formats its content is.
 
     The one rule: a file whose first non-blank line is by itself a JSON object with an `id` field (every
-    `evalkit score` record has one) and no `results` field is `evalkit score` records, one per line; anything else is one JSON document (a
-    `results.json`, indented or not). Lines are split at `\\n` only (`writer.split_records`), so a
-    summary holding U+2028 or U+2029 stays in its record. A file that cannot be read, or JSON that does
-    not parse, is an `InputError` naming the file (and line).
+    `evalkit score` record has one) and no `results` field is `evalkit score` records, one per line;
+    anything else is one JSON document (a `results.json`, indented or not). Lines are split at `\\n`
+    only (`writer.split_records`), so a summary holding U+2028 or U+2029 stays in its record.
+    A file that cannot be read, or JSON that does not parse, is an `InputError` naming the file (and line).
     """
     path = Path(path)
     try:
