@@ -32,6 +32,10 @@ from evalkit.text import clean, identifier, printable
 MAX_CAPTURE_BYTES = 5_000_000
 # One JSONL line (one document and its summary).
 MAX_LINE_BYTES = 5_000_000
+# A document this long (about 16,000 words) and this many times its summary's length is far past what
+# the summary can cover: it gets a warning naming it, as its scoring takes a minute or more per MB.
+LONG_DOCUMENT_CHARS = 100_000
+LONG_DOCUMENT_RATIO = 100
 # A trailing paragraph shorter than this after page chrome has started is chrome too.
 TAIL_CHROME_WORDS = 30
 # Dropping more words than this, and more than were kept, gets a warning: the reader may have cut the article.
@@ -283,6 +287,7 @@ def parse_capture(text: str, source: str) -> Capture:
         raise InputError(source, "has no article body after the summary (only page chrome or nothing)")
     summary, blocks = _blocks(summary_items)
     kept = tuple(Dropped(rule, it.text) for it in summary_items if (rule := boilerplate_rule(it.text)))
+    _warn_if_long(source, summary, body)
     lost = sum(len(d.text.split()) for d in body_dropped)
     if lost >= LOST_ARTICLE_WORDS and lost > sum(len(p.split()) for p in body):
         warnings.warn(
@@ -334,7 +339,21 @@ def pair_capture(id: str, document: str, summary: str, source: str) -> Capture:
             blocks.append(Block("bullet" if bullet else "paragraph", text, "", start, start + len(text)))
         offset += len(line) + 1
     paragraphs = tuple(p.strip() for p in re.split(r"\n\s*\n|\n", document) if p.strip())
+    _warn_if_long(source, summary, paragraphs)
     return Capture("", summary, tuple(blocks), paragraphs, id)
+
+
+def _warn_if_long(source: str, summary: str, body: tuple[str, ...] | list[str]) -> None:
+    """Warn, naming the document, when it is far longer than its summary could cover (a whole book
+    pasted for a news summary, say): it is still judged, whole, but the user should know why it is slow."""
+    length = sum(map(len, body))
+    if length >= LONG_DOCUMENT_CHARS and length >= LONG_DOCUMENT_RATIO * len(summary):
+        warnings.warn(
+            f"{source}: the document is {length:,} characters, {length // max(len(summary), 1):,} times its "
+            "summary: far past what a summary of it can cover (it is judged whole, about a minute per MB)",
+            EvalkitWarning,
+            stacklevel=3,
+        )
 
 
 def read_pairs(path: str | Path) -> Iterator[tuple[str, Capture | InputError]]:

@@ -19,7 +19,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
-import pysbd
 
 from evalkit import metrics
 from evalkit.errors import EvalkitError, InputError
@@ -75,7 +74,7 @@ def signature(settings: Settings, encoder: Encoder, judge: Judge | None = None) 
         "model": encoder.identity,
         "runtime": runtime_id(settings.runtime),
         "judge": judge.id,
-        "splitter": f"pysbd-{pysbd.__version__}",
+        "splitter": sentences.SPLITTER,
         **bands(judge, settings).to_dict(),
         "metrics": metrics.versions(),
         "thresholds": metrics.resolve_thresholds(settings.thresholds),
