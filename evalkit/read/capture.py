@@ -33,7 +33,7 @@ MAX_CAPTURE_BYTES = 5_000_000
 # One JSONL line (one document and its summary).
 MAX_LINE_BYTES = 5_000_000
 # A document this long (about 16,000 words) and this many times its summary's length is far past what
-# the summary can cover: it gets a warning naming it, as its scoring takes a minute or more per MB.
+# the summary can cover: it gets a warning naming it, as its scoring takes minutes per MB.
 LONG_DOCUMENT_CHARS = 100_000
 LONG_DOCUMENT_RATIO = 100
 # A trailing paragraph shorter than this after page chrome has started is chrome too.
@@ -350,7 +350,7 @@ def _warn_if_long(source: str, summary: str, body: tuple[str, ...] | list[str]) 
     if length >= LONG_DOCUMENT_CHARS and length >= LONG_DOCUMENT_RATIO * len(summary):
         warnings.warn(
             f"{source}: the document is {length:,} characters, {length // max(len(summary), 1):,} times its "
-            "summary: far past what a summary of it can cover (it is judged whole, about a minute per MB)",
+            "summary: far past what a summary of it can cover (it is still judged whole, slowly)",
             EvalkitWarning,
             stacklevel=3,
         )
