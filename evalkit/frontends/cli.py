@@ -285,7 +285,7 @@ def _in_input_order(output: Path, ids: list[str]) -> list[dict[str, Any]]:
     Records are written in input order, so a resumed file normally already is; this covers a file whose
     earlier part came from a run over other inputs or another order.
     """
-    lines = output.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = writer.split_records(output.read_text(encoding="utf-8"))
     records = [json.loads(line) for line in lines]
     slots: dict[str, list[int]] = {}
     for position, id in enumerate(ids):
@@ -305,6 +305,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     output = Path(args.output)
     meta = output.with_suffix(".meta.json")  # the signature, so scores from another judge are never mixed up
     paths.check(settings, reads=args.inputs, files=[output, meta])
+    with writer.sole_writer(output):  # before reading, trimming or truncating: one writer per output file
+        return _score_into(output, meta, settings, args)
+
+
+def _score_into(output: Path, meta: Path, settings: Settings, args: argparse.Namespace) -> int:
+    """`evalkit score` once `output` is this process's alone."""
     if args.resume and output.exists():
         _trim_partial_line(output)  # before reading ids: a cut-off last line may still parse as JSON
     done = _done_ids(output) if args.resume else Counter()

@@ -38,6 +38,10 @@ from evalkit.text import clean, identifier, printable
 MAX_CAPTURE_BYTES = 5_000_000
 # One JSONL line (one document and its summary).
 MAX_LINE_BYTES = 5_000_000
+# A document this long (about 16,000 words) and this many times its summary's length is far past what
+# the summary can cover: it gets a warning naming it, as its scoring takes minutes per MB.
+LONG_DOCUMENT_CHARS = 100_000
+LONG_DOCUMENT_RATIO = 100
 # A trailing paragraph shorter than this after page chrome has started is chrome too.
 TAIL_CHROME_WORDS = 30
 # Dropping more words than this, and more than were kept, gets a warning: the reader may have cut the article.
@@ -327,6 +331,7 @@ def _capture(
     notes = (*notes, *_reads_like_article(summary.items, body, source, summary.found_by))
     text, blocks = _blocks(summary.items)
     kept = tuple(Dropped(rule, it.text) for it in summary.items if (rule := boilerplate_rule(it.text)))
+    _warn_if_long(source, text, body)
     # What the extractor left out of a saved page is the page around the article, not a cut into it.
     lost = sum(len(d.text.split()) for d in dropped if d.rule != LEFT_OUT)
     if lost >= LOST_ARTICLE_WORDS and lost > sum(len(p.split()) for p in body):
@@ -485,6 +490,7 @@ def pair_capture(id: str, document: str, summary: str, source: str) -> Capture:
             blocks.append(Block("bullet" if bullet else "paragraph", text, "", start, start + len(text)))
         offset += len(line) + 1
     paragraphs = tuple(p.strip() for p in re.split(r"\n\s*\n|\n", document) if p.strip())
+    _warn_if_long(source, summary, paragraphs)
     return Capture(
         "",
         summary,
@@ -494,6 +500,19 @@ def pair_capture(id: str, document: str, summary: str, source: str) -> Capture:
         summary_by="the pair's summary field",
         article_by="the pair's document field",
     )
+
+
+def _warn_if_long(source: str, summary: str, body: tuple[str, ...] | list[str]) -> None:
+    """Warn, naming the document, when it is far longer than its summary could cover (a whole book
+    pasted for a news summary, say): it is still judged, whole, but the user should know why it is slow."""
+    length = sum(map(len, body))
+    if length >= LONG_DOCUMENT_CHARS and length >= LONG_DOCUMENT_RATIO * len(summary):
+        warnings.warn(
+            f"{source}: the document is {length:,} characters, {length // max(len(summary), 1):,} times its "
+            "summary: far past what a summary of it can cover (it is still judged whole, slowly)",
+            EvalkitWarning,
+            stacklevel=3,
+        )
 
 
 def read_pairs(path: str | Path) -> Iterator[tuple[str, Capture | InputError]]:

@@ -9,7 +9,6 @@ or threshold changes verdicts without the summaries changing. The file is rewrit
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from evalkit.result import RunResult
 from evalkit.runs.diff import RunDiff, compare
 from evalkit.runs.records import RunRecord, SummaryRecord
 from evalkit.text import printable
-from evalkit.writer import record_line, write_file
+from evalkit.writer import lock_path, record_line, write_file
 
 FILE_NAME = "history.jsonl"
 TREND_RUNS = 20  # runs a summary's trend shows at most
@@ -41,7 +40,7 @@ def read(path: str | Path) -> list[RunRecord]:
     except OSError as exc:
         raise InputError(printable(str(path)), f"cannot be read ({exc.strerror or exc})") from None
     records = []
-    for number, line in enumerate(data.splitlines(), start=1):
+    for number, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -64,8 +63,7 @@ def append(path: str | Path, run: RunResult, keep: int) -> list[RunRecord]:
         return []
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        real = Path(os.path.realpath(path))
-        with FileLock(real.with_name(f".{real.name}.lock")):
+        with FileLock(lock_path(path)):
             stored = [*read(path), RunRecord.from_run(run, evidence=False)][-keep:]
             write_file(path, "".join(record_line(r.to_dict()) for r in stored))
     except OSError as exc:  # the lock file itself cannot be made (a read-only folder, a full disk)

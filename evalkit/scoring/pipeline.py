@@ -20,7 +20,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
-import pysbd
 
 from evalkit import metrics
 from evalkit.errors import EvalkitError, EvalkitWarning, InputError, NothingToJudge
@@ -76,7 +75,7 @@ def signature(settings: Settings, encoder: Encoder, judge: Judge | None = None) 
         "model": encoder.identity,
         "runtime": runtime_id(settings.runtime),
         "judge": judge.id,
-        "splitter": f"pysbd-{pysbd.__version__}",
+        "splitter": sentences.SPLITTER,
         **bands(judge, settings).to_dict(),
         "metrics": metrics.versions(),
         "thresholds": metrics.resolve_thresholds(settings.thresholds, origins=settings.origins),
@@ -329,19 +328,37 @@ def evaluate(
     return RunResult(tuple(results), signature(settings, encoder, judge), started, time.perf_counter() - clock)
 
 
+def _texts(pair: object, id: str) -> tuple[str, str]:
+    """(summary, article) from one item a caller passed, or the `InputError` saying what it is instead."""
+    if not isinstance(pair, tuple | list) or len(pair) != 2:
+        size = f" of {len(pair)} items" if isinstance(pair, tuple | list) else ""
+        raise InputError(id, f"is {_kind(pair)}{size}, not a (summary, article) pair")
+    for name, text in zip(("summary", "article"), pair, strict=True):
+        if not isinstance(text, str):
+            raise InputError(id, f"{name} is {_kind(text)}, not text")
+    return pair[0], pair[1]
+
+
+def _kind(value: object) -> str:
+    name = type(value).__name__
+    return "None" if value is None else f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
 def score_pairs(
     pairs: Iterable[tuple[str, str]], settings: Settings, encoder: Encoder, judge: Judge | None = None
 ) -> list[SummaryResult]:
     """Judge `(summary, document)` pairs in `settings.batch_size` batches, as `evalkit score` does.
 
-    A pair that cannot be judged (an empty summary) gets an error result in its place, never a gap; its
-    id is its position, `pair N`.
+    A pair that cannot be judged (an empty summary, a `None` or `bytes` in it, three items) gets an error
+    result in its place, never a gap and never an exception that costs the other pairs; its id is its
+    position, `pair N`.
     """
     judge = judge or make_judge(settings, encoder)
     jobs: list[Job] = []
-    for number, (summary, document) in enumerate(pairs, 1):
+    for number, pair in enumerate(pairs, 1):
         id = f"pair {number}"
         try:
+            summary, document = _texts(pair, id)
             jobs.append(Job(id, pair_capture(id, document, summary, id), settings))
         except InputError as exc:
             jobs.append(Job(id, None, settings, str(exc)))
