@@ -234,3 +234,10 @@ def test_bad_tolerance_is_a_usage_error(files, capsys: pytest.CaptureFixture, va
         cli.main(["diff", *map(str, files), "--tolerance", value])
     assert exit.value.code == 2
     assert f"argument --tolerance: must be a number >= 0, not '{value}'" in capsys.readouterr().err
+
+
+def test_metric_moves_print_at_the_column_digits() -> None:
+    before, after = summary(), summary()
+    moved = replace(after, metrics={"support": 0.3, "unsupported": 2.0})
+    found = compare(run(replace(before, metrics={"support": 0.3, "unsupported": 1.0})), run(moved))
+    assert found.changes[0].headline == "unsupported 1 → 2 (+1)"

@@ -147,9 +147,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(found.to_dict(), indent=2, ensure_ascii=False, allow_nan=False))
     else:
-        sys.stdout.write(markdown.compare_summary(found) if args.format == "markdown" else format_comparison(found))
+        shown = markdown.compare_summary if args.format == "markdown" else format_comparison
+        sys.stdout.write(shown(found, everything=args.all))
     if args.output:
-        writer.write_file(args.output, report.render_comparison(found))
+        writer.write_file(args.output, report.render_comparison(found, everything=args.all))
         print(f"wrote {args.output}", file=sys.stderr)
     worse = [m.name for m in gated if m is not None and m.outcome == "worse"]
     if worse:
@@ -465,6 +466,9 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("b", help="system B, scored on the same inputs")
     comp.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="output (default text)")
     comp.add_argument("-o", "--output", metavar="HTML", help="also write an HTML page of the comparison")
+    comp.add_argument(
+        "--all", action="store_true", help="show ROUGE's precision and recall rows too (JSON always has them)"
+    )
     comp.add_argument(
         "--fail-if-worse",
         metavar="METRIC",

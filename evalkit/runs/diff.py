@@ -87,10 +87,11 @@ class SummaryChange:
         parts = [f"renamed from {self.old.id}"] if self.renamed and self.old else []
         parts += [self.status] if self.status else []
         if self.old and self.new:
-            for name in self.moved:
-                column = metrics.column(name)
-                label = column.label if column else name
-                parts.append(f"{label} {_scores(self.old.metrics[name], self.new.metrics[name])}")
+            for name in self.moved:  # at the column's digits: a count as a whole number
+                column = metrics.column(name) or metrics.Column(name, name)
+                old, new = self.old.metrics[name], self.new.metrics[name]
+                step = column.format(new - old, signed=True)
+                parts.append(f"{column.label} {column.format(old)} → {column.format(new)} ({step})")
         return ", ".join(parts)
 
     @property
@@ -104,6 +105,7 @@ class RunDiff:
     compared: int  # summaries found in both runs
     tolerance: float
     signature_changes: tuple[str, ...] = ()  # the signature fields that differ (then verdicts may differ for that)
+    one_sided: tuple[tuple[str, str], ...] = ()  # (metric, "old" or "new"): a metric one run only has, not compared
 
     @property
     def regressed(self) -> tuple[SummaryChange, ...]:
@@ -135,6 +137,7 @@ class RunDiff:
             "improved": len(self.improved),
             "tolerance": self.tolerance,
             "signature_changes": list(self.signature_changes),
+            "one_sided": [{"metric": name, "only_in": side} for name, side in self.one_sided],
             "changes": changes,
         }
 
@@ -153,6 +156,7 @@ def _scores(old: float | None, new: float | None) -> str:
 def format_text(diff: RunDiff) -> str:
     """The plain-text report `evalkit diff` prints: one line per change, best evidence under a claim."""
     lines = [f"signature changed (compared anyway): {change}" for change in diff.signature_changes]
+    lines += [f"metric {name}: only in the {side} run, not compared" for name, side in diff.one_sided]
     for summary in diff.changes:
         lines.append(f"{summary.id}: {summary.headline}" if summary.headline else f"{summary.id}:")
         for change in summary.claims:
@@ -180,6 +184,43 @@ def signature_differences(old: dict[str, Any] | None, new: dict[str, Any] | None
     return found
 
 
+def one_sided_metrics(old: RunRecord, new: RunRecord) -> dict[str, int]:
+    """Metrics only one run has, each with the run that has it (0: `old`, 1: `new`): a metric installed or
+    removed between the runs. Its columns are listed and left out, never a reason to refuse the rest.
+
+    Found in the signatures' metric versions, and for a run without a signature (an `evalkit score` file
+    without its .meta.json) in the records: a registered metric's columns present in one run only.
+    """
+    found: dict[str, int] = {}
+    versions = [run.signature.get("metrics") if run.signature else None for run in (old, new)]
+    if isinstance(versions[0], dict) and isinstance(versions[1], dict):
+        found.update({name: 0 for name in versions[0] if name not in versions[1]})
+        found.update({name: 1 for name in versions[1] if name not in versions[0]})
+    held = [{name for s in run.summaries for name in s.metrics} for run in (old, new)]
+    if all(held):  # a run that scored nothing holds no column, and says nothing about its metrics
+        for metric in metrics.registered():
+            names = {c.name for c in metric.columns}
+            sides = [bool(names & columns) for columns in held]
+            if sides[0] != sides[1]:
+                found.setdefault(metric.name, sides.index(True))
+    return found
+
+
+def comparable_differences(old: RunRecord, new: RunRecord, leave_out: tuple[str, ...] = ()) -> list[str]:
+    """The signature fields that differ, as 'field: old → new', less the `leave_out` fields and the
+    versions of metrics only one run has (`one_sided_metrics`)."""
+    one_sided = one_sided_metrics(old, new)
+    fields = [
+        None if run.signature is None else {k: v for k, v in run.signature.items() if k not in leave_out}
+        for run in (old, new)
+    ]
+    return [
+        change
+        for change in signature_differences(*fields)
+        if not any(change.startswith(f"metrics.{name}:") for name in one_sided)
+    ]
+
+
 def compare(old: RunRecord, new: RunRecord, tolerance: float = DEFAULT_TOLERANCE) -> RunDiff:
     """The changes from `old` to `new`; the caller decides whether differing signatures are acceptable."""
     changes = []
@@ -189,8 +230,8 @@ def compare(old: RunRecord, new: RunRecord, tolerance: float = DEFAULT_TOLERANCE
         change = _summary_change(a, b, tolerance)
         if change.status or change.renamed or change.claims or change.moved:
             changes.append(change)
-    differences = signature_differences(old.signature, new.signature)
-    return RunDiff(tuple(changes), compared, tolerance, tuple(differences))
+    one_sided = tuple((name, ("old", "new")[side]) for name, side in one_sided_metrics(old, new).items())
+    return RunDiff(tuple(changes), compared, tolerance, tuple(comparable_differences(old, new)), one_sided)
 
 
 def _summary_change(old: SummaryRecord | None, new: SummaryRecord | None, tolerance: float) -> SummaryChange:

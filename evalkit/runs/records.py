@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ class ClaimRecord:
     score: float | None  # None when the judge could not score the claim (verdict `error`)
     evidence: str = ""  # the claim's best evidence sentence ("" when not kept)
     evidence_score: float | None = None
+    # Why the verdict may be wrong (`ClaimVerdict.reasons`: words not in the article, ...); kept with the evidence.
+    reasons: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,11 @@ def _claim_from_dict(data: Any) -> ClaimRecord:
         raise ValueError(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")
     score = None if verdict == "error" and data.get("score") is None else _number(data, "score")
     evidence_score = None if data.get("evidence_score") is None else _number(data, "evidence_score")
-    return ClaimRecord(_field(data, "text", str), verdict, score, _field(data, "evidence", str, ""), evidence_score)
+    reasons = _field(data, "reasons", dict, {})
+    if not all(isinstance(v, list) and all(isinstance(w, str) for w in v) for v in reasons.values()):
+        raise ValueError("'reasons' is not an object of lists of strings")
+    text, evidence = _field(data, "text", str), _field(data, "evidence", str, "")
+    return ClaimRecord(text, verdict, score, evidence, evidence_score, reasons)
 
 
 _REQUIRED = object()
@@ -150,7 +156,12 @@ def _summary(result: SummaryResult, evidence: bool) -> SummaryRecord:
 def _claim(claim: ClaimVerdict, evidence: bool) -> ClaimRecord:
     best = claim.best if evidence else None
     return ClaimRecord(
-        claim.text, claim.verdict, _rounded(claim.score), best.sentence if best else "", best and _rounded(best.score)
+        claim.text,
+        claim.verdict,
+        _rounded(claim.score),
+        best.sentence if best else "",
+        best and _rounded(best.score),
+        claim.reasons if evidence else {},
     )
 
 
@@ -226,7 +237,15 @@ def _score_claim(claim: dict[str, Any]) -> ClaimVerdict:
     """An `evalkit score` claim as a verdict, so its best evidence follows the one rule (`ClaimVerdict.best`)."""
     evidence = tuple(Evidence(e["sentence"], e["score"]) for e in claim.get("evidence", ()))
     return ClaimVerdict(
-        claim["text"], "", -1, -1, claim["verdict"], claim["score"], evidence, decided_by=claim.get("decided_by", -1)
+        claim["text"],
+        "",
+        -1,
+        -1,
+        claim["verdict"],
+        claim["score"],
+        evidence,
+        decided_by=claim.get("decided_by", -1),
+        reasons=claim.get("reasons") or {},
     )
 
 
