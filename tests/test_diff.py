@@ -93,6 +93,27 @@ def test_renamed_or_moved_capture_is_matched_by_file_name_then_title() -> None:
     assert gone.compared == 0 and [c.status for c in gone.changes] == ["added", "removed"]
 
 
+def test_a_new_summary_with_an_unsupported_claim_or_a_summary_gone_is_a_regression(files, capsys) -> None:
+    """docs/cli.md: a new unsupported claim counts as a regression, in a new summary too; so does one gone."""
+    clean = summary("refs/new.txt", claim(TWO), claim(PILOT), title="New")
+    found = compare(run(summary()), run(summary(), clean))
+    assert [c.status for c in found.changes] == ["added"] and not found.regressed  # a new, clean summary
+    bad = summary("refs/new.txt", claim(TWO), claim(ELEVEN, "unsupported", 0.2), title="New")
+    found = compare(run(summary()), run(summary(), bad))
+    (added,) = found.regressed
+    assert added.status == "added" and [c.claim.text for c in added.claims] == [ELEVEN]
+    assert "added: unsupported, 0.200: " + ELEVEN in format_text(found)
+    assert compare(run(summary()), run(summary(), replace(clean, passed=False))).regressed  # new and failing
+    before, after = files
+    empty = after.with_name("empty.json")
+    empty.write_text(json.dumps({"signature": SIGNATURE, "started": "", "results": []}), encoding="utf-8")
+    assert cli.main(["diff", str(before), str(empty), "--fail-on-regression"]) == 1
+    assert "0 summaries compared: 1 regressed" in capsys.readouterr().out
+    assert cli.main(["diff", str(empty), str(before), "--fail-on-regression"]) == 0  # new and clean
+    assert cli.main(["diff", str(empty), str(after), "--fail-on-regression"]) == 1  # new, with an unsupported claim
+    assert "1 regressed" in capsys.readouterr().out
+
+
 def test_claims_match_by_text_then_close_text_then_position() -> None:
     old = ["Alpha beta gamma delta.", "Completely different words here.", "Same."]
     new = ["Same.", "Alpha beta gamma delta!", "Nothing alike at all, no."]

@@ -79,6 +79,10 @@ class SummaryChange:
 
     @property
     def regressed(self) -> bool:
+        """Pass → fail, a claim regressed or newly unsupported, a summary the new run lacks, or a new summary
+        that fails: a gate that passed what is new or gone would let a regression through."""
+        if self.old is None or self.new is None:
+            return self.new is None or not self.new.passed or any(c.regressed for c in self.claims)
         return self.status == "pass → fail" or any(c.regressed for c in self.claims)
 
     @property
@@ -235,8 +239,11 @@ def compare(old: RunRecord, new: RunRecord, tolerance: float = DEFAULT_TOLERANCE
 
 
 def _summary_change(old: SummaryRecord | None, new: SummaryRecord | None, tolerance: float) -> SummaryChange:
-    if old is None or new is None:
-        return SummaryChange(old, new, ())
+    if old is None:  # a new summary: its claims to look at (unsupported or unjudged) are new claims
+        flagged = (c for c in new.claims if c.verdict in ("unsupported", "error"))  # type: ignore[union-attr]
+        return SummaryChange(None, new, tuple(ClaimChange("added", None, c) for c in flagged))
+    if new is None:
+        return SummaryChange(old, None, ())
     claims = []
     for i, j in match_claims([c.text for c in old.claims], [c.text for c in new.claims]):
         a = old.claims[i] if i is not None else None
