@@ -12,7 +12,7 @@ from evalkit.outputs.present import LEGEND, explain, p_value
 from evalkit.outputs.report.view import verdict_counts
 from evalkit.result import RunResult
 from evalkit.runs.compare import Comparison
-from evalkit.runs.diff import RunDiff
+from evalkit.runs.diff import RunDiff, move_line
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
 
@@ -52,6 +52,8 @@ def diff_summary(diff: RunDiff) -> str:
     """What `evalkit diff --format markdown` prints."""
     head = f"## evalkit diff: {len(diff.regressed)} regressed, {len(diff.improved)} improved"
     notes = [f"- signature changed (compared anyway): {_cell(c)}" for c in diff.signature_changes]
+    notes += [f"- metric {_cell(name)}: only in the {side} run, not compared" for name, side in diff.one_sided]
+    notes += [f"- {_cell(move_line(*move))}" for move in diff.moves]
     return "\n".join([head, "", *notes, *([""] if notes else []), *changes_table(diff)]) + "\n"
 
 

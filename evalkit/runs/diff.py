@@ -9,6 +9,7 @@ the judge could not score (verdict `error`) is neither: it shows as `unjudged` (
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from difflib import SequenceMatcher
@@ -66,7 +67,15 @@ class SummaryChange:
 
     @property
     def renamed(self) -> bool:
-        return self.old is not None and self.new is not None and self.old.id != self.new.id
+        """Paired under another file name (`RunDiff.moves` reports a file that only changed folder)."""
+        return self.old is not None and self.new is not None and Path(self.old.id).name != Path(self.new.id).name
+
+    @property
+    def moved_from(self) -> str | None:
+        """The folder the capture was in when only its folder changed, else None."""
+        if self.old is None or self.new is None or self.old.id == self.new.id or self.renamed:
+            return None
+        return str(Path(self.old.id).parent)
 
     @property
     def status(self) -> str:
@@ -109,6 +118,9 @@ class RunDiff:
     compared: int  # summaries found in both runs
     tolerance: float
     signature_changes: tuple[str, ...] = ()  # the signature fields that differ (then verdicts may differ for that)
+    # (old folder, new folder, summaries): captures that changed folder and kept their names, a folder moved
+    # whole being one entry rather than a "renamed from" per file.
+    moves: tuple[tuple[str, str, int], ...] = ()
     one_sided: tuple[tuple[str, str], ...] = ()  # (metric, "old" or "new"): a metric one run only has, not compared
 
     @property
@@ -142,6 +154,7 @@ class RunDiff:
             "tolerance": self.tolerance,
             "signature_changes": list(self.signature_changes),
             "one_sided": [{"metric": name, "only_in": side} for name, side in self.one_sided],
+            "moves": [{"from": old, "to": new, "summaries": n} for old, new, n in self.moves],
             "changes": changes,
         }
 
@@ -161,6 +174,7 @@ def format_text(diff: RunDiff) -> str:
     """The plain-text report `evalkit diff` prints: one line per change, best evidence under a claim."""
     lines = [f"signature changed (compared anyway): {change}" for change in diff.signature_changes]
     lines += [f"metric {name}: only in the {side} run, not compared" for name, side in diff.one_sided]
+    lines += [move_line(*move) for move in diff.moves]
     for summary in diff.changes:
         lines.append(f"{summary.id}: {summary.headline}" if summary.headline else f"{summary.id}:")
         for change in summary.claims:
@@ -172,6 +186,12 @@ def format_text(diff: RunDiff) -> str:
         f"{'' if diff.changes else ', nothing changed'}"
     )
     return "\n".join(lines) + "\n"
+
+
+def move_line(old: str, new: str, count: int) -> str:
+    """'moved: refs/ → archive/refs/ (12 summaries, same articles)'."""
+    summaries = "1 summary" if count == 1 else f"{count} summaries"
+    return f"moved: {old.rstrip('/')}/ → {new.rstrip('/')}/ ({summaries}, same articles)"
 
 
 def signature_differences(old: dict[str, Any] | None, new: dict[str, Any] | None, prefix: str = "") -> list[str]:
@@ -229,13 +249,18 @@ def compare(old: RunRecord, new: RunRecord, tolerance: float = DEFAULT_TOLERANCE
     """The changes from `old` to `new`; the caller decides whether differing signatures are acceptable."""
     changes = []
     compared = 0
+    moves: Counter[tuple[str, str]] = Counter()
     for a, b in match_summaries(old.summaries, new.summaries):
         compared += a is not None and b is not None
         change = _summary_change(a, b, tolerance)
+        if change.moved_from is not None:
+            moves[change.moved_from, str(Path(change.id).parent)] += 1
         if change.status or change.renamed or change.claims or change.moved:
             changes.append(change)
     one_sided = tuple((name, ("old", "new")[side]) for name, side in one_sided_metrics(old, new).items())
-    return RunDiff(tuple(changes), compared, tolerance, tuple(comparable_differences(old, new)), one_sided)
+    differences = tuple(comparable_differences(old, new))
+    moved = tuple((a, b, n) for (a, b), n in moves.items())
+    return RunDiff(tuple(changes), compared, tolerance, differences, moves=moved, one_sided=one_sided)
 
 
 def _summary_change(old: SummaryRecord | None, new: SummaryRecord | None, tolerance: float) -> SummaryChange:
@@ -282,8 +307,12 @@ def match_summaries(
     """Pairs (old, new), in the new run's order, then the old run's summaries the new one lacks.
 
     Ids pair first, repeated ones in file order (the k-th record with an id in one run with the k-th in
-    the other), so a changed record is never reported as one added and one removed. File name and
-    title then pair only the summaries they name uniquely on both sides (a moved or renamed capture).
+    the other), so a changed record is never reported as one added and one removed. A moved or renamed
+    capture then pairs only when it holds the same article (`SummaryRecord.article`): by the article
+    alone, then by the article and the file name, then the article and the title, each only where the
+    key names one summary on each side. Two different articles are never paired, whatever their names
+    (`2024/0/index.html` and `2023/7/index.html`), and a record with no fingerprint (an older file) is
+    paired by id only: both are listed, as added and removed, rather than guessed to be one.
     """
     left, right = list(old), list(new)
     paired: dict[int, SummaryRecord] = {}  # index into `new` -> its old summary
@@ -294,7 +323,11 @@ def match_summaries(
         if by_id.get(summary.id):
             paired[j] = by_id[summary.id].pop(0)
     left = [s for s in left if all(s is not p for p in paired.values())]
-    keys: tuple[Callable[[SummaryRecord], str], ...] = (lambda s: Path(s.id).name, lambda s: s.title)
+    keys: tuple[Callable[[SummaryRecord], str], ...] = (
+        lambda s: s.article,
+        lambda s: s.article and f"{s.article} {Path(s.id).name}",
+        lambda s: s.article and f"{s.article} {s.title}",
+    )
     for key in keys:
         olds = _unique(left, key)
         news = _unique([s for j, s in enumerate(right) if j not in paired], key)

@@ -37,6 +37,7 @@ class SummaryRecord:
     claims: tuple[ClaimRecord, ...]
     failures: tuple[str, ...] = ()
     error: str | None = None
+    article: str = ""  # `SummaryResult.article`, the article's fingerprint ("" when unknown: an older file)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ def summary_from_dict(data: Any) -> SummaryRecord:
         tuple(claims),
         tuple(failures),
         _field(data, "error", str | None, missing=None),
+        _field(data, "article", str, ""),
     )
 
 
@@ -150,6 +152,7 @@ def _summary(result: SummaryResult, evidence: bool) -> SummaryRecord:
         tuple(_claim(c, evidence) for c in result.claims),
         result.failures,
         result.error,
+        result.article,
     )
 
 
@@ -222,7 +225,8 @@ def _from_score_lines(path: Path, text: str) -> RunRecord:
             data = json.loads(line)
             error = data.get("error")
             claims = tuple(_claim(_score_claim(c), evidence=True) for c in data.get("claims", ()))
-            summary = SummaryRecord(str(data["id"]), "", error is None, record_metrics(data), claims, (), error)
+            found, article = record_metrics(data), data.get("article", "")
+            summary = SummaryRecord(str(data["id"]), "", error is None, found, claims, (), error, article)
             summaries.append(summary_from_dict(asdict(summary)))
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{number}", f"is not valid JSON ({exc.msg})") from None
