@@ -155,7 +155,11 @@ class Comparison:
         }
 
 
-def _listed(names: list[str]) -> str:
+def _listed(names: list[str], most: int = 6) -> str:
+    """'a, b and c'; past `most` names, the leading columns by name and the rest counted, so it stays a sentence."""
+    if len(names) > most:
+        lead = [n for n in names if n in LEAD][:most] or names[:most]
+        names = [*lead, f"{len(names) - len(lead)} other columns"]
     return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
 
 
