@@ -87,6 +87,9 @@ def test_fail_if_worse_gates_on_the_named_metric_only(systems, capsys: pytest.Ca
     capsys.readouterr()
     assert cli.main(["compare", a, b, "--fail-if-worse", "nonsense"]) == 2
     assert "unknown metric nonsense (known: " in capsys.readouterr().err
+    assert cli.main(["compare", a, b, "--alpha", "0.01", "--resamples", "150"]) == 2  # p could never reach 0.01
+    err = capsys.readouterr().err
+    assert err == "evalkit: --resamples 150 can never show a difference at --alpha 0.01: give 200 or more\n"
 
 
 def test_text_and_markdown_show_means_interval_p_and_counts(systems, capsys: pytest.CaptureFixture) -> None:
@@ -113,7 +116,14 @@ def test_the_headline_comes_first_then_faithfulness_then_closeness(systems, caps
     table = lines[lines.index(next(line for line in lines if line.startswith("metric "))) + 1 :]
     names = [line.split()[0] for line in table[:8]]
     assert names == [
-        "support", "supported_share", "unsupported", "similarity", "rougeL_f1", "rouge1_f1", "rouge2_f1", "claims"
+        "support",
+        "supported_share",
+        "unsupported",
+        "similarity",
+        "rougeL_f1",
+        "rouge1_f1",
+        "rouge2_f1",
+        "claims",
     ]
     claims = table[7]
     assert "↑" not in claims and "↓" not in claims and "B " not in claims  # a count is neither better nor worse
@@ -250,5 +260,9 @@ def test_results_json_carries_rouge_and_similarity(tmp_path: Path) -> None:
     path.write_text(json.dumps({"signature": SIGNATURE, "started": "", "results": [result]}), encoding="utf-8")
     (summary,) = read_run(path).summaries
     assert summary.metrics == {
-        "support": 1.0, "rougeL_precision": 0.5, "rougeL_recall": 0.1, "rougeL_f1": 0.1667, "similarity": 0.71
+        "support": 1.0,
+        "rougeL_precision": 0.5,
+        "rougeL_recall": 0.1,
+        "rougeL_f1": 0.1667,
+        "similarity": 0.71,
     }  # a schema-1 results.json, read under the schema-2 names

@@ -33,7 +33,7 @@ from evalkit.read.capture import read_capture
 from evalkit.result import SummaryResult
 from evalkit.runs.compare import DEFAULT_ALPHA, compare_runs, signature_changes
 from evalkit.runs.diff import DEFAULT_TOLERANCE, compare, format_text, signature_differences
-from evalkit.runs.paired import DEFAULT_RESAMPLES, DEFAULT_SEED
+from evalkit.runs.paired import DEFAULT_RESAMPLES, DEFAULT_SEED, fewest_resamples
 from evalkit.runs.records import RunRecord, read_run, read_signature
 from evalkit.scoring.pipeline import Job, evalkit_version, evaluate, jobs_from_paths, run_signature
 from evalkit.settings import Settings, find_pyproject, load
@@ -133,6 +133,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     if args.output:
         paths.check(Settings(cache=False), reads=[args.a, args.b], files=[args.output])
+    fewest = fewest_resamples(1 - args.alpha)
+    if args.resamples < fewest:
+        raise EvalkitError(
+            f"--resamples {args.resamples} can never show a difference at --alpha {args.alpha:g}: give {fewest} or more"
+        )
     a, b = _read_runs(args.a, args.b)
     _refuse_signature_changes(args.a, args.b, signature_changes(a, b), args.allow_signature_change)
     found = compare_runs(a, b, (args.a, args.b), args.alpha, args.resamples, args.seed)
