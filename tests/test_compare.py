@@ -164,10 +164,22 @@ def test_a_metric_one_run_lacks_is_listed_and_skipped_not_refused(tmp_path: Path
     assert "coverage ↑" not in out
     assert cli.main(["diff", a, b, "--fail-on-regression"]) == 0
     assert "metric coverage: only in the new run, not compared" in capsys.readouterr().out
-    # A metric's own version still refuses: its numbers are not comparable.
+    # A metric's own version makes its own columns incomparable: they are skipped and listed, the rest compared;
+    # a gate on one of them is refused, and --allow-signature-change compares them as a signature change.
     Path(a).with_suffix(".meta.json").write_text(json.dumps({"signature": {**SIGNATURE, "metrics": {"support": "0"}}}))
-    assert cli.main(["compare", a, b]) == 2 and "metrics.support: 0 → 1" in capsys.readouterr().err
-    assert cli.main(["diff", a, b]) == 2 and "metrics.support: 0 → 1" in capsys.readouterr().err
+    assert cli.main(["compare", a, b, "--resamples", "200"]) == 0
+    out = capsys.readouterr().out
+    assert "metric support: version 0 → 1, not compared" in out and "\nsupport ↑" not in out and "similarity ↑" in out
+    assert cli.main(["compare", a, b, "--fail-if-worse", "unsupported"]) == 2
+    assert "not compared: unsupported (support: version 0 → 1)" in capsys.readouterr().err
+    assert cli.main(["compare", a, b, "--resamples", "200", "--allow-signature-change"]) == 0
+    out = capsys.readouterr().out
+    assert "signature changed (compared anyway): metrics.support: 0 → 1" in out and "\nsupport ↑" in out
+    assert cli.main(["diff", a, b, "--fail-on-regression", "--format", "json"]) == 0
+    assert {"metric": "support", "why": "version 0 → 1"} in json.loads(capsys.readouterr().out)["not_compared"]
+    # What changes every verdict still refuses the whole comparison.
+    Path(a).with_suffix(".meta.json").write_text(json.dumps({"signature": {**SIGNATURE, "judge": "lexical"}}))
+    assert cli.main(["diff", a, b]) == 2 and "judge: lexical → bundled" in capsys.readouterr().err
 
 
 def test_unmatched_repeated_and_unscored_summaries_are_listed_and_left_out(tmp_path: Path) -> None:

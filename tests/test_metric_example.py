@@ -116,7 +116,8 @@ def test_diff_and_compare_against_a_baseline_made_without_it(
     new = write(tmp_path / "new.jsonl", rows, now)
     assert cli.main(["diff", base, new, "--fail-on-regression", "--format", "json"]) == 1
     found = json.loads(capsys.readouterr().out)
-    assert found["regressed"] == 1 and found["one_sided"] == [{"metric": "claim_words", "only_in": "new"}]
+    assert found["regressed"] == 1
+    assert found["not_compared"] == [{"metric": "claim_words", "why": "only in the new run"}]
     # Both runs with it: compared, at its one decimal, with no better direction.
     both = write(tmp_path / "both.jsonl", [{**r, "metrics": {**r["metrics"], "claim_words": 9.0}} for r in rows], now)
     assert cli.main(["compare", new, both, "--resamples", "200"]) == 0

@@ -121,7 +121,7 @@ def _refuse_signature_changes(first: str, second: str, changes: tuple[str, ...],
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    found = compare(*_read_runs(args.old, args.new), args.tolerance)
+    found = compare(*_read_runs(args.old, args.new), args.tolerance, args.allow_signature_change)
     _refuse_signature_changes(args.old, args.new, found.signature_changes, args.allow_signature_change)
     if args.format == "json":
         print(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
@@ -140,11 +140,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
         )
     a, b = _read_runs(args.a, args.b)
     _refuse_signature_changes(args.a, args.b, signature_changes(a, b), args.allow_signature_change)
-    found = compare_runs(a, b, (args.a, args.b), args.alpha, args.resamples, args.seed)
+    found = compare_runs(a, b, (args.a, args.b), args.alpha, args.resamples, args.seed, args.allow_signature_change)
     known = [c.name for c in metrics.columns()]
     unknown = [name for name in args.fail_if_worse if name not in known]
     if unknown:
         raise EvalkitError(f"--fail-if-worse: unknown metric {', '.join(unknown)} (known: {', '.join(known)})")
+    owner = {c.name: m.name for m in metrics.registered() for c in m.columns}
+    why = dict(found.not_compared)
+    uncompared = [f"{n} ({owner[n]}: {why[owner[n]]})" for n in args.fail_if_worse if owner.get(n) in why]
+    if uncompared:
+        raise EvalkitError(f"--fail-if-worse: not compared: {', '.join(uncompared)}")
     gated = [found.metric(name) for name in args.fail_if_worse]
     missing = [name for name, m in zip(args.fail_if_worse, gated, strict=True) if m is None]
     if missing:

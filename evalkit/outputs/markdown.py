@@ -52,7 +52,7 @@ def diff_summary(diff: RunDiff) -> str:
     """What `evalkit diff --format markdown` prints."""
     head = f"## evalkit diff: {len(diff.regressed)} regressed, {len(diff.improved)} improved"
     notes = [f"- signature changed (compared anyway): {_cell(c)}" for c in diff.signature_changes]
-    notes += [f"- metric {_cell(name)}: only in the {side} run, not compared" for name, side in diff.one_sided]
+    notes += [f"- metric {_cell(name)}: {_cell(why)}, not compared" for name, why in diff.not_compared]
     notes += [f"- {_cell(move_line(*move))}" for move in diff.moves]
     return "\n".join([head, "", *notes, *([""] if notes else []), *changes_table(diff)]) + "\n"
 
@@ -85,8 +85,8 @@ def compare_summary(found: Comparison, everything: bool = False) -> str:
         f"**{_cell(found.headline(everything))}**",
         "",
         *[f"- signature changed (compared anyway): {_cell(c)}" for c in found.signature_changes],
-        *[f"- metric {_cell(name)}: only in {_cell(side)}, not compared" for name, side in found.one_sided],
-        *([""] if found.signature_changes or found.one_sided else []),
+        *[f"- metric {_cell(name)}: {_cell(why)}, not compared" for name, why in found.not_compared],
+        *([""] if found.signature_changes or found.not_compared else []),
         f"{len(found.pairs)} summaries compared, {len(found.left_out)} left out. "
         f"Interval ({found.confidence:.0%}) and p-value from one paired bootstrap, "
         f"{found.resamples} resamples, seed {found.seed}; **bold**: B differs at p < {found.alpha:g}. {LEGEND}.",

@@ -115,7 +115,7 @@ def format_comparison(found: Comparison, listed: int = 10, everything: bool = Fa
     for row in rows:
         cells = [c.ljust(w) if i in (0, 7) else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
         lines.append("  ".join(cells).rstrip())
-    lines += [f"metric {name}: only in {side}, not compared" for name, side in found.one_sided]
+    lines += [f"metric {name}: {why}, not compared" for name, why in found.not_compared]
     for side, ids in (("A", found.consistent_only_in_a), ("B", found.consistent_only_in_b)):
         lines.append(f"consistent under {side} only: {len(ids)}" + "".join(f"\n  {id}" for id in ids[:listed]))
         lines += [f"  ... and {len(ids) - listed} more"] if len(ids) > listed else []

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalkit import metrics
-from evalkit.runs.diff import comparable_differences, match_summaries, one_sided_metrics
+from evalkit.runs.diff import comparable_differences, match_summaries, skipped_columns, uncompared_metrics
 from evalkit.runs.paired import DEFAULT_RESAMPLES, DEFAULT_SEED, PairedTest, paired_tests
 from evalkit.runs.records import RunRecord, SummaryRecord
 
@@ -87,7 +87,8 @@ class Comparison:
     resamples: int
     seed: int
     signature_changes: tuple[str, ...] = ()
-    one_sided: tuple[tuple[str, str], ...] = ()  # (metric, the one system that has it): listed, not compared
+    # (metric, why): metrics listed and not compared, in one run only ("only in B.jsonl") or another version.
+    not_compared: tuple[tuple[str, str], ...] = ()
 
     @property
     def confidence(self) -> float:
@@ -150,7 +151,7 @@ class Comparison:
             },
             "left_out": [{"id": id, "why": why} for id, why in self.left_out],
             "signature_changes": list(self.signature_changes),
-            "one_sided": [{"metric": name, "only_in": side} for name, side in self.one_sided],
+            "not_compared": [{"metric": name, "why": why} for name, why in self.not_compared],
             "headline": self.headline(everything=True),
         }
 
@@ -179,11 +180,14 @@ def compare_runs(
     alpha: float = DEFAULT_ALPHA,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
+    metric_versions: bool = False,
 ) -> Comparison:
-    """A against B on their shared summaries; the caller decides whether differing signatures are acceptable."""
+    """A against B on their shared summaries; the caller decides whether differing signatures are acceptable.
+    A metric in one run only is listed and skipped, and so is one whose version differs unless
+    `metric_versions` (--allow-signature-change), which compares it as a signature change."""
     pairs, left_out = _pairs(a, b, names)
-    one_sided = one_sided_metrics(a, b)
-    skipped = {c.name for m in metrics.registered() if m.name in one_sided for c in m.columns}
+    uncompared = uncompared_metrics(a, b, names, versions=not metric_versions)
+    skipped = skipped_columns(uncompared)
     # Metrics with values on the same summaries are tested together, sharing their resamples.
     groups: dict[tuple[int, ...], list[tuple[metrics.Column, list[float], list[float]]]] = {}
     for column in metrics.columns():  # every registered metric column, in its declared direction
@@ -202,9 +206,9 @@ def compare_runs(
             found[column.name] = _metric(column, x, y, test)
     rest = [c.name for c in metrics.columns() if c.name not in LEAD]
     ordered = [found[n] for n in (*LEAD, *rest) if n in found]
-    sides = tuple((name, names[side]) for name, side in one_sided.items())
+    changes = signature_changes(a, b, metric_versions)
     return Comparison(
-        names, tuple(ordered), tuple(pairs), tuple(left_out), alpha, resamples, seed, signature_changes(a, b), sides
+        names, tuple(ordered), tuple(pairs), tuple(left_out), alpha, resamples, seed, changes, tuple(uncompared.items())
     )
 
 
@@ -241,7 +245,7 @@ def _metric(column: metrics.Column, a: list[float], b: list[float], test: Paired
     return MetricComparison(column, *means, test, better, len(a) - better - worse, worse, outcome)
 
 
-def signature_changes(a: RunRecord, b: RunRecord) -> tuple[str, ...]:
-    """The signature fields that differ and change a number compared here (so not the thresholds, nor a
-    metric only one run has: that one is listed and skipped)."""
-    return tuple(comparable_differences(a, b, leave_out=_NOT_COMPARED))
+def signature_changes(a: RunRecord, b: RunRecord, metric_versions: bool = False) -> tuple[str, ...]:
+    """The signature fields that differ and change a number compared here: not the thresholds, nor a metric
+    only one run has, nor (unless `metric_versions`) a metric's version, whose columns are skipped instead."""
+    return tuple(comparable_differences(a, b, leave_out=_NOT_COMPARED, versions=not metric_versions))

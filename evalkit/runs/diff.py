@@ -121,7 +121,8 @@ class RunDiff:
     # (old folder, new folder, summaries): captures that changed folder and kept their names, a folder moved
     # whole being one entry rather than a "renamed from" per file.
     moves: tuple[tuple[str, str, int], ...] = ()
-    one_sided: tuple[tuple[str, str], ...] = ()  # (metric, "old" or "new"): a metric one run only has, not compared
+    # (metric, why): metrics not compared, only in one run ("only in the new run") or another version of it.
+    not_compared: tuple[tuple[str, str], ...] = ()
 
     @property
     def regressed(self) -> tuple[SummaryChange, ...]:
@@ -153,7 +154,7 @@ class RunDiff:
             "improved": len(self.improved),
             "tolerance": self.tolerance,
             "signature_changes": list(self.signature_changes),
-            "one_sided": [{"metric": name, "only_in": side} for name, side in self.one_sided],
+            "not_compared": [{"metric": name, "why": why} for name, why in self.not_compared],
             "moves": [{"from": old, "to": new, "summaries": n} for old, new, n in self.moves],
             "changes": changes,
         }
@@ -173,7 +174,7 @@ def _scores(old: float | None, new: float | None) -> str:
 def format_text(diff: RunDiff) -> str:
     """The plain-text report `evalkit diff` prints: one line per change, best evidence under a claim."""
     lines = [f"signature changed (compared anyway): {change}" for change in diff.signature_changes]
-    lines += [f"metric {name}: only in the {side} run, not compared" for name, side in diff.one_sided]
+    lines += [f"metric {name}: {why}, not compared" for name, why in diff.not_compared]
     lines += [move_line(*move) for move in diff.moves]
     for summary in diff.changes:
         lines.append(f"{summary.id}: {summary.headline}" if summary.headline else f"{summary.id}:")
@@ -230,10 +231,27 @@ def one_sided_metrics(old: RunRecord, new: RunRecord) -> dict[str, int]:
     return found
 
 
-def comparable_differences(old: RunRecord, new: RunRecord, leave_out: tuple[str, ...] = ()) -> list[str]:
-    """The signature fields that differ, as 'field: old → new', less the `leave_out` fields and the
-    versions of metrics only one run has (`one_sided_metrics`)."""
-    one_sided = one_sided_metrics(old, new)
+def uncompared_metrics(
+    old: RunRecord, new: RunRecord, sides: tuple[str, str], versions: bool = True
+) -> dict[str, str]:
+    """Metrics whose columns the two runs cannot set side by side, each with why: only in one run (named by
+    `sides`), or (with `versions`) measured by another version of the metric. A metric's version changes
+    only its own columns' numbers, so these are listed and skipped, and the rest is compared."""
+    found = {name: f"only in {sides[side]}" for name, side in one_sided_metrics(old, new).items()}
+    known = [run.signature.get("metrics") if run.signature else None for run in (old, new)]
+    if versions and isinstance(known[0], dict) and isinstance(known[1], dict):
+        found.update(
+            {name: f"version {v} → {known[1][name]}" for name, v in known[0].items() if known[1].get(name, v) != v}
+        )
+    return found
+
+
+def comparable_differences(
+    old: RunRecord, new: RunRecord, leave_out: tuple[str, ...] = (), versions: bool = True
+) -> list[str]:
+    """The signature fields that differ, as 'field: old → new', less the `leave_out` fields and the metrics
+    `uncompared_metrics` lists (with `versions`: those whose version differs too)."""
+    skipped = uncompared_metrics(old, new, ("", ""), versions)
     fields = [
         None if run.signature is None else {k: v for k, v in run.signature.items() if k not in leave_out}
         for run in (old, new)
@@ -241,29 +259,41 @@ def comparable_differences(old: RunRecord, new: RunRecord, leave_out: tuple[str,
     return [
         change
         for change in signature_differences(*fields)
-        if not any(change.startswith(f"metrics.{name}:") for name in one_sided)
+        if not any(change.startswith(f"metrics.{name}:") for name in skipped)
     ]
 
 
-def compare(old: RunRecord, new: RunRecord, tolerance: float = DEFAULT_TOLERANCE) -> RunDiff:
-    """The changes from `old` to `new`; the caller decides whether differing signatures are acceptable."""
+def skipped_columns(uncompared: dict[str, str]) -> set[str]:
+    """The registered columns of the metrics `uncompared_metrics` lists."""
+    return {c.name for m in metrics.registered() if m.name in uncompared for c in m.columns}
+
+
+def compare(
+    old: RunRecord, new: RunRecord, tolerance: float = DEFAULT_TOLERANCE, metric_versions: bool = False
+) -> RunDiff:
+    """The changes from `old` to `new`; the caller decides whether differing signatures are acceptable.
+    A metric in one run only is skipped, and so is one whose version differs unless `metric_versions`
+    (--allow-signature-change): then its change is among the signature changes instead."""
     changes = []
     compared = 0
     moves: Counter[tuple[str, str]] = Counter()
+    uncompared = uncompared_metrics(old, new, ("the old run", "the new run"), versions=not metric_versions)
+    skipped = skipped_columns(uncompared)
     for a, b in match_summaries(old.summaries, new.summaries):
         compared += a is not None and b is not None
-        change = _summary_change(a, b, tolerance)
+        change = _summary_change(a, b, tolerance, skipped)
         if change.moved_from is not None:
             moves[change.moved_from, str(Path(change.id).parent)] += 1
         if change.status or change.renamed or change.claims or change.moved:
             changes.append(change)
-    one_sided = tuple((name, ("old", "new")[side]) for name, side in one_sided_metrics(old, new).items())
-    differences = tuple(comparable_differences(old, new))
+    differences = tuple(comparable_differences(old, new, versions=not metric_versions))
     moved = tuple((a, b, n) for (a, b), n in moves.items())
-    return RunDiff(tuple(changes), compared, tolerance, differences, moves=moved, one_sided=one_sided)
+    return RunDiff(tuple(changes), compared, tolerance, differences, moved, tuple(uncompared.items()))
 
 
-def _summary_change(old: SummaryRecord | None, new: SummaryRecord | None, tolerance: float) -> SummaryChange:
+def _summary_change(
+    old: SummaryRecord | None, new: SummaryRecord | None, tolerance: float, skipped: set[str] = frozenset()
+) -> SummaryChange:
     if old is None:  # a new summary: its claims to look at (unsupported or unjudged) are new claims
         flagged = (c for c in new.claims if c.verdict in ("unsupported", "error"))  # type: ignore[union-attr]
         return SummaryChange(None, new, tuple(ClaimChange("added", None, c) for c in flagged))
@@ -276,14 +306,15 @@ def _summary_change(old: SummaryRecord | None, new: SummaryRecord | None, tolera
         kind = _claim_kind(a, b, tolerance)
         if kind:
             claims.append(ClaimChange(kind, a, b))
-    return SummaryChange(old, new, tuple(claims), _moved(old.metrics, new.metrics, tolerance))
+    return SummaryChange(old, new, tuple(claims), _moved(old.metrics, new.metrics, tolerance, skipped))
 
 
-def _moved(old: dict[str, float], new: dict[str, float], tolerance: float) -> tuple[str, ...]:
-    """Registered columns both runs have whose value moved by more than `tolerance` (a count: by any)."""
+def _moved(old: dict[str, float], new: dict[str, float], tolerance: float, skipped: set[str]) -> tuple[str, ...]:
+    """Registered columns both runs have (less `skipped`) whose value moved by more than `tolerance` (a count:
+    by any)."""
     moved = []
     for column in metrics.columns():
-        if column.name in old and column.name in new:
+        if column.name in old and column.name in new and column.name not in skipped:
             step = abs(new[column.name] - old[column.name])
             if step > (0 if column.digits == 0 else tolerance):
                 moved.append(column.name)
