@@ -38,3 +38,7 @@ class OutputError(PlaceError):
 
 class EvalkitWarning(UserWarning):
     """Something the user should know that did not stop the run (the CLI prints it as one line)."""
+
+
+class EvalkitDeprecationWarning(DeprecationWarning):
+    """An old spelling (flag, file, field) that still works for one minor version; the message names the new one."""

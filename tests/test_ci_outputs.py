@@ -71,4 +71,5 @@ def test_markdown_escapes_capture_text() -> None:
     text = markdown.run_summary(RunResult((nasty,), {}, "", 0))
     assert "\n````text\n" in text  # a fence longer than the backticks inside
     row = markdown.changes_table(compare(RunRecord("", {}, ()), RunRecord.from_run(RunResult((nasty,), {}, "", 0))))
-    assert row[-1].startswith("| refs/x.txt | added |")
+    assert row[-2].startswith("| refs/x.txt | added |")  # a new summary, then its unsupported claim
+    assert "| Claim with \\`\\`\\` fence \\| pipe \\<b\\>tag\\</b\\>" in row[-1]

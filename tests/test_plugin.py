@@ -303,6 +303,25 @@ def test_json_and_report_hold_each_capture_once(project: pytest.Pytester) -> Non
     assert [s["id"] for s in json.loads(line)["summaries"]] == [r["id"] for r in data["results"]]
 
 
+def test_the_old_report_option_and_file_still_work_with_a_deprecation_warning(project: pytest.Pytester) -> None:
+    """issue 27.6: `--evalkit-report PATH` and `reports/evalkit.html` (evalkit 0.1's pytest outputs) kept for a
+    minor version, each with a DeprecationWarning naming the new spelling."""
+    add(project, "good.txt", capture(GOOD))
+    result = project.runpytest_inprocess("--evalkit-report", "ci/r.html")
+    result.assert_outcomes(passed=1, warnings=1)
+    index = (project.path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert (project.path / "ci" / "r.html").read_text(encoding="utf-8") == index
+    result.stdout.fnmatch_lines(
+        ["*EvalkitDeprecationWarning: --evalkit-report is deprecated and goes in evalkit 0.3: --evalkit-output-dir*"]
+    )
+    assert not (project.path / "reports" / "evalkit.html").exists()  # the option replaces the old default path
+    result = project.runpytest_inprocess()
+    result.assert_outcomes(passed=1, warnings=1)
+    old = project.path / "reports" / "evalkit.html"
+    assert "Millbrook" in old.read_text(encoding="utf-8") and f"evalkit: wrote {old}" in result.stdout.str()
+    result.stdout.fnmatch_lines([f"*{old} is deprecated * the same report is {old.with_name('index.html')}"])
+
+
 def test_junitxml_carries_the_readable_failure(project: pytest.Pytester) -> None:
     """pytest's own --junitxml gets the message `evalkit run --junit` writes, not a traceback."""
     import xml.etree.ElementTree as ET

@@ -35,7 +35,7 @@ from evalkit.read.capture import Capture, read_capture
 from evalkit.result import SummaryResult
 from evalkit.runs.compare import DEFAULT_ALPHA, compare_runs, signature_changes
 from evalkit.runs.diff import DEFAULT_TOLERANCE, compare, format_text, signature_differences
-from evalkit.runs.paired import DEFAULT_RESAMPLES, DEFAULT_SEED
+from evalkit.runs.paired import DEFAULT_RESAMPLES, DEFAULT_SEED, fewest_resamples
 from evalkit.runs.records import RunRecord, read_run, read_signature
 from evalkit.scoring.pipeline import Job, evalkit_version, evaluate, jobs_from_paths, run_signature
 from evalkit.settings import Settings, find_pyproject, load
@@ -143,7 +143,7 @@ def _refuse_signature_changes(first: str, second: str, changes: tuple[str, ...],
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    found = compare(*_read_runs(args.old, args.new), args.tolerance)
+    found = compare(*_read_runs(args.old, args.new), args.tolerance, args.allow_signature_change)
     _refuse_signature_changes(args.old, args.new, found.signature_changes, args.allow_signature_change)
     if args.format == "json":
         print(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
@@ -155,13 +155,23 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     if args.output:
         paths.check(Settings(cache=False), reads=[args.a, args.b], files=[args.output])
+    fewest = fewest_resamples(1 - args.alpha)
+    if args.resamples < fewest:
+        raise EvalkitError(
+            f"--resamples {args.resamples} can never show a difference at --alpha {args.alpha:g}: give {fewest} or more"
+        )
     a, b = _read_runs(args.a, args.b)
     _refuse_signature_changes(args.a, args.b, signature_changes(a, b), args.allow_signature_change)
-    found = compare_runs(a, b, (args.a, args.b), args.alpha, args.resamples, args.seed)
+    found = compare_runs(a, b, (args.a, args.b), args.alpha, args.resamples, args.seed, args.allow_signature_change)
     known = [c.name for c in metrics.columns()]
     unknown = [name for name in args.fail_if_worse if name not in known]
     if unknown:
         raise EvalkitError(f"--fail-if-worse: unknown metric {', '.join(unknown)} (known: {', '.join(known)})")
+    owner = {c.name: m.name for m in metrics.registered() for c in m.columns}
+    why = dict(found.not_compared)
+    uncompared = [f"{n} ({owner[n]}: {why[owner[n]]})" for n in args.fail_if_worse if owner.get(n) in why]
+    if uncompared:
+        raise EvalkitError(f"--fail-if-worse: not compared: {', '.join(uncompared)}")
     gated = [found.metric(name) for name in args.fail_if_worse]
     missing = [name for name, m in zip(args.fail_if_worse, gated, strict=True) if m is None]
     if missing:
@@ -169,9 +179,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(found.to_dict(), indent=2, ensure_ascii=False, allow_nan=False))
     else:
-        sys.stdout.write(markdown.compare_summary(found) if args.format == "markdown" else format_comparison(found))
+        shown = markdown.compare_summary if args.format == "markdown" else format_comparison
+        sys.stdout.write(shown(found, everything=args.all))
     if args.output:
-        writer.write_file(args.output, report.render_comparison(found))
+        writer.write_file(args.output, report.render_comparison(found, everything=args.all))
         print(f"wrote {args.output}", file=sys.stderr)
     worse = [m.name for m in gated if m is not None and m.outcome == "worse"]
     if worse:
@@ -520,6 +531,9 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("b", help="system B, scored on the same inputs")
     comp.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="output (default text)")
     comp.add_argument("-o", "--output", metavar="HTML", help="also write an HTML page of the comparison")
+    comp.add_argument(
+        "--all", action="store_true", help="show ROUGE's precision and recall rows too (JSON always has them)"
+    )
     comp.add_argument(
         "--fail-if-worse",
         metavar="METRIC",

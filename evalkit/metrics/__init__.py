@@ -48,15 +48,29 @@ class Column:
 
     name: str  # the key in `SummaryResult.metrics`, unique across metrics
     label: str  # as people read it: "ROUGE-L F1"
-    higher_is_better: bool = True
+    # None: neither way is better (a count such as `claims`), so no comparison calls a change better or worse.
+    higher_is_better: bool | None = True
     aggregate: Literal["mean", "sum"] = "mean"  # how summaries roll up to a run
-    digits: int = 3  # 0: a count
+    digits: int = 3  # decimals shown everywhere; 0: a count
     table: bool = False  # shown in the terminal's results table
+    detail: bool = False  # a variant `evalkit compare` shows only with --all (ROUGE precision and recall)
 
-    def format(self, value: float | None) -> str:
+    def format(self, value: float | None, signed: bool = False) -> str:
+        """The value at the column's digits (`signed`: with its sign, as a difference is shown)."""
         if value is None:
             return "—"
-        return f"{value:.0f}" if self.digits == 0 else f"{value:.{self.digits}f}"
+        return f"{value:{'+' if signed else ''}.{self.digits}f}"
+
+    @property
+    def arrow(self) -> str:
+        """'↑' higher is better, '↓' lower is, '' neither."""
+        return {True: "↑", False: "↓", None: ""}[self.higher_is_better]
+
+    def better(self, old: float, new: float) -> int:
+        """1 when `new` is better than `old`, -1 when worse, 0 when equal or the column has no direction."""
+        if self.higher_is_better is None or new == old:
+            return 0
+        return 1 if (new > old) == self.higher_is_better else -1
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ class ClaimRecord:
     score: float | None  # None when the judge could not score the claim (verdict `error`)
     evidence: str = ""  # the claim's best evidence sentence ("" when not kept)
     evidence_score: float | None = None
+    # Why the verdict may be wrong (`ClaimVerdict.reasons`: words not in the article, ...); kept with the evidence.
+    reasons: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class SummaryRecord:
     claims: tuple[ClaimRecord, ...]
     failures: tuple[str, ...] = ()
     error: str | None = None
+    article: str = ""  # `SummaryResult.article`, the article's fingerprint ("" when unknown: an older file)
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ def summary_from_dict(data: Any) -> SummaryRecord:
         tuple(claims),
         tuple(failures),
         _field(data, "error", str | None, missing=None),
+        _field(data, "article", str, ""),
     )
 
 
@@ -105,7 +109,11 @@ def _claim_from_dict(data: Any) -> ClaimRecord:
         raise ValueError(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")
     score = None if verdict == "error" and data.get("score") is None else _number(data, "score")
     evidence_score = None if data.get("evidence_score") is None else _number(data, "evidence_score")
-    return ClaimRecord(_field(data, "text", str), verdict, score, _field(data, "evidence", str, ""), evidence_score)
+    reasons = _field(data, "reasons", dict, {})
+    if not all(isinstance(v, list) and all(isinstance(w, str) for w in v) for v in reasons.values()):
+        raise ValueError("'reasons' is not an object of lists of strings")
+    text, evidence = _field(data, "text", str), _field(data, "evidence", str, "")
+    return ClaimRecord(text, verdict, score, evidence, evidence_score, reasons)
 
 
 _REQUIRED = object()
@@ -145,13 +153,19 @@ def _summary(result: SummaryResult, evidence: bool) -> SummaryRecord:
         tuple(_claim(c, evidence) for c in result.claims),
         result.failures,
         result.error,
+        result.article,
     )
 
 
 def _claim(claim: ClaimVerdict, evidence: bool) -> ClaimRecord:
     best = claim.best if evidence else None
     return ClaimRecord(
-        claim.text, claim.verdict, _rounded(claim.score), best.sentence if best else "", best and _rounded(best.score)
+        claim.text,
+        claim.verdict,
+        _rounded(claim.score),
+        best.sentence if best else "",
+        best and _rounded(best.score),
+        claim.reasons if evidence else {},
     )
 
 
@@ -260,7 +274,8 @@ def _from_score_lines(path: Path, lines: tuple[tuple[int, Any], ...]) -> RunReco
         try:
             error = data.get("error")
             claims = tuple(_claim(_score_claim(c), evidence=True) for c in data.get("claims", ()))
-            summary = SummaryRecord(str(data["id"]), "", error is None, record_metrics(data), claims, (), error)
+            found, article = record_metrics(data), data.get("article", "")
+            summary = SummaryRecord(str(data["id"]), "", error is None, found, claims, (), error, article)
             summaries.append(summary_from_dict(asdict(summary)))
         except ValueError as exc:
             raise InputError(f"{path}:{number}", f"is not an `evalkit score` record ({exc})") from None
@@ -273,7 +288,15 @@ def _score_claim(claim: dict[str, Any]) -> ClaimVerdict:
     """An `evalkit score` claim as a verdict, so its best evidence follows the one rule (`ClaimVerdict.best`)."""
     evidence = tuple(Evidence(e["sentence"], e["score"]) for e in claim.get("evidence", ()))
     return ClaimVerdict(
-        claim["text"], "", -1, -1, claim["verdict"], claim["score"], evidence, decided_by=claim.get("decided_by", -1)
+        claim["text"],
+        "",
+        -1,
+        -1,
+        claim["verdict"],
+        claim["score"],
+        evidence,
+        decided_by=claim.get("decided_by", -1),
+        reasons=claim.get("reasons") or {},
     )
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from evalkit import metrics
-from evalkit.outputs.present import p_value
+from evalkit.outputs.present import LEGEND, p_value
 from evalkit.outputs.report import view
 from evalkit.result import RunResult
 from evalkit.runs.compare import Comparison
@@ -45,6 +45,7 @@ def _environment() -> Environment:
     )
     env.filters["fmt"] = _fmt
     env.filters["p"] = p_value
+    env.filters["marked"] = reasons.pieces
     env.globals.update(
         marks=MARKS, metric_columns=metrics.columns, reason_kinds=reasons.KINDS, to_check=view.TO_CHECK
     )
@@ -60,11 +61,11 @@ def render(run: RunResult, history: Sequence[RunRecord] = ()) -> str:
     return _environment().get_template("report.html.j2").render(run=run, view=view.build(run, history))
 
 
-def render_comparison(found: Comparison) -> str:
-    """`evalkit compare -o`: the metric table with intervals, then the summaries that differ most, each with
-    both systems' verdicts side by side."""
+def render_comparison(found: Comparison, everything: bool = False) -> str:
+    """`evalkit compare -o`: the headline, the metric table with intervals (ROUGE precision and recall only with
+    `everything`), then the summaries that differ most, each with both systems' verdicts and reasons side by side."""
     template = _environment().get_template("compare.html.j2")
-    return template.render(found=found, different=found.most_different())
+    return template.render(found=found, different=found.most_different(), everything=everything, legend=LEGEND)
 
 
 def write(run: RunResult, path: str | Path, history: Sequence[RunRecord] = ()) -> Path:
