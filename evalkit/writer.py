@@ -13,8 +13,11 @@ import json
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock
 
 from evalkit.errors import OutputError
 from evalkit.text import printable
@@ -52,6 +55,27 @@ def write_file(path: str | Path, data: str | bytes) -> Path:
     except OSError as exc:
         raise OutputError(printable(str(path)), f"cannot be written ({exc.strerror or exc}); it is unchanged") from None
     return path
+
+
+@contextlib.contextmanager
+def locked(path: str | Path) -> Iterator[None]:
+    """Hold the lock of the file at `path` (`.NAME.lock` beside its real path) for a read-and-rewrite.
+
+    `write_file` alone keeps each file whole; a read-modify-write also needs this, so two writers (parallel
+    runs appending to the history, two review windows deciding claims of one sidecar) each keep their change.
+    A lock file that cannot be made (a read-only folder) is an `OutputError` naming `path`.
+    """
+    real = Path(os.path.realpath(path))
+    try:
+        real.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(real.with_name(f".{real.name}.lock"))
+        lock.acquire()
+    except OSError as exc:
+        raise OutputError(printable(str(path)), f"cannot be written ({exc.strerror or exc})") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def write_json(path: str | Path, data: Any) -> Path:
