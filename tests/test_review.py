@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from evalkit.errors import EvalkitError
 from evalkit.frontends.review import Conflict, Session, Store, export
 from evalkit.frontends.review_server import COOKIE, HEADER, Address, app
 from evalkit.result import ClaimVerdict, Evidence, SummaryResult
@@ -120,7 +121,7 @@ def test_export_writes_reviewed_claims_as_labelled_pairs(tmp_path: Path) -> None
     found, _ = session(tmp_path)
     found.decide(0, Review("unsupported"), Review())
     found.decide(2, Review("supported"), Review())
-    assert export(found, tmp_path / "labels.jsonl") == 2
+    assert export(found, tmp_path / "labels.jsonl") == (2, 0)
     rows = [json.loads(line) for line in (tmp_path / "labels.jsonl").read_text().splitlines()]
     assert [(r["summary"], r["label"]) for r in rows] == [(CLAIMS[1][0], 0), (CLAIMS[0][0], 1)]
     assert rows[0]["id"] == "refs/story.txt#2" and rows[0]["document"] == "\n".join(BODY)
@@ -219,3 +220,42 @@ def test_a_sidecar_broken_by_hand_is_said_and_left_alone(tmp_path: Path) -> None
     answer = post(client(found), {"item": 0, "review": {"verdict": "supported"}, "seen": None})
     assert answer.status_code == 500 and "not valid TOML" in answer.json()["error"]
     assert sidecar.read_text() == "[expect\n"
+
+
+def test_a_finished_run_is_reviewed_into_its_captures_sidecars_or_its_reviews_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evalkit.frontends.review import open_session
+    from evalkit.result import RunResult
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "refs").mkdir()
+    (tmp_path / "refs" / "story.txt").write_text("a capture\n")
+    run = RunResult((result("refs/story.txt"), result("refs/gone.txt")), {"judge": "lexical"}, "", 0.0)
+    (tmp_path / "results.json").write_text(json.dumps(run.to_dict()))
+    said: list[str] = []
+    found = open_session(["results.json"], Settings(cache=False), say=said.append)
+    assert {item.store.path for item in found.items} == {Path("refs/story.evalkit.toml")}
+    assert said == [
+        "not reviewable: refs/gone.txt has no capture file for a sidecar (score it, then review the output)"
+    ]
+
+    (tmp_path / "out.jsonl").write_text(json.dumps(result("pair-1").to_record()) + "\n")
+    scored = open_session(["out.jsonl"], Settings(cache=False), say=said.append)
+    assert {(item.store.path, item.store.in_sidecar) for item in scored.items} == {(Path("out.reviews.jsonl"), False)}
+    with pytest.raises(EvalkitError, match="one finished run at a time"):
+        open_session(["out.jsonl", "refs"], Settings(cache=False))
+
+
+def test_review_export_on_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from evalkit.frontends import cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out.jsonl").write_text(json.dumps(result("pair-1").to_record()) + "\n")
+    found = Session([(result("pair-1"), Store(tmp_path / "out.reviews.jsonl", "pair-1", in_sidecar=False))])
+    found.decide(0, Review("unsupported"), Review())
+    assert cli.main(["review", "out.jsonl", "--export", "labels.jsonl", "--no-cache"]) == 0
+    assert (tmp_path / "labels.jsonl").read_text() == ""  # score output holds no article: no pair to make
+    err = capsys.readouterr().err
+    assert "wrote 0 labelled claim(s) to labels.jsonl" in err and "1 reviewed claim(s) left out" in err
+    assert cli.main(["review", "out.jsonl", "--export", "out.jsonl", "--no-cache"]) == 2  # never over an input

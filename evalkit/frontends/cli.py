@@ -389,11 +389,14 @@ def cmd_review(args: argparse.Namespace) -> int:
     from evalkit.frontends.review_server import LOOPBACK, serve
 
     settings, root = _settings(args)
-    paths.check(settings, files=[args.export] if args.export else [])
-    session = open_session(_paths(args, settings, root), settings, every=args.all)
+    inputs = _paths(args, settings, root)
+    paths.check(settings, reads=inputs, files=[args.export] if args.export else [])
+    session = open_session(inputs, settings, every=args.all)
     if args.export:
-        count = export(session, Path(args.export))
+        count, without = export(session, Path(args.export))
         print(f"wrote {count} labelled claim(s) to {args.export}", file=sys.stderr)
+        if without:
+            print(f"evalkit: {without} reviewed claim(s) left out: score output holds no article", file=sys.stderr)
         return 0
     if args.host not in LOOPBACK:
         print(

@@ -106,13 +106,15 @@ class Session:
         item.store.write(item.claim, item.result.claims, review, seen)
         return review
 
-    def labelled(self) -> list[dict[str, Any]]:
+    def labelled(self) -> list[dict[str, Any] | None]:
         """The reviewed claims as labelled pairs in the dev-data shape (id, doc_id, document, summary=claim, label).
 
-        A summary without its article (`evalkit score` output) cannot make a pair, so it is left out."""
-        pairs = []
+        A claim whose summary came without its article (`evalkit score` output) cannot make a pair: None."""
+        pairs: list[dict[str, Any] | None] = []
         for item, review in self.decided():
-            if review.verdict in reviews.LABELS and item.result.body:
+            if review.verdict in reviews.LABELS and not item.result.body:
+                pairs.append(None)
+            elif review.verdict in reviews.LABELS:
                 pairs.append(
                     {
                         "id": f"{item.result.id}#{item.index + 1}",
@@ -125,11 +127,13 @@ class Session:
         return pairs
 
 
-def export(session: Session, path: Path) -> int:
-    """Write the session's labelled pairs to `path` (whole or not at all); how many."""
-    pairs = session.labelled()
+def export(session: Session, path: Path) -> tuple[int, int]:
+    """Write the session's labelled pairs to `path` (whole or not at all); how many, and how many reviewed
+    claims had no article to pair with."""
+    found = session.labelled()
+    pairs = [p for p in found if p is not None]
     write_file(path, "".join(record_line(p) for p in pairs))
-    return len(pairs)
+    return len(pairs), len(found) - len(pairs)
 
 
 def open_session(
