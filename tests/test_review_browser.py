@@ -160,13 +160,25 @@ def test_undo_and_two_windows_deciding_different_claims(project: Path, cache: Pa
         assert stop(server) == 0
 
 
-def test_sigterm_mid_review_exits_0_and_leaves_valid_toml(project: Path, cache: Path, browser: object) -> None:
+def test_a_known_miss_then_sigterm_mid_review_exits_0_and_leaves_valid_toml(
+    project: Path, cache: Path, browser: object
+) -> None:
     with review(project, cache) as (server, url):
         page = browser.new_page()
         page.goto(url)
+        page.keyboard.press("m")
+        page.locator("#miss-reason").fill("only the framing is <new>")  # typing here is no key command
+        page.locator("#miss-verdict").select_option("supported")
+        with page.expect_response("**/decide") as answer:
+            page.get_by_role("button", name="Save known miss").click()
+        assert answer.value.status == 200
         assert press(page, "u") == 200
         page.keyboard.press("s")  # in flight while the server is told to stop
         code = stop(server)
     assert code == 0
-    pins = expect_pins(project)  # valid TOML, whichever decisions made it
-    assert 1 <= len(pins) <= 2 and set(pins.values()) <= {"supported", "unsupported"}
+    sidecar = project / "references" / "seed_nyt_pow_executions.evalkit.toml"
+    tables = tomllib.loads(sidecar.read_text())  # valid TOML, whichever decisions made it
+    assert list(tables["known_miss"].values()) == ["only the framing is <new>"]
+    missed = next(iter(tables["known_miss"]))
+    assert tables["expect"][missed] == "supported"
+    assert 2 <= len(tables["expect"]) <= 3 and set(tables["expect"].values()) <= {"supported", "unsupported"}

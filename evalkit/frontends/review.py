@@ -79,7 +79,7 @@ class Session:
 
     def __init__(self, results: Sequence[tuple[SummaryResult, Store]], every: bool = False) -> None:
         found = [(r, i, store) for r, store in results if r.error is None for i in range(len(r.claims))]
-        found.sort(key=lambda f: (f[0].claims[f[1]].score is not None, f[0].claims[f[1]].score or 0.0))
+        found.sort(key=lambda f: reviews.queue_order(f[0].claims[f[1]]))
         self.items = tuple(Item(n, r, i, store) for n, (r, i, store) in enumerate(found))
         self.every = every  # `--all`: reviewed claims are queued too
 

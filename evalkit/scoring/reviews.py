@@ -51,6 +51,11 @@ class Review:
         return cls(verdict, miss or None)
 
 
+def queue_order(claim: ClaimVerdict) -> tuple[bool, float]:
+    """The order claims come up for review: those the judge could not score, then lowest support first."""
+    return claim.score is not None, claim.score or 0.0
+
+
 def reviews_path(output: str | Path) -> Path:
     """Where the decisions on the `evalkit score` output `output` go: `out.jsonl` -> `out.reviews.jsonl`."""
     return Path(output).with_suffix(SUFFIX)
