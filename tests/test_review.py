@@ -219,6 +219,8 @@ def test_a_sidecar_broken_by_hand_is_said_and_left_alone(tmp_path: Path) -> None
     found, sidecar = session(tmp_path, sidecar_text="[expect\n")
     answer = post(client(found), {"item": 0, "review": {"verdict": "supported"}, "seen": None})
     assert answer.status_code == 500 and "not valid TOML" in answer.json()["error"]
+    page = client(found).get("/")
+    assert page.status_code == 500 and "not valid TOML" in page.text and "Traceback" not in page.text
     assert sidecar.read_text() == "[expect\n"
 
 

@@ -143,8 +143,16 @@ def app(session: Session, address: Address, token: str) -> Starlette:
             return JSONResponse({"error": str(exc)}, status_code=500)
         return JSONResponse({"review": review.to_dict(), "progress": list(session.progress())})
 
+    async def failed(request: Request, exc: Exception) -> Response:
+        """A sidecar broken by hand while the page loads: said in one line, as the command line would."""
+        return _refuse(500, str(exc))
+
     routes = [Route("/", queue), Route("/done", decided), Route("/decide", decide, methods=["POST"])]
-    return Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)])
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)],
+        exception_handlers={EvalkitError: failed},
+    )
 
 
 def _refuse(status: int, why: str) -> Response:
