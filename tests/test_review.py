@@ -14,7 +14,8 @@ from starlette.testclient import TestClient
 
 from evalkit.errors import EvalkitError
 from evalkit.frontends.review import Conflict, Session, Store, export
-from evalkit.frontends.review_server import COOKIE, HEADER, Address, app
+from evalkit.frontends.review_server import COOKIE as COOKIES
+from evalkit.frontends.review_server import HEADER, Address, app
 from evalkit.result import ClaimVerdict, Evidence, SummaryResult
 from evalkit.scoring import reviews
 from evalkit.scoring.calibrate import calibrate
@@ -23,6 +24,7 @@ from evalkit.settings import Settings
 
 TOKEN = "t0ken-for-tests"
 ORIGIN = "http://127.0.0.1:8123"
+COOKIE = COOKIES.format(port=8123)
 CLAIMS = (
     ("The pilot saw the <script>alert(1)</script> soldiers fire on them.", "supported", 0.81),
     ("The withdrawal raises questions about the commitment.", "unsupported", 0.12),
@@ -159,6 +161,7 @@ def test_the_page_shows_the_queue_escaped_and_sets_a_cookie_from_the_token(tmp_p
         ("/", {}, False, 403),  # no token at all
         ("/?token=wrong", {}, False, 403),
         ("/", {"Cookie": f"{COOKIE}=wrong"}, False, 403),
+        ("/", {"Cookie": f"{COOKIES.format(port=9999)}={TOKEN}"}, False, 403),  # another server's cookie
         ("/", {"Host": "evil.example:8123"}, True, 400),  # DNS rebinding: a foreign name for 127.0.0.1
         ("/", {"Host": "127.0.0.1:9999"}, True, 400),
         ("/done", {}, True, 200),

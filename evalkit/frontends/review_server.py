@@ -38,7 +38,7 @@ from evalkit.outputs.report import view
 from evalkit.result import SummaryResult
 from evalkit.scoring.reviews import Review
 
-COOKIE = "evalkit_review"
+COOKIE = "evalkit_review_{port}"  # cookies ignore the port: two servers at once each keep their own
 HEADER = "x-evalkit-token"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -79,6 +79,7 @@ def _ip(name: str) -> bool:
 
 def app(session: Session, address: Address, token: str) -> Starlette:
     """The review app over `session`, answering at `address` to requests carrying `token`."""
+    cookie = COOKIE.format(port=address.port)
 
     async def guard(request: Request, call_next: RequestResponseEndpoint) -> Response:
         host = request.headers.get("host", "")
@@ -89,9 +90,9 @@ def app(session: Session, address: Address, token: str) -> Starlette:
             if not secrets.compare_digest(given, token) or request.method != "GET":
                 return _refuse(403, "wrong token: open the URL `evalkit review` printed")
             answer = RedirectResponse(request.url.path, status_code=303)
-            answer.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")
+            answer.set_cookie(cookie, token, httponly=True, samesite="strict", path="/")
             return _hardened(answer)
-        if not secrets.compare_digest(request.cookies.get(COOKIE, ""), token):
+        if not secrets.compare_digest(request.cookies.get(cookie, ""), token):
             return _refuse(403, "no session token: open the URL `evalkit review` printed")
         if request.method != "GET":
             if not secrets.compare_digest(request.headers.get(HEADER, ""), token):
