@@ -264,3 +264,11 @@ def test_review_export_on_the_command_line(tmp_path: Path, monkeypatch: pytest.M
     err = capsys.readouterr().err
     assert "wrote 0 labelled claim(s) to labels.jsonl" in err and "1 reviewed claim(s) left out" in err
     assert cli.main(["review", "out.jsonl", "--export", "out.jsonl", "--no-cache"]) == 2  # never over an input
+
+
+def test_the_hosts_a_server_answers_to() -> None:
+    local, anywhere = Address("127.0.0.1", 8123), Address("0.0.0.0", 8123)
+    assert local.serves("127.0.0.1:8123") and local.serves("localhost:8123") and local.serves("[::1]:8123")
+    assert not local.serves("127.0.0.1:8124") and not local.serves("127.0.0.1") and not local.serves("a.test:8123")
+    assert anywhere.serves("192.168.1.20:8123") and not anywhere.serves("rebound.example:8123")
+    assert Address("::1", 80).url == "http://[::1]:80"
