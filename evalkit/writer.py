@@ -60,6 +60,27 @@ def write_file(path: str | Path, data: str | bytes) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def locked(path: str | Path) -> Iterator[None]:
+    """Hold the lock of the file at `path` (`.NAME.lock` beside its real path) for a read-and-rewrite.
+
+    `write_file` alone keeps each file whole; a read-modify-write also needs this, so two writers (parallel
+    runs appending to the history, two review windows deciding claims of one sidecar) each keep their change.
+    A lock file that cannot be made (a read-only folder) is an `OutputError` naming `path`.
+    """
+    file = lock_path(path)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(file)
+        lock.acquire()
+    except OSError as exc:
+        raise OutputError(printable(str(path)), f"cannot be written ({exc.strerror or exc})") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def write_json(path: str | Path, data: Any) -> Path:
     """`data` as JSON at `path` (through `write_file`); a NaN or infinity is a bug upstream, never a token."""
     return write_file(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")

@@ -449,6 +449,35 @@ def cmd_pin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from evalkit.frontends.review import export, open_session
+    from evalkit.frontends.review_server import LOOPBACK, serve
+
+    settings, root = _settings(args)
+    inputs = _paths(args, settings, root)
+    paths.check(settings, reads=inputs, files=[args.export] if args.export else [])
+    session = open_session(inputs, settings, every=args.all)
+    if args.export:
+        count, without = export(session, Path(args.export))
+        print(f"wrote {count} labelled claim(s) to {args.export}", file=sys.stderr)
+        if without:
+            print(f"evalkit: {without} reviewed claim(s) left out: score output holds no article", file=sys.stderr)
+        return 0
+    if args.host not in LOOPBACK:
+        print(
+            f"evalkit: warning: serving on {args.host}, not this machine only: anyone who reaches it with the "
+            "URL's token can change your sidecars",
+            file=sys.stderr,
+        )
+
+    def announce(url: str) -> None:
+        print(f"review at {url}", flush=True)
+        print("evalkit: every decision is saved as it is made; Ctrl-C stops the server", file=sys.stderr)
+
+    serve(session, args.host, args.port, browser=not args.no_browser, announce=announce)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     # -q/-v are accepted before and after the command; SUPPRESS keeps a command's parser from
     # resetting what was given before it.
@@ -569,6 +598,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     model_options(pin)
     pin.set_defaults(func=cmd_pin)
+
+    review = sub.add_parser(
+        "review", parents=[verbosity], help="confirm or correct each claim in the browser; decisions become pins"
+    )
+    review.add_argument(
+        "paths",
+        nargs="*",
+        help="capture files or folders to judge (default: [tool.evalkit] references), or one results.json "
+        "or evalkit score JSONL",
+    )
+    review.add_argument("--all", action="store_true", help="go over reviewed claims too")
+    review.add_argument("--port", type=int, default=0, help="the port to serve on (default: a free one)")
+    review.add_argument("--host", default="127.0.0.1", help="the address to serve on (default 127.0.0.1)")
+    review.add_argument("--no-browser", action="store_true", help="print the URL only; do not open a browser")
+    review.add_argument(
+        "--export", metavar="LABELS.jsonl", help="write the reviewed claims as labelled pairs instead of serving"
+    )
+    model_options(review)
+    review.set_defaults(func=cmd_review)
     return parser
 
 

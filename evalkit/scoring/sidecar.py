@@ -30,6 +30,7 @@ from tomlkit.exceptions import TOMLKitError
 
 from evalkit.errors import EvalkitError, SettingsError
 from evalkit.result import ClaimVerdict, SummaryResult
+from evalkit.scoring.reviews import Review
 from evalkit.text import comparable, printable
 
 PIN_TABLES = ("expect", "known_miss", "unreviewed")
@@ -204,11 +205,7 @@ def pin_text(result: SummaryResult, sidecar: Path, confirm: bool = False) -> str
         raise EvalkitError(f"cannot pin verdicts: {result.error}")
     if result.unjudged:
         raise EvalkitError(f"cannot pin verdicts: {result.id}: {len(result.unjudged)} claim(s) could not be judged")
-    try:
-        document = tomlkit.parse(sidecar.read_bytes().decode("utf-8") if sidecar.exists() else "")
-    except (OSError, UnicodeDecodeError, TOMLKitError) as exc:
-        problem = getattr(exc, "strerror", None) or exc
-        raise SettingsError(f"{printable(str(sidecar))}: not rewritten, it is not valid TOML ({problem})") from None
+    document = _document(sidecar)
     tables = pin_tables(result, document.unwrap(), confirm)
     for name in PIN_TABLES:
         document.pop(name, None)
@@ -219,3 +216,44 @@ def pin_text(result: SummaryResult, sidecar: Path, confirm: bool = False) -> str
                 table[key] = verdict
             document[name] = table
     return tomlkit.dumps(document)
+
+
+def _document(sidecar: Path) -> tomlkit.TOMLDocument:
+    """The sidecar parsed for an edit (an empty one where there is none yet); not TOML: a `SettingsError`."""
+    try:
+        return tomlkit.parse(sidecar.read_bytes().decode("utf-8") if sidecar.exists() else "")
+    except (OSError, UnicodeDecodeError, TOMLKitError) as exc:
+        problem = getattr(exc, "strerror", None) or exc
+        raise SettingsError(f"{printable(str(sidecar))}: not rewritten, it is not valid TOML ({problem})") from None
+
+
+def review_of(claim: ClaimVerdict, sidecar: Path) -> Review:
+    """The reviewed verdict `sidecar` pins for `claim` now (`[expect]`, with its `[known_miss]`), if any."""
+    tables = _document(sidecar).unwrap()
+    expect = tables.get("expect", {})
+    key = next((k for k in expect if matches(k, claim.text)), None)
+    return Review(expect[key], tables.get("known_miss", {}).get(key)) if key is not None else Review()
+
+
+def review_text(sidecar: Path, claim: ClaimVerdict, claims: Sequence[ClaimVerdict], review: Review) -> str:
+    """`sidecar`'s text with `claim` pinned as `review` says (no verdict: its pins removed), all else kept.
+
+    Every pin naming the claim goes (an `[unreviewed]` one too: it is reviewed now), and the review is pinned
+    under the claim's `pin_key`, as `evalkit pin` names it. The tables are edited in place, so comments and
+    the other pins keep their places.
+    """
+    document = _document(sidecar)
+    for name in PIN_TABLES:
+        table = document.get(name)
+        for key in [k for k in (table or {}) if matches(k, claim.text)]:
+            del table[key]
+    if review.verdict is not None:
+        key = pin_key(claim, claims)
+        document.setdefault("expect", tomlkit.table())[key] = review.verdict
+        if review.known_miss:
+            document.setdefault("known_miss", tomlkit.table())[key] = review.known_miss
+    for name in PIN_TABLES:
+        if name in document and not document[name]:
+            del document[name]
+    text = tomlkit.dumps(document).rstrip()
+    return text + "\n" if text else ""

@@ -25,7 +25,7 @@ from evalkit.writer import write_file
 if TYPE_CHECKING:
     from evalkit.runs.records import RunRecord
 
-__all__ = ["render", "render_comparison", "write"]
+__all__ = ["render", "render_comparison", "render_review", "write"]
 
 MARKS = {"supported": "✓", "weak": "≈", "unsupported": "✗", "error": "!"}  # a verdict never rests on colour alone
 
@@ -66,6 +66,17 @@ def render_comparison(found: Comparison, everything: bool = False) -> str:
     `everything`), then the summaries that differ most, each with both systems' verdicts and reasons side by side."""
     template = _environment().get_template("compare.html.j2")
     return template.render(found=found, different=found.most_different(), everything=everything, legend=LEGEND)
+
+
+def render_review(
+    cards: Sequence[view.ReviewCard], progress: tuple[int, int], token: str, nonce: str, done: bool = False
+) -> str:
+    """The `evalkit review` page: the queued `cards`, decided one at a time, or, `done`, what was decided.
+
+    Shares the report's style sheet; its one inline script carries `nonce`, the only script the page's
+    Content-Security-Policy lets run, and reads the session `token` it sends with each decision."""
+    template = _environment().get_template("review.html.j2")
+    return template.render(cards=cards, progress=progress, token=token, nonce=nonce, done=done)
 
 
 def write(run: RunResult, path: str | Path, history: Sequence[RunRecord] = ()) -> Path:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from evalkit import metrics
 from evalkit.result import VERDICTS, ClaimVerdict, Evidence, RunResult, SummaryResult
 from evalkit.scoring import reasons
+from evalkit.scoring.reviews import Review
 
 if TYPE_CHECKING:
     from evalkit.runs.diff import RunDiff
@@ -57,6 +58,27 @@ class SummaryView:
     pinned_unsupported: int  # unsupported claims a reviewer pinned as unsupported: counted, but no failure
     missed: frozenset[str]  # the metric columns whose threshold the summary misses
     omitted: frozenset[int]  # article sentences (unit indices) that coverage found left out
+
+
+@dataclass(frozen=True)
+class ReviewCard:
+    """One claim on the review page: `number` is how a decision names it; `review` the decision it has now."""
+
+    number: int
+    summary: SummaryView
+    index: int  # into the summary's claims
+    review: Review
+
+    @property
+    def claim(self) -> ClaimVerdict:
+        return self.summary.result.claims[self.index]
+
+    @property
+    def cited(self) -> dict[int, Cite]:
+        """The article sentences this claim cites (its own marks only, not its neighbours')."""
+        own = self.index + 1
+        mine = {i: next((c for c in cites if c.claim == own), None) for i, cites in self.summary.cited.items()}
+        return {i: c for i, c in mine.items() if c is not None}
 
 
 @dataclass(frozen=True)
