@@ -346,3 +346,18 @@ def test_the_histogram_marks_the_bands_the_captures_were_judged_with() -> None:
         m.label for m in view.build(run_of(result(bands=own), result(id="b.txt", bands=other))).histogram.markers
     )
     assert "0.50" in mixed and "0.30" not in mixed and "0.20" not in mixed  # they differ: the run's bands
+
+
+def test_claims_to_check_say_why_and_known_misses_show_in_the_overview() -> None:
+    """The reasons of the detail card and the known-miss badge are in the overview tables too."""
+    weak, unsupported = result().claims[1:]
+    why = replace(unsupported, reasons={"novel": ["resigned"], "missing": ["mayor"]})
+    missed = replace(weak, expected="supported", known_miss="the judge reads the paraphrase as weak")
+    html = render(run_of(result(claims=(result().claims[0], missed, why), failures=())))
+    flagged = html[html.index('id="to-check"') :]
+    assert "<th>Why</th>" in flagged
+    assert '<span class="reason-novel">Not in the article: resigned</span>' in flagged
+    assert '<span class="reason-missing">Not in the deciding passage: mayor</span>' in flagged
+    assert "Known judge miss: the judge reads the paraphrase as weak" in flagged
+    row = html[html.index('<tr data-status="pass">') : html.index("</tr>", html.index('<tr data-status="pass">'))]
+    assert '<span class="badge known-miss" title="the judge reads the paraphrase as weak">known miss</span>' in row

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from evalkit import metrics
+from evalkit.outputs import present
 from evalkit.result import VERDICTS, ClaimVerdict, Evidence, RunResult, SummaryResult
 from evalkit.scoring import reasons
 
@@ -189,7 +190,7 @@ def summary_view(result: SummaryResult, anchor: str) -> SummaryView:
         marked=tuple(reasons.pieces(c.text, c.reasons) for c in result.claims),
         cited=cited_sentences(result),
         signal_keys=signal_keys,
-        pinned_unsupported=sum(c.expected == "unsupported" for c in result.unsupported),
+        pinned_unsupported=present.pinned_unsupported(result),
         missed=frozenset(metrics.missed_columns(result.metrics, result.thresholds)),
         omitted=frozenset(o["unit"] for o in result.details.get("coverage", {}).get("omitted", ())),
     )
