@@ -16,7 +16,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,13 @@ from filelock import FileLock, Timeout
 from evalkit.errors import OutputError
 from evalkit.text import printable
 
+_CHUNK = 1 << 20  # bytes gathered before each write when the data comes in pieces
 
-def write_file(path: str | Path, data: str | bytes) -> Path:
+
+def write_file(path: str | Path, data: str | bytes | Iterable[str]) -> Path:
     """Replace the file at `path` with `data`, all or nothing: the one way evalkit writes a whole file.
+
+    `data` may come in pieces (a template rendered as a stream), so a large file is never held whole.
 
     The data goes to a temporary file in the same folder, is flushed and fsynced, then renamed over
     the old file, so a full disk or a crash leaves the previous file whole and no partial file behind.
@@ -36,7 +40,7 @@ def write_file(path: str | Path, data: str | bytes) -> Path:
     """
     path = Path(path)
     target = Path(os.path.realpath(path))
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    pieces = [data] if isinstance(data, str | bytes) else data
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -46,7 +50,15 @@ def write_file(path: str | Path, data: str | bytes) -> Path:
         descriptor, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
         try:
             try:
-                _write_all(descriptor, payload)
+                buffered: list[bytes] = []
+                size = 0
+                for piece in pieces:
+                    buffered.append(piece.encode("utf-8") if isinstance(piece, str) else piece)
+                    size += len(buffered[-1])
+                    if size >= _CHUNK:
+                        _write_all(descriptor, b"".join(buffered))
+                        buffered, size = [], 0
+                _write_all(descriptor, b"".join(buffered))
                 os.fsync(descriptor)
             finally:
                 os.close(descriptor)

@@ -73,3 +73,19 @@ def test_markdown_escapes_capture_text() -> None:
     row = markdown.changes_table(compare(RunRecord("", {}, ()), RunRecord.from_run(RunResult((nasty,), {}, "", 0))))
     assert row[-2].startswith("| refs/x.txt | added |")  # a new summary, then its unsupported claim
     assert "| Claim with \\`\\`\\` fence \\| pipe \\<b\\>tag\\</b\\>" in row[-1]
+
+
+def test_a_known_miss_is_an_expected_failure_in_junit_and_named_in_markdown() -> None:
+    """A pass that rests on a declared judge miss is shown as pytest shows an xfail, never as a plain pass."""
+    claim = ClaimVerdict(ELEVEN, "", 0, 10, "weak", 0.5, (), expected="supported", known_miss="paraphrase")  # type: ignore[arg-type]
+    missed = SummaryResult("refs/miss.txt", "", {"support": 0.5}, (claim,), True)
+    run = RunResult((result("refs/a.txt"), missed), {}, "", 0)
+    suite = ET.fromstring(junit_xml(run)).find("testsuite")
+    assert suite is not None and suite.get("skipped") == "1" and suite.get("failures") == "0"
+    skipped = suite.findall("testcase")[1].find("skipped")
+    assert skipped is not None and skipped.get("type") == "pytest.xfail"
+    assert "is weak, pinned supported: paraphrase" in (skipped.get("message") or "")
+    assert suite.findall("testcase")[0].find("skipped") is None
+    text = markdown.run_summary(run)
+    assert text.startswith("## evalkit: 2 passed (1 with a known miss), 0 failed\n")
+    assert "- **refs/miss.txt**: known miss: 'Soldiers executed eleven surrendering prisoners.' is weak" in text

@@ -10,7 +10,7 @@ import pytest
 from evalkit.frontends import cli
 from evalkit.outputs import colour
 from evalkit.outputs.present import format_table
-from evalkit.result import SummaryResult
+from evalkit.result import ClaimVerdict, SummaryResult
 
 COMMANDS = ("run", "score", "report", "diff", "compare", "calibrate", "show", "pin", "review")
 
@@ -70,3 +70,20 @@ def test_a_coloured_table_is_the_plain_table_plus_escape_codes() -> None:
     plain, painted = format_table(results), format_table(results, colour=True)
     assert painted != plain and "\x1b[1;31m  FAIL\x1b[0m" in painted
     assert re.sub(r"\x1b\[[0-9;]*m", "", painted) == plain
+
+
+def test_the_table_shows_pinned_unsupported_claims_and_says_what_its_marks_mean() -> None:
+    """`unsupported` counts open claims; pinned ones show beside it, and a legend explains both marks."""
+    pinned = ClaimVerdict("x", "", 0, 1, "unsupported", 0.1, expected="unsupported")
+    missed = ClaimVerdict("y", "", 0, 1, "weak", 0.5, expected="supported", known_miss="paraphrase")
+    numbers = {"rougeL_f1": 0.5, "similarity": 0.8, "support": 0.5, "unsupported": 0.0}
+    results = [
+        SummaryResult("a.txt", "", numbers, (pinned, missed), True),
+        SummaryResult("b.txt", "", numbers, (), True),
+    ]
+    table = format_table(results)
+    row = next(line for line in table.splitlines() if line.startswith("a.txt"))
+    assert "0 (+1 pinned)" in row and row.endswith("known miss")
+    assert "\nknown miss: passed; " in table and "\n(+N pinned): unsupported claims a reviewer pinned" in table
+    plain = format_table(results[1:])
+    assert "known miss" not in plain and "pinned" not in plain  # no legend where nothing needs one

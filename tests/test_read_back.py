@@ -93,7 +93,9 @@ def test_report_diff_and_compare_read_score_output_named_anything(
     new.with_suffix(".meta.json").write_text(old.with_suffix(".meta.json").read_text())
     assert cli.main(["report", str(old), "-o", "page.html"]) == 0
     assert "(2 summaries)" in capsys.readouterr().out
-    assert f"The council{SEPARATORS}approved" in (tmp_path / "page.html").read_text(encoding="utf-8")
+    # The page holds each summary's text in a JSON data block, where JSON escapes the control characters.
+    held = json.dumps(f"The council{SEPARATORS}approved", ensure_ascii=False)[1:-1]
+    assert held in (tmp_path / "page.html").read_text(encoding="utf-8")
     assert cli.main(["diff", str(old), str(new), "--fail-on-regression"]) == 1
     assert "supported → unsupported" in capsys.readouterr().out
     assert cli.main(["compare", str(old), str(new), "--format", "json"]) == 0

@@ -42,10 +42,10 @@ def test_report_of_score_jsonl_shows_claims_errors_and_the_projects_thresholds(
     assert cli.main(["report", str(score_lines(project))]) == 0
     assert "wrote" in capsys.readouterr().out
     html = (project / "scores.html").read_text(encoding="utf-8")
-    assert "The mayor resigned." in html and "Could not evaluate this input." in html
+    assert "The mayor resigned." in html and "pairs.jsonl:2: summary is empty" in html
     assert "similarity 0.770 &lt; min_similarity 0.900" in html  # applied here: the record holds no thresholds
     assert "unsupported 1 &gt; max_unsupported_claims 0" in html
-    assert "The article text is not part of this result." in html
+    assert '{"body":[],"dropped":[]}' in html  # no article: the details say "not part of this result"
 
 
 def test_report_of_results_json_keeps_its_own_failures(project: Path) -> None:
@@ -84,3 +84,34 @@ def test_the_report_never_overwrites_its_input(project: Path, capsys: pytest.Cap
     assert cli.main(["report", str(scores), "-o", str(scores)]) == 2
     assert "is one of the inputs" in capsys.readouterr().err
     assert scores.read_bytes() == before
+
+
+def test_report_of_score_jsonl_leaves_out_what_it_does_not_know(project: Path) -> None:
+    """A JSONL record has no start time, duration or title: none is printed as `—`, `0.0 s` or the id again."""
+    assert cli.main(["report", str(score_lines(project))]) == 0
+    html = (project / "scores.html").read_text(encoding="utf-8")
+    meta = html[html.index('<p class="meta">') : html.index("</p>", html.index('<p class="meta">'))]
+    assert "Started" not in meta and "took" not in meta and "2 summaries" in meta
+    row = html[html.index('<tr data-status="error">') : html.index("</tr>", html.index('<tr data-status="error">'))]
+    assert row.count(">broken<") == 1  # the link, not the link and the id again
+
+
+def test_report_of_results_json_keeps_the_changes_from_the_history_beside_it(project: Path) -> None:
+    """`evalkit report reports/results.json` shows what `evalkit run` showed: the changes since the last run."""
+    from evalkit.runs import history
+
+    before = replace(run_of(result()), started="2025-01-01T00:00:00+00:00")
+    weaker = tuple(replace(c, verdict="unsupported") if c.verdict == "weak" else c for c in result().claims)
+    after = replace(run_of(result(claims=weaker)), started="2025-01-02T00:00:00+00:00")
+    folder = project / "reports"
+    for run in (before, after):
+        history.append(folder / history.FILE_NAME, run, 10)
+    (folder / "results.json").write_text(json.dumps(after.to_dict()), encoding="utf-8")
+    assert cli.main(["report", "reports/results.json", "-o", "with.html"]) == 0
+    html = (project / "with.html").read_text(encoding="utf-8")
+    assert "Changed since the last run" in html and "regression" in html
+    moved = project / "elsewhere"
+    moved.mkdir()
+    (moved / "results.json").write_text(json.dumps(after.to_dict()), encoding="utf-8")
+    assert cli.main(["report", "elsewhere/results.json", "-o", "without.html"]) == 0
+    assert "Changed since the last run" not in (project / "without.html").read_text(encoding="utf-8")

@@ -117,7 +117,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     output = Path(args.output or Path(args.results).with_suffix(".html"))
     paths.check(settings, reads=[args.results], files=[output])
     run = source.read_results(args.results, settings)
-    report.write(run, output)
+    report.write(run, output, source.history_of(args.results, run))
     print(f"wrote {output} ({len(run.results)} summaries)")
     return 0
 

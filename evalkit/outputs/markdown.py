@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from evalkit.outputs.present import LEGEND, explain, p_value
+from evalkit.outputs.present import LEGEND, explain, miss_lines, p_value
 from evalkit.outputs.report.view import verdict_counts
 from evalkit.result import RunResult
 from evalkit.runs.compare import Comparison
@@ -31,8 +31,10 @@ def run_summary(run: RunResult, changes: RunDiff | None = None) -> str:
     """Totals, each failing summary with the reasons `explain()` gives, then the changes since the last run."""
     failed = run.failed
     claims = verdict_counts([c for r in run.results for c in r.claims])
+    missed = [r for r in run.results if r.passed and r.known_misses]
+    known = f" ({len(missed)} with a known miss)" if missed else ""
     lines = [
-        f"## evalkit: {len(run.results) - len(failed)} passed, {len(failed)} failed",
+        f"## evalkit: {len(run.results) - len(failed)} passed{known}, {len(failed)} failed",
         "",
         f"{len(run.results)} summaries, {sum(claims.values())} claims: "
         + ", ".join(f"{n} {v}" for v, n in claims.items())
@@ -43,6 +45,10 @@ def run_summary(run: RunResult, changes: RunDiff | None = None) -> str:
     for result in failed:
         lines += ["", f"**{_cell(result.id)}**" + (f" ({_cell(result.title)})" if result.title else ""), ""]
         lines += _fenced(explain(result))
+    if missed:
+        lines += ["", "### Known misses (passed: the sidecar declares the judge's miss, as pytest's xfail)", ""]
+    for result in missed:
+        lines += [f"- **{_cell(result.id)}**: " + "; ".join(_cell(line) for line in miss_lines(result))]
     if changes is not None:
         lines += ["", "### Changed since the last run", "", *changes_table(changes)]
     return "\n".join(lines) + "\n"

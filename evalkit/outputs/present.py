@@ -16,15 +16,22 @@ from evalkit.scoring import reasons
 
 def format_table(results: list[SummaryResult], colour: bool = False) -> str:
     """The results table `evalkit run` prints and the pytest plugin ends its summary with: the columns the
-    registered metrics mark for the table; `colour` paints the result column (after padding, so escape
-    codes never skew the widths)."""
+    registered metrics mark for the table, then a legend for what needs one; `colour` paints the result
+    column (after padding, so escape codes never skew the widths).
+
+    The `unsupported` column counts open claims only, so claims a reviewer pinned unsupported are shown
+    beside it (`0 (+1 pinned)`), as the HTML report shows them."""
     shown = [c for c in metrics.columns() if c.table]
     rows = [("file", *(c.label for c in shown), "result")]
     for r in results:
         if r.error:
             rows.append((r.id, *("-" for _ in shown), "ERROR"))
             continue
-        cells = (c.format(r.metrics.get(c.name)) for c in shown)
+        pinned = pinned_unsupported(r)
+        cells = (
+            c.format(r.metrics.get(c.name)) + (f" (+{pinned} pinned)" if c.name == "unsupported" and pinned else "")
+            for c in shown
+        )
         rows.append((r.id, *cells, ("known miss" if r.known_misses else "pass") if r.passed else "FAIL"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     last = len(widths) - 1
@@ -36,7 +43,28 @@ def format_table(results: list[SummaryResult], colour: bool = False) -> str:
         for row in rows
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return "\n".join(lines + legend(results))
+
+
+def legend(results: list[SummaryResult]) -> list[str]:
+    """What `known miss` and `(+N pinned)` mean, said under the table only where they appear."""
+    lines = []
+    if any(r.passed and r.known_misses for r in results):
+        lines.append(
+            "known miss: passed; a claim's verdict differs from its reviewed pin, "
+            "and the sidecar's [known_miss] declares that a known judge miss (an expected failure, like xfail)"
+        )
+    if any(pinned_unsupported(r) for r in results if r.error is None):
+        lines.append(
+            "(+N pinned): unsupported claims a reviewer pinned unsupported in the sidecar, "
+            "reviewed already: listed, not counted against max_unsupported_claims"
+        )
+    return lines
+
+
+def pinned_unsupported(result: SummaryResult) -> int:
+    """Unsupported claims a reviewer pinned unsupported: counted apart from the open ones, never a failure."""
+    return sum(c.expected == "unsupported" for c in result.unsupported)
 
 
 def to_check(result: SummaryResult) -> list[ClaimVerdict]:
@@ -76,7 +104,7 @@ def explain(result: SummaryResult) -> str:
         lines.append("claims to check:")
     for claim in flagged:
         lines.extend(claim_lines(claim))
-    accepted = sum(1 for c in result.unsupported if c.expected == "unsupported")
+    accepted = pinned_unsupported(result)
     if accepted:
         lines.append(f"({accepted} other claim(s) pinned unsupported by the sidecar)")
     lines.extend(miss_lines(result))

@@ -1,18 +1,23 @@
-"""Self-contained HTML reports of a run, and of two systems compared: one file each, inline CSS and SVG,
-readable offline and without JavaScript.
+"""Self-contained HTML reports of a run, and of two systems compared: one file each, inline CSS, SVG and
+script, readable offline.
 
-One autoescaped Jinja template renders the results; `view` works out everything that needs a
-decision, so the template only loops and prints, and all capture text reaches the page escaped.
+One autoescaped Jinja template renders the overview, readable without JavaScript; each summary's
+details travel as JSON data blocks that the page's script renders when the summary is opened, so a
+run of 5,000 summaries is a page of its inputs' size that opens in seconds. `view` works out
+everything that needs a decision, so the template and the script only loop and print; capture text
+reaches the page escaped by Jinja, or as JSON the script puts into text nodes, never as markup.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from evalkit import metrics
 from evalkit.outputs.present import LEGEND, p_value
@@ -25,13 +30,9 @@ from evalkit.writer import write_file
 if TYPE_CHECKING:
     from evalkit.runs.records import RunRecord
 
-__all__ = ["render", "render_comparison", "render_review", "write"]
+__all__ = ["render", "render_comparison", "render_review", "stream", "write"]
 
 MARKS = {"supported": "✓", "weak": "≈", "unsupported": "✗", "error": "!"}  # a verdict never rests on colour alone
-
-
-def _fmt(value: float | None, digits: int = 3, missing: str = "—") -> str:
-    return missing if value is None else f"{value:.{digits}f}"
 
 
 @cache
@@ -43,22 +44,42 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["fmt"] = _fmt
+    env.filters["fmt"] = view.fmt
     env.filters["p"] = p_value
     env.filters["marked"] = reasons.pieces
     env.globals.update(
-        marks=MARKS, metric_columns=metrics.columns, reason_kinds=reasons.KINDS, to_check=view.TO_CHECK
+        marks=MARKS,
+        metric_columns=metrics.columns,
+        reason_kinds=reasons.KINDS,
+        to_check=view.TO_CHECK,
+        data_block=_data,
+        first_rows=view.FIRST_ROWS,
     )
     return env
 
 
 def render(run: RunResult, history: Sequence[RunRecord] = ()) -> str:
-    """The report as one HTML string: inline CSS and SVG, no external resources.
+    """The report as one HTML string: inline CSS, SVG and script, no external resources.
 
     `history` (ending with this run, as `history.append` returns it) adds the changes since the last
     run and each summary's score trend.
     """
-    return _environment().get_template("report.html.j2").render(run=run, view=view.build(run, history))
+    return "".join(stream(run, history))
+
+
+def stream(run: RunResult, history: Sequence[RunRecord] = ()) -> Iterator[str]:
+    """The report in pieces, as `write` saves it: the overview, then each summary's detail data."""
+    built = view.build(run, history)
+    template = _environment().get_template("report.html.j2")
+    return template.generate(run=run, view=built, data=view.data_blocks(built))
+
+
+def _data(element: str, value: object) -> Markup:
+    """`value` as a JSON data block the page's script reads: no `<` in it, so no capture text can end it
+    (`<`, `>` and `&` occur only inside JSON strings, where their escapes read back the same)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    return Markup(f'<script type="application/json" id="{element}">{text}</script>')
 
 
 def render_comparison(found: Comparison, everything: bool = False) -> str:
@@ -80,5 +101,5 @@ def render_review(
 
 
 def write(run: RunResult, path: str | Path, history: Sequence[RunRecord] = ()) -> Path:
-    """Render `run` to `path` (parent folders created; the old report stays whole on failure)."""
-    return write_file(path, render(run, history))
+    """Render `run` to `path` as a stream (parent folders created; the old report stays whole on failure)."""
+    return write_file(path, stream(run, history))

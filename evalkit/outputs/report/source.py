@@ -13,7 +13,8 @@ from typing import Any
 from evalkit import metrics
 from evalkit.errors import InputError
 from evalkit.result import ClaimVerdict, Evidence, RunResult, SummaryResult, record_metrics
-from evalkit.runs import records
+from evalkit.runs import history, records
+from evalkit.runs.records import RunRecord
 from evalkit.scoring.pipeline import with_failures
 from evalkit.settings import Settings
 
@@ -79,3 +80,19 @@ def _signature(results: list[SummaryResult]) -> dict[str, Any]:
     """What the records themselves say about how they were judged, for JSONL without its `.meta.json`."""
     first = next((r for r in results if r.error is None), None)
     return {"judge": first.judge, **first.bands} if first else {}
+
+
+def history_of(path: str | Path, run: RunResult) -> list[RunRecord]:
+    """The run history that `run` ends, for a report's "Changed since the last run" and trends: the
+    `history.jsonl` beside a `results.json`, up to this run's own line (same start time and signature).
+
+    Empty where there is no history there or it does not hold this run (a results.json copied away from
+    its folder), so a report never sets a run against another project's history.
+    """
+    if not run.started:
+        return []
+    stored = history.read(Path(path).parent / history.FILE_NAME)
+    for end in range(len(stored), 0, -1):
+        if stored[end - 1].time == run.started and stored[end - 1].signature == run.signature:
+            return [*stored[: end - 1], RunRecord.from_run(run)]
+    return []

@@ -8,11 +8,12 @@ so it can be tested without parsing HTML.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from evalkit import metrics
+from evalkit.outputs import present
 from evalkit.result import VERDICTS, ClaimVerdict, Evidence, RunResult, SummaryResult
 from evalkit.scoring import reasons
 from evalkit.scoring.reviews import Review
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from evalkit.runs.records import RunRecord
 
 TO_CHECK = ("error", "unsupported", "weak")  # the verdicts a person should look at, most urgent first
+# Summaries table rows laid out at load; the others wait, parsed but not drawn, in a <template> the page's
+# script shows a page at a time (5,000 laid-out rows took Chromium over ten seconds).
+FIRST_ROWS = 200
 
 
 @dataclass(frozen=True)
@@ -44,20 +48,14 @@ class Cite:
 
 @dataclass(frozen=True)
 class SummaryView:
-    """One summary with what its detail section needs beyond the result itself."""
+    """One summary as the overview shows it; its details are worked out by `detail` when they are written."""
 
     result: SummaryResult
     anchor: str
     status: str  # "pass", "fail" or "error"
     counts: dict[str, int]
-    segments: tuple[Segment, ...]
-    best: tuple[int, ...]  # per claim, the index of its strongest evidence (-1 when it has none)
-    marked: tuple[tuple[reasons.Piece, ...], ...]  # per claim, its text with the words to check marked
-    cited: dict[int, tuple[Cite, ...]]  # article sentence index -> the claims citing it
-    signal_keys: tuple[str, ...]
     pinned_unsupported: int  # unsupported claims a reviewer pinned as unsupported: counted, but no failure
     missed: frozenset[str]  # the metric columns whose threshold the summary misses
-    omitted: frozenset[int]  # article sentences (unit indices) that coverage found left out
 
 
 @dataclass(frozen=True)
@@ -77,8 +75,24 @@ class ReviewCard:
     def cited(self) -> dict[int, Cite]:
         """The article sentences this claim cites (its own marks only, not its neighbours')."""
         own = self.index + 1
-        mine = {i: next((c for c in cites if c.claim == own), None) for i, cites in self.summary.cited.items()}
+        cited = cited_sentences(self.summary.result)
+        mine = {i: next((c for c in cites if c.claim == own), None) for i, cites in cited.items()}
         return {i: c for i, c in mine.items() if c is not None}
+
+    @property
+    def pieces(self) -> tuple[reasons.Piece, ...]:
+        """The claim's text with the words to check marked, as the report marks them."""
+        return reasons.pieces(self.claim.text, self.claim.reasons)
+
+    @property
+    def best(self) -> int:
+        """The index of the claim's strongest evidence (-1 when it has none)."""
+        return best_evidence(self.claim)
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        """The summary around the claim, cut where each claim starts and ends."""
+        return segments_of(self.summary.result.summary, self.summary.result.claims)
 
 
 @dataclass(frozen=True)
@@ -200,20 +214,13 @@ def judged_bands(run: RunResult) -> dict[str, Any]:
 
 def summary_view(result: SummaryResult, anchor: str) -> SummaryView:
     status = "error" if result.error is not None else "pass" if result.passed else "fail"
-    signal_keys = tuple(dict.fromkeys(k for c in result.claims for k in c.signals))
     return SummaryView(
         result=result,
         anchor=anchor,
         status=status,
         counts=verdict_counts(result.claims),
-        segments=segments(result.summary, result.claims),
-        best=tuple(best_evidence(c) for c in result.claims),
-        marked=tuple(reasons.pieces(c.text, c.reasons) for c in result.claims),
-        cited=cited_sentences(result),
-        signal_keys=signal_keys,
-        pinned_unsupported=sum(c.expected == "unsupported" for c in result.unsupported),
+        pinned_unsupported=present.pinned_unsupported(result),
         missed=frozenset(metrics.missed_columns(result.metrics, result.thresholds)),
-        omitted=frozenset(o["unit"] for o in result.details.get("coverage", {}).get("omitted", ())),
     )
 
 
@@ -229,7 +236,10 @@ def flagged(summaries: Sequence[SummaryView]) -> tuple[Flagged, ...]:
 
 
 def rounded(value: Any) -> Any:
-    """A float cut to three decimals for display (a calibrated band edge is 0.578752); anything else as is."""
+    """A float cut to three decimals for display (a calibrated band edge is 0.578752), in a mapping too (the
+    metrics' versions, a sidecar's bands); anything else as is."""
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
     return round(value, 3) if isinstance(value, float) else value
 
 
@@ -238,7 +248,7 @@ def verdict_counts(claims: list[ClaimVerdict] | tuple[ClaimVerdict, ...]) -> dic
     return {v: found[v] for v in VERDICTS if v != "error" or found[v]}  # `error` only where it happened
 
 
-def segments(summary: str, claims: tuple[ClaimVerdict, ...]) -> tuple[Segment, ...]:
+def segments_of(summary: str, claims: tuple[ClaimVerdict, ...]) -> tuple[Segment, ...]:
     """Cut the summary into claim spans and the text between them, keeping every character once.
 
     Claims whose offsets fall outside the text or overlap an earlier claim stay out of the inline
@@ -383,3 +393,115 @@ def sparkline(scores: Sequence[float], width: int = 90, height: int = 22) -> Spa
         (pad + i * step, pad + (height - 2 * pad) * (1 - min(max(score, 0.0), 1.0))) for i, score in enumerate(scores)
     ]
     return Sparkline(width, height, " ".join(f"{x:.1f},{y:.1f}" for x, y in xy), xy[-1], tuple(scores))
+
+
+def data_blocks(run: RunView) -> Iterator[tuple[str, Any]]:
+    """The detail data the page's script renders a summary from when it is opened, as (element id, value),
+    and the claims to check as (summary, claim) positions, which it draws a page at a time.
+
+    Each article (with its dropped lines) and each set of thresholds is held once however many summaries
+    share it, and an evidence passage that is a run of article sentences is a reference to them, so the
+    page grows with the text of its inputs, not with claims × evidence. Numbers come formatted, so the
+    script only prints. Blocks are made one at a time: the writer streams them and never holds the page.
+    """
+    columns = metrics.columns()
+    yield "columns", [c.label for c in columns]
+    index = {s.anchor: i for i, s in enumerate(run.summaries)}
+    yield "flagged", [
+        [index[f.summary.anchor], f.number - 1, f.claim.verdict, int(bool(f.claim.expected))] for f in run.flagged
+    ]
+    shared: dict[str, dict[Any, int]] = {"a": {}, "t": {}}
+
+    def share(kind: str, value: Any) -> tuple[int, bool]:
+        """The block number of `value`, and whether it is new (and must be written first)."""
+        known = shared[kind]
+        new = value not in known
+        return known.setdefault(value, len(known)), new
+
+    for s in run.summaries:
+        r = s.result
+        article, new_article = share("a", (r.body, r.dropped))
+        if new_article:
+            yield f"a{article}", {"body": r.body, "dropped": r.dropped}
+        limits = tuple((k, "off" if v is None else str(v)) for k, v in r.thresholds.items())
+        thresholds, new_thresholds = share("t", limits)
+        if new_thresholds:
+            yield f"t{thresholds}", limits
+        yield f"d-{s.anchor}", detail(s, article, thresholds, columns)
+
+
+def detail(s: SummaryView, article: int, thresholds: int, columns: Sequence[metrics.Column]) -> dict[str, Any]:
+    """One summary's detail data (see `data_blocks`). Keys are short and empty ones left out, because there
+    may be 5,000 of these: a claim's reasons and marks name their kind by its place in `reasons.KINDS`, and
+    scores are numbers the script prints with as many decimals as they have been cut to."""
+    r = s.result
+    out: dict[str, Any] = {"id": r.id, "title": r.title, "status": s.status}
+    if r.error is not None:
+        return {**out, "error": r.error}
+    kinds = list(reasons.KINDS)
+    body = r.body
+    segments: list[Any] = []
+    for seg in segments_of(r.summary, r.claims):
+        if seg.claim is None:
+            segments.append(["h", seg.text] if seg.heading else seg.text)
+        else:
+            same = seg.text == r.claims[seg.claim].text
+            segments.append([seg.claim] if same else [seg.claim, seg.text])
+    sections = list(dict.fromkeys(c.section for c in r.claims if c.section))
+    signal_keys = tuple(dict.fromkeys(k for c in r.claims for k in c.signals))
+    claims = []
+    for c in r.claims:
+        evidence = []
+        for e in c.evidence:
+            quoted = 0 <= e.start < e.end and " ".join(body[e.start : e.end]) == e.sentence
+            text = None if quoted else e.sentence  # None: the article's sentences start to end, held once
+            evidence.append([text, e.start, e.end, *(cut(x) for x in (e.score, e.rouge_precision, e.support))])
+        judged = any(e.support is not None for e in c.evidence)
+        entail = c.signals.get("entail")
+        pieces = reasons.pieces(c.text, c.reasons)
+        marked = {k: list(dict.fromkeys(p.text for p in pieces if p.kind == k)) for k in kinds}
+        item = {
+            "v": c.verdict,
+            "s": cut(c.score),
+            "s2": cut(c.score, 2),
+            "p": [[p.text, kinds.index(p.kind)] if p.kind else p.text for p in pieces],
+            "x": c.expected,
+            "km": c.known_miss,
+            "sec": sections.index(c.section) if c.section else None,
+            "err": c.error,
+            # a kind's list is left to the script where it is the words marked in the claim, in order
+            "r": [[i, ", ".join(c.reasons[k])] for i, k in enumerate(kinds) if c.reasons.get(k, []) != marked[k]],
+            "e": evidence,
+            "b": best_evidence(c),
+            "ent": cut(entail) if judged and c.decided_by < 0 else None,
+            "sig": [cut(c.signals.get(k)) for k in signal_keys],
+        }
+        claims.append({k: v for k, v in item.items() if v is not None and v != []})
+    omitted = sorted({o["unit"] for o in r.details.get("coverage", {}).get("omitted", ())})
+    return {
+        **out,
+        "failures": r.failures,
+        "segments": segments,
+        "sections": sections,
+        "claims": claims,
+        "keys": signal_keys,
+        "m": [None if c.name not in r.metrics else c.format(r.metrics[c.name]) for c in columns],
+        "miss": [i for i, c in enumerate(columns) if c.name in s.missed],
+        "article": article,
+        "thresholds": thresholds if r.thresholds else None,
+        "cited": [  # per article sentence, the claims citing it; negative: its strongest evidence
+            [unit, *(-c.claim if c.best else c.claim for c in cites)] for unit, cites in cited_sentences(r).items()
+        ],
+        "omitted": omitted,
+    }
+
+
+def cut(value: float | None, digits: int = 3) -> float | None:
+    """A number for the page's script, which prints it with `digits` decimals: rounded here, as `fmt` rounds,
+    so both print the same figure."""
+    return None if value is None else round(value, digits)
+
+
+def fmt(value: float | None, digits: int = 3, missing: str | None = "—") -> str | None:
+    """A number as the report prints it: fixed decimals, `missing` for none."""
+    return missing if value is None else f"{value:.{digits}f}"
