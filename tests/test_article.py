@@ -151,3 +151,35 @@ def test_sentences_the_extractor_left_out_are_listed_but_not_menus() -> None:
     assert (article.LEFT_OUT, comment) in {(d.rule, d.text) for d in found.dropped}
     assert not {"Home", "News", "Log in"} & {d.text for d in found.dropped}
     assert not set(SENTENCES) & {d.text for d in found.dropped}
+
+
+def split_page(first: list[str], second: list[str]) -> str:
+    """An article split over two containers of one kind with an ad between them, as wired.com builds pages."""
+    part = "<div class='body__inner-container'>{}</div>"
+    one, two = ("".join(f"<p>{p}</p>" for p in ps) for ps in (first, second))
+    ad = "<div class='ad'><p>Advertisement</p></div>"
+    return page(f"<article><h1>Council backs bridge</h1>{part.format(one)}{ad}{part.format(two)}</article>")
+
+
+def distinct_paragraphs(count: int, seed: int) -> list[str]:
+    words = " ".join(SENTENCES).replace(".", "").replace(",", "").split()
+    return [" ".join(random.Random(seed * 100 + i).sample(words, 25)) + "." for i in range(count)]
+
+
+def test_an_article_split_over_containers_gets_its_other_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where trafilatura reads one container of the article's kind and the others hold more, they are added."""
+    first, second = distinct_paragraphs(4, 1), distinct_paragraphs(8, 2)
+    monkeypatch.setattr(article, "_trafilatura", lambda tree: first)
+    monkeypatch.setattr(article, "readability_text", lambda tree: first)  # as on wired.com: both cut it short
+    found = read_article(split_page(first, second), "split.html")
+    assert found.paragraphs == tuple(first + second)
+    assert found.extractor.startswith(f"{TRAFILATURA} + 8 paragraphs from the article's other containers (fallback:")
+    assert found.warnings and "added at the article's end" in found.warnings[0]
+
+
+def test_a_little_more_text_in_another_container_is_left_to_the_extractor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """trafilatura keeping most of the text is trusted: one paragraph elsewhere is not a cut article."""
+    first, second = distinct_paragraphs(8, 1), distinct_paragraphs(1, 2)
+    monkeypatch.setattr(article, "_trafilatura", lambda tree: first)
+    found = read_article(split_page(first, second), "split.html")
+    assert found.paragraphs == tuple(first) and found.extractor == TRAFILATURA and not found.warnings

@@ -2,10 +2,11 @@
 
 trafilatura in precision mode reads the article (measured best on real pages: `benchmarks/extraction.py`).
 Its known failure is cutting a long article short, so its text is checked against the page's main text
-block as trafilatura's bundled readability finds it; where it kept far less, readability's text is used
-instead, and where both come back empty, evalkit's own block reader. `Article.extractor` and
-`Article.warnings` say which was used and why, so `evalkit show` can tell the user. Nothing here fetches
-anything: the page is read as it was saved.
+block as trafilatura's bundled readability finds it (where it kept far less, readability's text is used
+instead) and against the page's other containers of its article's kind (where they hold more, their
+paragraphs are added); where nothing finds an article, evalkit's own block reader keeps every block.
+`Article.extractor` and `Article.warnings` say which was used and why, so `evalkit show` can tell the
+user. Nothing here fetches anything: the page is read as it was saved.
 """
 
 from __future__ import annotations
@@ -86,6 +87,14 @@ def read_article(page: str | lxml.html.HtmlElement, source: str) -> Article:
         extractor = f"{READABILITY} (fallback: {why})"
         warnings.append(f"{source}: {why}; the article was read by {READABILITY} instead")
         found = main
+    elif found:
+        more = _other_parts(tree, found)
+        kept, total = _length(found), _length(found + more)
+        if total >= MIN_MAIN_LENGTH and kept < SHORT_SHARE * total:
+            why = f"trafilatura kept {kept} of the {total} word sequences in the page's containers of its article"
+            extractor = f"{TRAFILATURA} + {len(more)} paragraphs from the article's other containers (fallback: {why})"
+            warnings.append(f"{source}: {why}; the other containers' paragraphs were added at the article's end")
+            found = found + more
     if not found:
         extractor = f"{BLOCK_READER} (fallback: no extractor found an article)"
         warnings.append(f"{source}: no extractor found an article; every text block of the page was kept")
@@ -167,6 +176,32 @@ def _shingles(paragraphs: list[str]) -> set[tuple[str, ...]]:
 def _length(paragraphs: list[str]) -> int:
     """Text length as distinct 4-word sequences: a page's hidden copies of its text count once."""
     return len(_shingles(paragraphs))
+
+
+def _other_parts(tree: lxml.html.HtmlElement, found: list[str]) -> list[str]:
+    """Prose paragraphs the extractor left out of the page's other containers of its article's kind.
+
+    Sites split a long article over several containers of one kind (the same tag and class, between
+    ads), and trafilatura reads only one of them. The kind is that of the elements holding most of its
+    paragraphs; a class is required, since unnamed `<div>`s hold anything.
+    """
+    kept = _shingles(found)
+    kinds: dict[tuple[str, str], int] = {}
+    for p in tree.iter("p"):
+        parent, mine = p.getparent(), _shingles([p.text_content()])
+        if parent is not None and parent.get("class") and len(mine & kept) > len(mine) / 2:
+            kind = (str(parent.tag), parent.get("class", ""))
+            kinds[kind] = kinds.get(kind, 0) + len(mine)
+    if not kinds or max(kinds.values()) <= len(kept) / 2:
+        return []
+    tag, cls = max(kinds, key=lambda kind: kinds[kind])
+    more = []
+    for holder in (el for el in tree.iter(tag) if el.get("class") == cls):
+        for p in holder.iterchildren("p"):
+            text, mine = _SPACE.sub(" ", p.text_content()).strip(), _shingles([p.text_content()])
+            if len(text.split()) >= PROSE_WORDS and len(mine & kept) <= len(mine) / 2:
+                more.append(text)
+    return more
 
 
 def _left_out(tree: lxml.html.HtmlElement, found: list[str]) -> list[Dropped]:
