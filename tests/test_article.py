@@ -183,3 +183,21 @@ def test_a_little_more_text_in_another_container_is_left_to_the_extractor(monkey
     monkeypatch.setattr(article, "_trafilatura", lambda tree: first)
     found = read_article(split_page(first, second), "split.html")
     assert found.paragraphs == tuple(first) and found.extractor == TRAFILATURA and not found.warnings
+
+
+def test_tables_nested_lists_and_quotes_keep_their_blocks_apart() -> None:
+    table = "<table><tr><th>Item</th><th>Cost</th></tr><tr><td>Bridge <b>deck</b></td><td>$20 million</td></tr></table>"
+    lists = "<ul><li>First <a href='/x'>point</a> here<ul><li>Nested one</li></ul></li>"
+    lists += "<li><p>In a</p><p>b</p></li></ul>"
+    quote = "<blockquote><p>Quoted one.</p><p>Quoted two.</p></blockquote>"
+    found = read_article(page(f"<article>{ARTICLE}{table}{lists}{quote}</article>"), "blocks.html")
+    assert found.paragraphs[-8:] == (
+        "Item | Cost",
+        "Bridge deck | $20 million",
+        "First point here",
+        "Nested one",
+        "In a",
+        "b",
+        "Quoted one.",
+        "Quoted two.",
+    )

@@ -42,9 +42,8 @@ LEFT_OUT = "left out by the extractor"
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 _PREFIX = re.compile(r"^(?:## |• )")
-# trafilatura's XML: elements that are one paragraph each, and containers read item by item.
-_LEAVES = frozenset({"p", "head", "item", "quote", "code", "row", "cell", "list", "table"})
-_CONTAINERS = frozenset({"list", "table", "row", "quote"})
+# trafilatura's XML: elements that start a paragraph of their own (a table `row` is one, cells joined).
+_BLOCK_TAGS = frozenset({"p", "head", "item", "list", "quote", "code", "table", "cell", "div", "main"})
 
 TRAFILATURA = "trafilatura (precision)"
 READABILITY = "trafilatura's readability"
@@ -133,21 +132,32 @@ def _trafilatura(tree: lxml.html.HtmlElement) -> list[str]:
 
 
 def _xml_paragraphs(element: lxml.etree._Element) -> list[str]:
-    """One paragraph per leaf element; a line break (`<lb/>`) inside one starts another."""
+    """One paragraph per block (paragraph, heading, list item, quote, table row as `cell | cell`); a line
+    break (`<lb/>`) starts another, and a list inside a list item is its own paragraphs."""
     paragraphs: list[str] = []
+    line = [element.text or ""]
+
+    def flush() -> None:
+        text = _SPACE.sub(" ", "".join(line)).strip()
+        if text:
+            paragraphs.append(text)
+        line.clear()
+
     for child in element:
-        if child.tag in _CONTAINERS and any(grand.tag in _LEAVES for grand in child):
+        if child.tag == "row":
+            flush()
+            cells = [" ".join(_xml_paragraphs(cell)) for cell in child]
+            line.append(" | ".join(cell for cell in cells if cell))
+            flush()
+        elif child.tag in _BLOCK_TAGS:
+            flush()
             paragraphs += _xml_paragraphs(child)
-            continue
-        lines = [""]
-        for node in child.iter():
-            if node.tag == "lb" and node is not child:
-                lines.append("")
-            if node is child or node.tag != "lb":
-                lines[-1] += node.text or ""
-            if node is not child:
-                lines[-1] += node.tail or ""
-        paragraphs += [text for line in lines if (text := _SPACE.sub(" ", line).strip())]
+        elif child.tag == "lb":
+            flush()
+        else:
+            line.append("".join(child.itertext()))
+        line.append(child.tail or "")
+    flush()
     return paragraphs
 
 
