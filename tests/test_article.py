@@ -94,6 +94,7 @@ def test_no_extractor_finding_an_article_keeps_every_block_and_warns(monkeypatch
     found = read_article(PAGE, "none.html")
     assert found.extractor.startswith("evalkit's block reader (fallback:")
     assert set(SENTENCES) <= set(found.paragraphs) and found.warnings
+    assert ("copyright", "© 2026 The Gazette. All rights reserved.") in {(d.rule, d.text) for d in found.dropped}
 
 
 def test_empty_page_gives_no_paragraphs_and_a_warning() -> None:
@@ -201,3 +202,8 @@ def test_tables_nested_lists_and_quotes_keep_their_blocks_apart() -> None:
         "Quoted one.",
         "Quoted two.",
     )
+
+
+def test_a_page_that_declares_its_encoding_is_read() -> None:
+    declared = '<?xml version="1.0" encoding="utf-8"?>\n' + PAGE.replace("<!DOCTYPE html>", "")
+    assert [p for p in read_article(declared, "x.xhtml").paragraphs if p in SENTENCES] == SENTENCES

@@ -39,6 +39,7 @@ NOTICE_RULES = frozenset(
 PROSE_WORDS = 8
 LEFT_OUT = "left out by the extractor"
 
+_UTF8 = lxml.html.HTMLParser(encoding="utf-8")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 _PREFIX = re.compile(r"^(?:## |• )")
@@ -67,10 +68,6 @@ class Article:
     dropped: tuple[Dropped, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
 
-    @property
-    def words(self) -> int:
-        return sum(len(p.split()) for p in self.paragraphs)
-
 
 def read_article(page: str | lxml.html.HtmlElement, source: str) -> Article:
     """The article body of `page` (with any AI summary box already cut out); `page` is not changed."""
@@ -98,7 +95,7 @@ def read_article(page: str | lxml.html.HtmlElement, source: str) -> Article:
         extractor = f"{BLOCK_READER} (fallback: no extractor found an article)"
         warnings.append(f"{source}: no extractor found an article; every text block of the page was kept")
         found = _blocks(lxml.html.tostring(tree, encoding="unicode"))
-    paragraphs, dropped = _notices(found)
+    paragraphs, dropped = _notices(found, every_rule=extractor.startswith(BLOCK_READER))
     return Article(tuple(paragraphs), extractor, tuple(_left_out(tree, found) + dropped), tuple(warnings))
 
 
@@ -109,7 +106,9 @@ def _tree(page: str | lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
         return None
     try:
         return lxml.html.document_fromstring(page)
-    except (lxml.etree.ParserError, ValueError):
+    except ValueError:  # a string that declares its encoding (`<?xml ... encoding=...?>`) is parsed as bytes
+        return lxml.html.document_fromstring(page.encode("utf-8"), parser=_UTF8)
+    except lxml.etree.ParserError:
         return None
 
 
@@ -226,13 +225,14 @@ def _left_out(tree: lxml.html.HtmlElement, found: list[str]) -> list[Dropped]:
     return dropped
 
 
-def _notices(paragraphs: list[str]) -> tuple[list[str], list[Dropped]]:
-    """Paywall, sign-in and access notices removed: the thin layer of evalkit's rules on the extractor."""
+def _notices(paragraphs: list[str], every_rule: bool = False) -> tuple[list[str], list[Dropped]]:
+    """Paywall, sign-in and access notices removed: the thin layer of evalkit's rules on the extractor
+    (`every_rule`: all of evalkit's chrome rules, for the page's raw blocks when no extractor read it)."""
     kept: list[str] = []
     dropped: list[Dropped] = []
     for text in paragraphs:
         rule = boilerplate_rule(text)
-        if rule in NOTICE_RULES:
+        if rule is not None and (every_rule or rule in NOTICE_RULES):
             dropped.append(Dropped(rule, text))
         else:
             kept.append(text)
