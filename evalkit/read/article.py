@@ -96,7 +96,7 @@ def read_article(page: str | lxml.html.HtmlElement, source: str) -> Article:
         warnings.append(f"{source}: no extractor found an article; every text block of the page was kept")
         found = _blocks(lxml.html.tostring(tree, encoding="unicode"))
     paragraphs, dropped = _notices(found, every_rule=extractor.startswith(BLOCK_READER))
-    return Article(tuple(paragraphs), extractor, tuple(_left_out(tree, found) + dropped), tuple(warnings))
+    return Article(tuple(paragraphs), extractor, tuple(dropped + _left_out(tree, found)), tuple(warnings))
 
 
 def _tree(page: str | lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
