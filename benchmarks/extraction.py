@@ -19,6 +19,7 @@ import argparse
 import gzip
 import importlib.util
 import json
+import re
 import statistics
 import time
 from collections import Counter
@@ -120,7 +121,7 @@ def main() -> None:
             f"{name:<36} {scores['f1']:6.3f} {scores['precision']:6.3f} {scores['recall']:6.3f} "
             f"{len(below) / len(pages):7.1%} {seconds:7.2f}"
         )
-    extractors = Counter(name.split(" (")[0] for name in used.values())
+    extractors = Counter(re.sub(r"\d+", "N", name.split(" (fallback")[0]) for name in used.values())
     fallbacks = {key: name for key, name in used.items() if "(fallback" in name}
     print("evalkit's extractor per page:", dict(extractors))
     out = {"pages": len(pages), "scorer": "the benchmark's evaluate.py", "readers": results}
