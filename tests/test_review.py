@@ -272,3 +272,26 @@ def test_the_hosts_a_server_answers_to() -> None:
     assert not local.serves("127.0.0.1:8124") and not local.serves("127.0.0.1") and not local.serves("a.test:8123")
     assert anywhere.serves("192.168.1.20:8123") and not anywhere.serves("rebound.example:8123")
     assert Address("::1", 80).url == "http://[::1]:80"
+
+
+def test_review_prints_one_stdout_line_and_warns_off_this_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from evalkit.frontends import cli, review_server
+
+    served: list[tuple] = []
+
+    def serve(session: Session, host: str, port: int, browser: bool, announce) -> None:
+        served.append((len(session.items), host, port, browser))
+        announce(f"http://{host}:{port}/?token=x")
+
+    monkeypatch.setattr(review_server, "serve", serve)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out.jsonl").write_text(json.dumps(result("pair-1").to_record()) + "\n")
+    assert cli.main(["review", "out.jsonl", "--no-browser", "--port", "8124", "--no-cache"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "review at http://127.0.0.1:8124/?token=x\n" and "warning" not in err
+    assert cli.main(["review", "out.jsonl", "--host", "0.0.0.0", "--no-cache"]) == 0
+    out, err = capsys.readouterr()
+    assert out.count("\n") == 1 and "evalkit: warning: serving on 0.0.0.0" in err
+    assert served == [(3, "127.0.0.1", 8124, False), (3, "0.0.0.0", 0, True)]

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
@@ -105,7 +106,9 @@ def app(session: Session, address: Address, token: str) -> Starlette:
         summaries: dict[int, view.SummaryView] = {}
 
         def summary(result: SummaryResult) -> view.SummaryView:
-            return summaries.setdefault(id(result), view.summary_view(result, f"s{len(summaries)}"))
+            if id(result) not in summaries:
+                summaries[id(result)] = view.summary_view(result, f"s{len(summaries)}")
+            return summaries[id(result)]
 
         return [view.ReviewCard(item.number, summary(item.result), item.index, r) for item, r in shown]
 
@@ -119,10 +122,10 @@ def app(session: Session, address: Address, token: str) -> Starlette:
         )
         return HTMLResponse(html, headers={"Content-Security-Policy": policy})
 
-    async def queue(request: Request) -> Response:
+    def queue(request: Request) -> Response:  # plain functions: Starlette runs them off the event loop
         return page(done=False)
 
-    async def decided(request: Request) -> Response:
+    def decided(request: Request) -> Response:
         return page(done=True)
 
     async def decide(request: Request) -> Response:
@@ -134,15 +137,16 @@ def app(session: Session, address: Address, token: str) -> Starlette:
             review, seen = Review.from_dict(body["review"]), Review.from_dict(body["seen"])
         except (ValueError, KeyError, TypeError) as exc:
             return JSONResponse({"error": f"not a decision ({exc})"}, status_code=400)
-        try:
-            session.decide(number, review, seen)
+        try:  # off the event loop: the file's lock may be held a moment by a run or another window
+            await run_in_threadpool(session.decide, number, review, seen)
         except KeyError:
             return JSONResponse({"error": "no such claim in this review"}, status_code=404)
         except Conflict as exc:
             return JSONResponse({"error": str(exc), "now": exc.now.to_dict()}, status_code=409)
         except EvalkitError as exc:  # a sidecar broken by hand, a read-only folder: said, nothing written
             return JSONResponse({"error": str(exc)}, status_code=500)
-        return JSONResponse({"review": review.to_dict(), "progress": list(session.progress())})
+        progress = await run_in_threadpool(session.progress)
+        return JSONResponse({"review": review.to_dict(), "progress": list(progress)})
 
     async def failed(request: Request, exc: Exception) -> Response:
         """A sidecar broken by hand while the page loads: said in one line, as the command line would."""
