@@ -94,6 +94,7 @@ def test_no_extractor_finding_an_article_keeps_every_block_and_warns(monkeypatch
     found = read_article(PAGE, "none.html")
     assert found.extractor.startswith("evalkit's block reader (fallback:")
     assert set(SENTENCES) <= set(found.paragraphs) and found.warnings
+    assert ("copyright", "© 2026 The Gazette. All rights reserved.") in {(d.rule, d.text) for d in found.dropped}
 
 
 def test_empty_page_gives_no_paragraphs_and_a_warning() -> None:
@@ -140,3 +141,69 @@ def test_a_real_page_inside_one_form_gives_its_article() -> None:
     assert truth[0] in found.paragraphs and truth[-1] in found.paragraphs
     blocks = html_to_capture_text((PAGES / "aljazeera_form.html").read_text(encoding="utf-8"))
     assert shingle_recall(truth, [blocks]) > 0.95  # the text reader no longer skips the form either
+
+
+def test_sentences_the_extractor_left_out_are_listed_but_not_menus() -> None:
+    """`evalkit show` lists page sentences outside the article, where a lost article paragraph would show."""
+    comment = "I have crossed that bridge every day for twenty years and never once felt unsafe on it."
+    comments = f"<section id='comments' class='comments'><h3>Comments</h3><div class='comment'><p>{comment}</p></div>"
+    found = read_article(PAGE.replace("</main>", f"</main>{comments}</section>"), "page.html")
+    assert comment not in found.paragraphs
+    assert (article.LEFT_OUT, comment) in {(d.rule, d.text) for d in found.dropped}
+    assert not {"Home", "News", "Log in"} & {d.text for d in found.dropped}
+    assert not set(SENTENCES) & {d.text for d in found.dropped}
+
+
+def split_page(first: list[str], second: list[str]) -> str:
+    """An article split over two containers of one kind with an ad between them, as wired.com builds pages."""
+    part = "<div class='body__inner-container'>{}</div>"
+    one, two = ("".join(f"<p>{p}</p>" for p in ps) for ps in (first, second))
+    ad = "<div class='ad'><p>Advertisement</p></div>"
+    return page(f"<article><h1>Council backs bridge</h1>{part.format(one)}{ad}{part.format(two)}</article>")
+
+
+def distinct_paragraphs(count: int, seed: int) -> list[str]:
+    words = " ".join(SENTENCES).replace(".", "").replace(",", "").split()
+    return [" ".join(random.Random(seed * 100 + i).sample(words, 25)) + "." for i in range(count)]
+
+
+def test_an_article_split_over_containers_gets_its_other_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where trafilatura reads one container of the article's kind and the others hold more, they are added."""
+    first, second = distinct_paragraphs(4, 1), distinct_paragraphs(8, 2)
+    monkeypatch.setattr(article, "_trafilatura", lambda tree: first)
+    monkeypatch.setattr(article, "readability_text", lambda tree: first)  # as on wired.com: both cut it short
+    found = read_article(split_page(first, second), "split.html")
+    assert found.paragraphs == tuple(first + second)
+    assert found.extractor.startswith(f"{TRAFILATURA} + 8 paragraphs from the article's other containers (fallback:")
+    assert found.warnings and "added at the article's end" in found.warnings[0]
+
+
+def test_a_little_more_text_in_another_container_is_left_to_the_extractor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """trafilatura keeping most of the text is trusted: one paragraph elsewhere is not a cut article."""
+    first, second = distinct_paragraphs(8, 1), distinct_paragraphs(1, 2)
+    monkeypatch.setattr(article, "_trafilatura", lambda tree: first)
+    found = read_article(split_page(first, second), "split.html")
+    assert found.paragraphs == tuple(first) and found.extractor == TRAFILATURA and not found.warnings
+
+
+def test_tables_nested_lists_and_quotes_keep_their_blocks_apart() -> None:
+    table = "<table><tr><th>Item</th><th>Cost</th></tr><tr><td>Bridge <b>deck</b></td><td>$20 million</td></tr></table>"
+    lists = "<ul><li>First <a href='/x'>point</a> here<ul><li>Nested one</li></ul></li>"
+    lists += "<li><p>In a</p><p>b</p></li></ul>"
+    quote = "<blockquote><p>Quoted one.</p><p>Quoted two.</p></blockquote>"
+    found = read_article(page(f"<article>{ARTICLE}{table}{lists}{quote}</article>"), "blocks.html")
+    assert found.paragraphs[-8:] == (
+        "Item | Cost",
+        "Bridge deck | $20 million",
+        "First point here",
+        "Nested one",
+        "In a",
+        "b",
+        "Quoted one.",
+        "Quoted two.",
+    )
+
+
+def test_a_page_that_declares_its_encoding_is_read() -> None:
+    declared = '<?xml version="1.0" encoding="utf-8"?>\n' + PAGE.replace("<!DOCTYPE html>", "")
+    assert [p for p in read_article(declared, "x.xhtml").paragraphs if p in SENTENCES] == SENTENCES

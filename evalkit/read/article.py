@@ -2,10 +2,11 @@
 
 trafilatura in precision mode reads the article (measured best on real pages: `benchmarks/extraction.py`).
 Its known failure is cutting a long article short, so its text is checked against the page's main text
-block as trafilatura's bundled readability finds it; where it kept far less, readability's text is used
-instead, and where both come back empty, evalkit's own block reader. `Article.extractor` and
-`Article.warnings` say which was used and why, so `evalkit show` can tell the user. Nothing here fetches
-anything: the page is read as it was saved.
+block as trafilatura's bundled readability finds it (where it kept far less, readability's text is used
+instead) and against the page's other containers of its article's kind (where they hold more, their
+paragraphs are added); where nothing finds an article, evalkit's own block reader keeps every block.
+`Article.extractor` and `Article.warnings` say which was used and why, so `evalkit show` can tell the
+user. Nothing here fetches anything: the page is read as it was saved.
 """
 
 from __future__ import annotations
@@ -34,12 +35,16 @@ NOTICE_RULES = frozenset(
     {"sign-in prompt", "subscription", "paywall", "javascript notice", "access check", "retrieval failure"}
 )
 
+# A text block left out of the article is listed as dropped from this many words: a sentence, not a link.
+PROSE_WORDS = 8
+LEFT_OUT = "left out by the extractor"
+
+_UTF8 = lxml.html.HTMLParser(encoding="utf-8")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 _PREFIX = re.compile(r"^(?:## |• )")
-# trafilatura's XML: elements that are one paragraph each, and containers read item by item.
-_LEAVES = frozenset({"p", "head", "item", "quote", "code", "row", "cell", "list", "table"})
-_CONTAINERS = frozenset({"list", "table", "row", "quote"})
+# trafilatura's XML: elements that start a paragraph of their own (a table `row` is one, cells joined).
+_BLOCK_TAGS = frozenset({"p", "head", "item", "list", "quote", "code", "table", "cell", "div", "main"})
 
 TRAFILATURA = "trafilatura (precision)"
 READABILITY = "trafilatura's readability"
@@ -63,10 +68,6 @@ class Article:
     dropped: tuple[Dropped, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
 
-    @property
-    def words(self) -> int:
-        return sum(len(p.split()) for p in self.paragraphs)
-
 
 def read_article(page: str | lxml.html.HtmlElement, source: str) -> Article:
     """The article body of `page` (with any AI summary box already cut out); `page` is not changed."""
@@ -82,12 +83,20 @@ def read_article(page: str | lxml.html.HtmlElement, source: str) -> Article:
         extractor = f"{READABILITY} (fallback: {why})"
         warnings.append(f"{source}: {why}; the article was read by {READABILITY} instead")
         found = main
+    elif found:
+        more = _other_parts(tree, found)
+        kept, total = _length(found), _length(found + more)
+        if total >= MIN_MAIN_LENGTH and kept < SHORT_SHARE * total:
+            why = f"trafilatura kept {kept} of the {total} word sequences in the page's containers of its article"
+            extractor = f"{TRAFILATURA} + {len(more)} paragraphs from the article's other containers (fallback: {why})"
+            warnings.append(f"{source}: {why}; the other containers' paragraphs were added at the article's end")
+            found = found + more
     if not found:
         extractor = f"{BLOCK_READER} (fallback: no extractor found an article)"
         warnings.append(f"{source}: no extractor found an article; every text block of the page was kept")
         found = _blocks(lxml.html.tostring(tree, encoding="unicode"))
-    paragraphs, dropped = _notices(found)
-    return Article(tuple(paragraphs), extractor, tuple(dropped), tuple(warnings))
+    paragraphs, dropped = _notices(found, every_rule=extractor.startswith(BLOCK_READER))
+    return Article(tuple(paragraphs), extractor, tuple(_left_out(tree, found) + dropped), tuple(warnings))
 
 
 def _tree(page: str | lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
@@ -97,7 +106,9 @@ def _tree(page: str | lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
         return None
     try:
         return lxml.html.document_fromstring(page)
-    except (lxml.etree.ParserError, ValueError):
+    except ValueError:  # a string that declares its encoding (`<?xml ... encoding=...?>`) is parsed as bytes
+        return lxml.html.document_fromstring(page.encode("utf-8"), parser=_UTF8)
+    except lxml.etree.ParserError:
         return None
 
 
@@ -120,21 +131,32 @@ def _trafilatura(tree: lxml.html.HtmlElement) -> list[str]:
 
 
 def _xml_paragraphs(element: lxml.etree._Element) -> list[str]:
-    """One paragraph per leaf element; a line break (`<lb/>`) inside one starts another."""
+    """One paragraph per block (paragraph, heading, list item, quote, table row as `cell | cell`); a line
+    break (`<lb/>`) starts another, and a list inside a list item is its own paragraphs."""
     paragraphs: list[str] = []
+    line = [element.text or ""]
+
+    def flush() -> None:
+        text = _SPACE.sub(" ", "".join(line)).strip()
+        if text:
+            paragraphs.append(text)
+        line.clear()
+
     for child in element:
-        if child.tag in _CONTAINERS and any(grand.tag in _LEAVES for grand in child):
+        if child.tag == "row":
+            flush()
+            cells = [" ".join(_xml_paragraphs(cell)) for cell in child]
+            line.append(" | ".join(cell for cell in cells if cell))
+            flush()
+        elif child.tag in _BLOCK_TAGS:
+            flush()
             paragraphs += _xml_paragraphs(child)
-            continue
-        lines = [""]
-        for node in child.iter():
-            if node.tag == "lb" and node is not child:
-                lines.append("")
-            if node is child or node.tag != "lb":
-                lines[-1] += node.text or ""
-            if node is not child:
-                lines[-1] += node.tail or ""
-        paragraphs += [text for line in lines if (text := _SPACE.sub(" ", line).strip())]
+        elif child.tag == "lb":
+            flush()
+        else:
+            line.append("".join(child.itertext()))
+        line.append(child.tail or "")
+    flush()
     return paragraphs
 
 
@@ -155,19 +177,62 @@ def _blocks(html: str) -> list[str]:
     return [text for line in lines if (text := _PREFIX.sub("", line).strip())]
 
 
+def _shingles(paragraphs: list[str]) -> set[tuple[str, ...]]:
+    words = _WORD.findall("\n".join(paragraphs).lower())
+    return {tuple(words[i : i + 4]) for i in range(len(words) - 3)}
+
+
 def _length(paragraphs: list[str]) -> int:
     """Text length as distinct 4-word sequences: a page's hidden copies of its text count once."""
-    words = _WORD.findall("\n".join(paragraphs).lower())
-    return len({tuple(words[i : i + 4]) for i in range(len(words) - 3)})
+    return len(_shingles(paragraphs))
 
 
-def _notices(paragraphs: list[str]) -> tuple[list[str], list[Dropped]]:
-    """Paywall, sign-in and access notices removed: the thin layer of evalkit's rules on the extractor."""
+def _other_parts(tree: lxml.html.HtmlElement, found: list[str]) -> list[str]:
+    """Prose paragraphs the extractor left out of the page's other containers of its article's kind.
+
+    Sites split a long article over several containers of one kind (the same tag and class, between
+    ads), and trafilatura reads only one of them. The kind is that of the elements holding most of its
+    paragraphs; a class is required, since unnamed `<div>`s hold anything.
+    """
+    kept = _shingles(found)
+    kinds: dict[tuple[str, str], int] = {}
+    for p in tree.iter("p"):
+        parent, mine = p.getparent(), _shingles([p.text_content()])
+        if parent is not None and parent.get("class") and len(mine & kept) > len(mine) / 2:
+            kind = (str(parent.tag), parent.get("class", ""))
+            kinds[kind] = kinds.get(kind, 0) + len(mine)
+    if not kinds or max(kinds.values()) <= len(kept) / 2:
+        return []
+    tag, cls = max(kinds, key=lambda kind: kinds[kind])
+    more = []
+    for holder in (el for el in tree.iter(tag) if el.get("class") == cls):
+        for p in holder.iterchildren("p"):
+            text, mine = _SPACE.sub(" ", p.text_content()).strip(), _shingles([p.text_content()])
+            if len(text.split()) >= PROSE_WORDS and len(mine & kept) <= len(mine) / 2:
+                more.append(text)
+    return more
+
+
+def _left_out(tree: lxml.html.HtmlElement, found: list[str]) -> list[Dropped]:
+    """The page's sentence-like text blocks the extractor left out, so `evalkit show` can list what
+    might be a lost article paragraph (menus and one-line links are too many to list, and no loss)."""
+    kept = _shingles(found)
+    dropped = []
+    for text in _blocks(lxml.html.tostring(tree, encoding="unicode")):
+        mine = _shingles([text])
+        if len(text.split()) >= PROSE_WORDS and len(mine & kept) <= len(mine) / 2:
+            dropped.append(Dropped(LEFT_OUT, text))
+    return dropped
+
+
+def _notices(paragraphs: list[str], every_rule: bool = False) -> tuple[list[str], list[Dropped]]:
+    """Paywall, sign-in and access notices removed: the thin layer of evalkit's rules on the extractor
+    (`every_rule`: all of evalkit's chrome rules, for the page's raw blocks when no extractor read it)."""
     kept: list[str] = []
     dropped: list[Dropped] = []
     for text in paragraphs:
         rule = boilerplate_rule(text)
-        if rule in NOTICE_RULES:
+        if rule is not None and (every_rule or rule in NOTICE_RULES):
             dropped.append(Dropped(rule, text))
         else:
             kept.append(text)

@@ -19,7 +19,7 @@ import lxml.etree
 import lxml.html
 
 from evalkit.errors import EvalkitWarning, InputError
-from evalkit.read.article import Dropped, read_article
+from evalkit.read.article import LEFT_OUT, Dropped, read_article
 from evalkit.read.boilerplate import (
     INLINE_RULES,
     MAX_BOILERPLATE_WORDS,
@@ -327,7 +327,8 @@ def _capture(
     notes = (*notes, *_reads_like_article(summary.items, body, source, summary.found_by))
     text, blocks = _blocks(summary.items)
     kept = tuple(Dropped(rule, it.text) for it in summary.items if (rule := boilerplate_rule(it.text)))
-    lost = sum(len(d.text.split()) for d in dropped)
+    # What the extractor left out of a saved page is the page around the article, not a cut into it.
+    lost = sum(len(d.text.split()) for d in dropped if d.rule != LEFT_OUT)
     if lost >= LOST_ARTICLE_WORDS and lost > sum(len(p.split()) for p in body):
         note = (
             f"{source}: most of the article ({lost} words) was dropped as page chrome; "
@@ -438,7 +439,8 @@ def _html_by_text_rules(html: str, source: str, why: str) -> Capture:
     in_summary = {clean(text, source) for text in (summary.marker, *(it.text for it in summary.items))}
     in_summary |= {clean(d.text, source) for d in summary.dropped}
     body = [p for p in article.paragraphs if clean(p, source) not in in_summary]
-    dropped = [*article.dropped, *(Dropped("summary box", p) for p in article.paragraphs if p not in body)]
+    left = [d for d in article.dropped if clean(d.text, source) not in in_summary]
+    dropped = [*left, *(Dropped("summary box", p) for p in article.paragraphs if p not in body)]
     body = [clean(p, source) for p in body]
     return _capture(summary, body, dropped, source, article.extractor, article.warnings)
 
@@ -483,7 +485,15 @@ def pair_capture(id: str, document: str, summary: str, source: str) -> Capture:
             blocks.append(Block("bullet" if bullet else "paragraph", text, "", start, start + len(text)))
         offset += len(line) + 1
     paragraphs = tuple(p.strip() for p in re.split(r"\n\s*\n|\n", document) if p.strip())
-    return Capture("", summary, tuple(blocks), paragraphs, id)
+    return Capture(
+        "",
+        summary,
+        tuple(blocks),
+        paragraphs,
+        id,
+        summary_by="the pair's summary field",
+        article_by="the pair's document field",
+    )
 
 
 def read_pairs(path: str | Path) -> Iterator[tuple[str, Capture | InputError]]:
