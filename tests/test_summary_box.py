@@ -22,7 +22,7 @@ from evalkit.read.capture import parse_capture, parse_html_capture, read_capture
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 # page: (class of the article's container, a sentence of the article)
 ARTICLES = {
-    "techcrunch.html": ("article-content", "WeWork is headquartered in New York City."),
+    "techcrunch.html": ("article-content", "The New York State Attorney General’s office had no comment."),
     "reuters.html": ("StandardArticleBody_body", "Spot gold XAU= added 0.1% to $1,472.19 an ounce."),
     "nbcnews.html": ("article-body__content", "Recent governments have, however, recognized that Austrians"),
 }
@@ -96,7 +96,7 @@ DESIGNS = {
 def page_with(page: str, box: str, place: str) -> str:
     """`page` with `box` put at `place`: first in <body>, under the <h1>, before the article's container,
     or inside it after the article's first paragraph."""
-    tree = lxml.html.parse(PAGES / page).getroot()
+    tree = lxml.html.document_fromstring((PAGES / page).read_text(encoding="utf-8"))
     container = tree.find_class(ARTICLES[page][0])[0]
     anchor = {
         "top of body": None,
@@ -244,3 +244,16 @@ def test_a_summary_quoting_one_article_sentence_passes_quietly(recwarn: pytest.W
     summary = "• The council approved the harbour plan on Tuesday after a long debate.\n• Work starts in spring.\n"
     capture = parse_capture(f"Title\n\nAI Summary\n\n{summary}\nEnd of summary\n\n{ARTICLE}\n", "t.txt")
     assert not capture.warnings and not recwarn.list
+
+
+def test_a_marker_only_the_flattened_text_shows_needs_an_end_line() -> None:
+    """A marker in a link is no box's marker; the text rules then read the page only up to a line that
+    ends the summary, and without one the page is refused rather than guessed at."""
+    html = TECHCRUNCH.replace(FIRST, f'<a href="#">AI Summary</a><p>{A}</p><p>{B}</p>{FIRST}', 1)
+    with pytest.raises(InputError, match=r"page.html: cannot tell where the AI summary ends"):
+        parse_html_capture(html, "page.html")
+    ended = parse_html_capture(html.replace(f"<p>{B}</p>", f"<p>{B}</p><p>End of summary</p>", 1), "page.html")
+    assert ended.summary == f"{A}\n{B}" and A not in ended.body
+    bullets = TECHCRUNCH.replace(FIRST, f'<a href="#">AI Summary</a><ul><li>{A}</li><li>{B}</li></ul>{FIRST}', 1)
+    with pytest.raises(InputError, match=r"no element of the page carries a summary marker and no line ends it"):
+        parse_html_capture(bullets, "page.html")  # the text rules' guess (the first paragraph after bullets)

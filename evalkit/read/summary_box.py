@@ -149,7 +149,7 @@ def _marker_label(el: lxml_html.HtmlElement, fallback: bool) -> str:
 
 def _inside_link_or_nav(el: lxml_html.HtmlElement) -> bool:
     """A marker in a link or a menu points elsewhere ("AI summaries" in a site's navigation)."""
-    return any(a.tag in ("a", "nav") or a.get("role") == "navigation" for a in el.iterancestors())
+    return any(a.tag in ("a", "nav") or a.get("role") == "navigation" for a in (el, *el.iterancestors()))
 
 
 def _box_around(marker: _Marker) -> SummaryBox | None:
@@ -182,7 +182,7 @@ def _box_around(marker: _Marker) -> SummaryBox | None:
 
 def _describe(el: lxml_html.HtmlElement) -> str:
     """`<section aria-label="AI summary">`: the tag and the attribute that best names it."""
-    for name in ("aria-label", "title", "id", "class"):
+    for name in ("aria-label", "title", "id", "class", "role"):
         if el.get(name):
             return f'<{el.tag} {name}="{_SPACE.sub(" ", el.get(name)).strip()[:60]}">'
     return f"<{el.tag}>"
