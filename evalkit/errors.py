@@ -38,3 +38,7 @@ class OutputError(PlaceError):
 
 class EvalkitWarning(UserWarning):
     """Something the user should know that did not stop the run (the CLI prints it as one line)."""
+
+
+class EvalkitDeprecationWarning(EvalkitWarning, DeprecationWarning):
+    """An old spelling that still works, for now (the CLI shows it though Python hides deprecations)."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from evalkit.errors import EvalkitWarning
+from evalkit.errors import EvalkitDeprecationWarning, EvalkitWarning
 from evalkit.metrics import Batch, Prepared, resolve_thresholds
 from evalkit.metrics.support import SUPPORT
 from evalkit.prepare import claims as claims_mod
@@ -106,7 +106,7 @@ def test_a_first_words_key_that_starts_one_claim_applies_with_a_deprecation_note
     capture = tmp_path / f"{SEED}.txt"
     shutil.copy(REFERENCES / f"{SEED}.txt", capture)
     (tmp_path / f"{SEED}.evalkit.toml").write_text(FIRST_WORDS, encoding="utf-8")
-    with pytest.warns(EvalkitWarning) as notes:
+    with pytest.warns(EvalkitDeprecationWarning) as notes:
         result = judged(capture, ("The U.S. withdrawal", "The cessation"))
     assert result.passed and all(c.expected for c in result.claims)
     assert len({str(n.message) for n in notes}) == 7

@@ -543,6 +543,7 @@ def _one_line(show: Callable[..., None]) -> Callable[..., None]:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     with warnings.catch_warnings():
+        warnings.simplefilter("default", EvalkitWarning)  # deprecations of evalkit's own spellings included
         warnings.showwarning = _one_line(warnings.showwarning)
         return _main(args)
 
