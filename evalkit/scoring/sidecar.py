@@ -13,7 +13,11 @@ Pins are what a reviewer says is true, not what the judge said last time (the ru
   to-do list for the reviewer, who confirms each (moves it to `[expect]`, or `evalkit pin --confirm`)
   or changes it. They check nothing.
 
-`pin_text()` never overwrites a reviewed pin, and keeps what a person wrote above the tables (source
+A pin's key is its claim's whole text (compared as `text.comparable` normalises it), so a reviewed
+verdict identifies one claim and never a new one that merely starts the same way; a pin that identifies
+no claim, or several, is reported (`broken_pins`), never applied by guess.
+
+`pin_text()` never overwrites or removes a reviewed pin, and keeps what a person wrote above the tables (source
 notes as comments, threshold overrides); `evalkit.frontends.pinning` judges the captures and writes the sidecars.
 """
 
