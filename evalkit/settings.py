@@ -76,9 +76,9 @@ class Settings:
     # Claim verdict bands on the support score; None takes the calibrated value shipped with the judge.
     support_threshold: float | None = None
     weak_band: float | None = None
-    # Reviewed verdicts pinned by a sidecar: claim text (or its start) -> verdict.
+    # Reviewed verdicts pinned by a sidecar: a claim's whole text (its first words: deprecated) -> verdict.
     expect: dict[str, str] = field(default_factory=dict)
-    # Pinned claims the judge is known to get wrong: claim text (or its start) -> why. An expected failure.
+    # Pinned claims the judge is known to get wrong: the same key as in `expect` -> why. An expected failure.
     known_miss: dict[str, str] = field(default_factory=dict)
     cache: bool = True
     cache_dir: str = ".evalkit_cache"
