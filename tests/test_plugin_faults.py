@@ -117,6 +117,11 @@ def test_a_broken_metric_is_named_and_every_other_number_kept(
     assert exits.for_results(results) == exits.PLUGIN
 
 
+def coverage_lost(problem: str) -> str:
+    """Coverage asks the same judge, so a broken judge leaves it with no number, said as such."""
+    return f"metric 'coverage' (evalkit.metrics.coverage) failed: ValueError: {problem}"
+
+
 @pytest.mark.parametrize(
     ("answer", "problem"),
     [
@@ -131,9 +136,11 @@ def test_a_broken_judge_is_named_and_the_metrics_kept(answer: Any, problem: str)
     results = score_batch(jobs(), Encoder(), Judge(answer=answer))  # type: ignore[arg-type]
     line = f"judge 'stand-in' {problem}"
     for result in results:
-        assert result.error is None and result.plugin_errors == (line,)
+        assert result.error is None and result.plugin_errors[0] == line
+        (lost,) = result.plugin_errors[1:]  # coverage's own judge call (its key pieces) broke the same way
+        assert lost.startswith("metric 'coverage' (evalkit.metrics.coverage) failed: ValueError: judge 'stand-in'")
         assert [(c.verdict, c.score, c.error) for c in result.claims] == [("error", None, line)] * len(result.claims)
-        assert result.metrics["rouge1_f1"] > 0  # what needs no judge is kept
+        assert result.metrics["rouge1_f1"] > 0 and "coverage" not in result.metrics  # what needs no judge is kept
     assert exits.for_results(results) == exits.PLUGIN
 
 
@@ -142,7 +149,8 @@ def test_a_judge_score_outside_zero_to_one_is_refused_not_a_verdict(score: float
     (result, _) = score_batch(jobs(), Encoder(), Judge(score=score))  # type: ignore[arg-type]
     line = f"judge 'stand-in' gave score {score!r}, not a probability in [0, 1]"
     assert {(c.verdict, c.score, c.error) for c in result.claims} == {("error", None, line)}
-    assert result.plugin_errors == (line,) and result.error is None  # not "the embedding model is broken"
+    assert result.plugin_errors == (line, coverage_lost(line))  # not "the embedding model is broken"
+    assert result.error is None and "coverage" not in result.metrics  # no 0 that looks measured
 
 
 def test_run_names_a_broken_plugin_once_and_exits_4(

@@ -3,7 +3,8 @@
 A thin shell over `pipeline`: it parses arguments, shows progress, writes outputs, and turns every
 `EvalkitError` into one line on stderr and exit code 2. Exit 1 means the run worked and some
 summary failed its thresholds; exit 3 that the judge could not score some claims (a served judge that
-kept failing), whose records say why.
+kept failing), whose records say why; exit 4 that a metric or judge plugin broke its contract (named
+once); 130 that Ctrl-C stopped it (`frontends.exits`).
 """
 
 from __future__ import annotations
@@ -635,6 +636,7 @@ def _one_line(show: Callable[..., None]) -> Callable[..., None]:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     with warnings.catch_warnings():
+        warnings.simplefilter("default", EvalkitWarning)  # deprecations of evalkit's own spellings included
         warnings.showwarning = _one_line(warnings.showwarning)
         return _main(args)
 

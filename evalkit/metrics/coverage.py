@@ -122,7 +122,11 @@ def coverage_batch(
                 for p, vec in zip(found, encoder.encode([p.text for p in found]), strict=True)
             ]
         items.append(_Item(units, found, inputs))
-    judged = iter(judge_all(judge, [i for item in items for i in item.inputs]))  # checked: a bad score is None
+    answers = judge_all(judge, [i for item in items for i in item.inputs])
+    broken = next((problem for _, problem in answers if problem), None)
+    if broken:  # a judge breaking its contract gives no coverage, rather than a 0 that looks measured
+        raise ValueError(broken)
+    judged = iter(answers)
     shown = evidence or [()] * len(items)
     return [
         _aggregate(item, [next(judged)[0].score for _ in item.inputs], stated_at, frozenset(used))

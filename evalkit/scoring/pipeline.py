@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from evalkit import metrics
-from evalkit.errors import EvalkitError, EvalkitWarning, InputError, NothingToJudge
+from evalkit.errors import EvalkitDeprecationWarning, EvalkitError, InputError, NothingToJudge
 from evalkit.judges import Bands, ClaimInput, Judge, Judgement, bands, judge_all, load_judge
 from evalkit.prepare import claims as claims_mod
 from evalkit.prepare import passages, sentences, support
@@ -286,7 +286,7 @@ def with_failures(result: SummaryResult, settings: Settings) -> SummaryResult:
     thresholds (also for results read back from `evalkit score` JSONL, which carry no thresholds of their own)."""
     pinned = replace(result, claims=_with_pins(result.claims, settings))
     for note in sidecar.deprecated_pins(pinned.claims, settings.expect):
-        warnings.warn(f"{result.id}: {note}", EvalkitWarning, 2)
+        warnings.warn(f"{result.id}: {note}", EvalkitDeprecationWarning, 2)
     return replace(pinned, failures=_failures(pinned, settings))
 
 

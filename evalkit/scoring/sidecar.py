@@ -13,7 +13,11 @@ Pins are what a reviewer says is true, not what the judge said last time (the ru
   to-do list for the reviewer, who confirms each (moves it to `[expect]`, or `evalkit pin --confirm`)
   or changes it. They check nothing.
 
-`pin_text()` never overwrites a reviewed pin, and keeps what a person wrote above the tables (source
+A pin's key is its claim's whole text (compared as `text.comparable` normalises it), so a reviewed
+verdict identifies one claim and never a new one that merely starts the same way; a pin that identifies
+no claim, or several, is reported (`broken_pins`), never applied by guess.
+
+`pin_text()` never overwrites or removes a reviewed pin, and keeps what a person wrote above the tables (source
 notes as comments, threshold overrides); `evalkit.frontends.pinning` judges the captures and writes the sidecars.
 """
 
@@ -173,13 +177,14 @@ def pin_tables(result: SummaryResult, old: dict, confirm: bool = False) -> dict[
     expect: dict[str, str] = {}
     known_miss: dict[str, str] = {}
     rekeyed = {key: text for text, key in pins.keys.items()}  # a claim repeated keeps one key
+    why = {comparable(key): reason for key, reason in misses.items()}  # a known miss may spell its key otherwise
     for key, verdict in reviewed.items():
         new = rekeyed.get(key, key)
         if new in expect:  # two reviewed keys for one claim: keep the second as written
             new = key
         expect[new] = verdict
-        if key in misses:
-            known_miss[new] = misses[key]
+        if comparable(key) in why:
+            known_miss[new] = why[comparable(key)]
     fresh = {pin_key(c, result.claims): c.verdict for c in result.claims if c.text not in pins.keys}
     return {
         "expect": {**expect, **fresh} if confirm else expect,
