@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import random
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
+import pysbd
 import pytest
 
 from evalkit.errors import EvalkitWarning
@@ -34,13 +36,13 @@ def prose(count: int, seed: int = 0) -> list[str]:
 def widest(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The length of each text pysbd is given, with the memo emptied so every split is made afresh."""
     seen: list[int] = []
-    segment = sentences._segmenter.segment
+    segment = pysbd.Segmenter.segment
 
-    def recording(text: str) -> list[str]:
+    def recording(self: pysbd.Segmenter, text: str) -> list[str]:
         seen.append(len(text))
-        return segment(text)
+        return segment(self, text)
 
-    monkeypatch.setattr(sentences._segmenter, "segment", recording)
+    monkeypatch.setattr(pysbd.Segmenter, "segment", recording)
     monkeypatch.setattr(sentences, "_memo", type(sentences._memo)())
     return seen
 
@@ -123,3 +125,13 @@ def test_ordinary_prose_is_not_taken_for_tokenised() -> None:
         'She said "no." Then, again, "no."',
     ):
         assert not sentences.is_tokenised(text)
+
+
+def test_threads_splitting_at_once_get_their_own_sentences(widest: list[int]) -> None:
+    """pysbd's Segmenter keeps the text it is splitting on itself: threads sharing one mixed their texts."""
+    texts = [" ".join(prose(60, seed=n)) for n in range(8)]
+    wanted = [sentences._pysbd(t) for t in texts]
+    sentences._memo.clear()
+    with ThreadPoolExecutor(4) as pool:
+        found = list(pool.map(lambda t: list(sentences.split_spans(t)), texts * 3))
+    assert found == wanted * 3

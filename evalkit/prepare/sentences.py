@@ -23,6 +23,7 @@ paragraph is split by that rule instead.
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -41,19 +42,23 @@ WINDOW = 2000  # characters pysbd sees at once: its time per character is least 
 MARGIN = 200  # a sentence ending this close to a window's end is split again with what follows
 MEMO_SIZE = 65536
 
-_segmenter = pysbd.Segmenter(language="en", clean=False)
+_segmenters = threading.local()  # one pysbd Segmenter per thread: `segment` keeps its text on the instance
 _SPACED = re.compile(r"(?<=\s)[,.!?;:](?=\s|$)")  # punctuation standing apart: " , ", " . "
 _ATTACHED = re.compile(r"(?<=\w)[,;:!?](?=\s|$)")  # punctuation on its word: ", " in ordinary prose
 _TOKEN = re.compile(r"\S+")
 _END = re.compile(r"[.!?]+")  # a whole token; "..." is left out: it pauses a sentence more often than it ends one
 _CLOSING = frozenset({"''", "'", ")", "]", "”", "’", "-rrb-"})
 _memo: OrderedDict[str, Spans] = OrderedDict()
+_memo_lock = threading.Lock()  # threads share the memo (`evalkit.score` from a web service)
 
 
 def _pysbd(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     offset = 0
-    for sentence in _segmenter.segment(text):
+    segmenter = getattr(_segmenters, "segmenter", None)
+    if segmenter is None:
+        segmenter = _segmenters.segmenter = pysbd.Segmenter(language="en", clean=False)
+    for sentence in segmenter.segment(text):
         stripped = sentence.strip()
         if not stripped:
             continue
@@ -124,19 +129,26 @@ def _segment(text: str) -> Spans:
 
 
 def _remember(text: str, spans: Spans) -> None:
-    _memo[text] = spans
-    if len(_memo) > MEMO_SIZE:
-        _memo.popitem(last=False)
+    with _memo_lock:
+        _memo[text] = spans
+        if len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
+
+
+def _recalled(text: str) -> Spans | None:
+    with _memo_lock:
+        spans = _memo.get(text)
+        if spans is not None:
+            _memo.move_to_end(text)
+        return spans
 
 
 def split_spans(text: str) -> Spans:
     """(start, end) offsets of each sentence of `text`, whitespace trimmed."""
-    spans = _memo.get(text)
+    spans = _recalled(text)
     if spans is None:
         spans = _segment(text)
         _remember(text, spans)
-    else:
-        _memo.move_to_end(text)
     return spans
 
 
