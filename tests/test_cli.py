@@ -81,7 +81,9 @@ def test_score_writes_one_record_per_input_and_reports_bad_lines(project: Path, 
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in records] == ["ok", f"{pairs}:2", "empty"]
     good = records[0]
-    assert set(good) == {"schema", "id", "judge", "runtime", "consistent", "metrics", "details", "bands", "claims"}
+    head = {"schema", "id", "article", "judge", "runtime", "consistent"}
+    assert set(good) == head | {"metrics", "details", "bands", "claims"}
+    assert len(good["article"]) == 16 and records[2]["article"] == ""  # the article's fingerprint; none for an error
     assert set(good["claims"][0]) == {"text", "verdict", "score", "evidence", "decided_by", "reasons"}
     assert {"sentence", "score"} <= set(good["claims"][0]["evidence"][0])
     assert records[1]["error"] and records[2]["error"] and not records[2]["consistent"]

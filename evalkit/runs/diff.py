@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -231,9 +232,7 @@ def one_sided_metrics(old: RunRecord, new: RunRecord) -> dict[str, int]:
     return found
 
 
-def uncompared_metrics(
-    old: RunRecord, new: RunRecord, sides: tuple[str, str], versions: bool = True
-) -> dict[str, str]:
+def uncompared_metrics(old: RunRecord, new: RunRecord, sides: tuple[str, str], versions: bool = True) -> dict[str, str]:
     """Metrics whose columns the two runs cannot set side by side, each with why: only in one run (named by
     `sides`), or (with `versions`) measured by another version of the metric. A metric's version changes
     only its own columns' numbers, so these are listed and skipped, and the rest is compared."""
@@ -292,7 +291,7 @@ def compare(
 
 
 def _summary_change(
-    old: SummaryRecord | None, new: SummaryRecord | None, tolerance: float, skipped: set[str] = frozenset()
+    old: SummaryRecord | None, new: SummaryRecord | None, tolerance: float, skipped: AbstractSet[str] = frozenset()
 ) -> SummaryChange:
     if old is None:  # a new summary: its claims to look at (unsupported or unjudged) are new claims
         flagged = (c for c in new.claims if c.verdict in ("unsupported", "error"))  # type: ignore[union-attr]
@@ -309,7 +308,9 @@ def _summary_change(
     return SummaryChange(old, new, tuple(claims), _moved(old.metrics, new.metrics, tolerance, skipped))
 
 
-def _moved(old: dict[str, float], new: dict[str, float], tolerance: float, skipped: set[str]) -> tuple[str, ...]:
+def _moved(
+    old: dict[str, float], new: dict[str, float], tolerance: float, skipped: AbstractSet[str]
+) -> tuple[str, ...]:
     """Registered columns both runs have (less `skipped`) whose value moved by more than `tolerance` (a count:
     by any)."""
     moved = []
