@@ -57,6 +57,32 @@ class ScriptedJudge:
         return [Judgement(self.scores.get(c.text, 0.0)) for c in claims]
 
 
+class EntailingJudge(ScriptedJudge):
+    """Like `ScriptedJudge`, and reports an entailment probability apart from its score, as the bundled judge does."""
+
+    def __init__(self, scores: dict[str, float], entail: dict[str, float]) -> None:
+        super().__init__(scores)
+        self.entail = entail
+
+    def judge(self, claims: list[ClaimInput]) -> list[Judgement]:
+        return [Judgement(self.scores.get(c.text, 0.0), -1, {"entail": self.entail[c.text]}) for c in claims]
+
+
+def test_coverage_is_the_mean_amount_stated_graded_by_the_judges_entailment() -> None:
+    """Two summaries with the same verdicts (none stated) differ in how close they came: the graded
+    amount ranks them, where a count of stated pieces would tie them at zero."""
+    found = [p.text for i, s in enumerate(ARTICLE) for p in pieces(i, s)]
+    near = EntailingJudge({}, {text: 0.4 for text in found})
+    far = EntailingJudge({}, {text: 0.1 for text in found})
+    [closer] = coverage_batch([(ARTICLE, ["Rail line shut."])], HashEncoder(), near)
+    [further] = coverage_batch([(ARTICLE, ["Rail line shut."])], HashEncoder(), far)
+    assert closer.coverage == pytest.approx(0.4) and further.coverage == pytest.approx(0.1)
+    assert {o.unit for o in closer.omitted} == set(closer.key)  # verdicts, not amounts, decide `omitted`
+    # A judge without an entailment reading gives its score; an unscored piece states nothing.
+    assert coverage.stated_amount(Judgement(0.7)) == 0.7
+    assert coverage.stated_amount(Judgement(None, -1, {"entail": 0.9})) == 0.0
+
+
 def _claim(verdict: str, score: float, start: int) -> ClaimVerdict:
     evidence = (Evidence(ARTICLE[start], 0.8, 0.5, start, start + 1),)
     return ClaimVerdict("a claim", "summary", 0, 7, verdict, score, evidence, decided_by=0)
