@@ -64,6 +64,8 @@ class Settings:
     # Metric thresholds a summary must meet (`min_…`/`max_…` keys), as set; each metric declares its own
     # keys, ranges and defaults, and `metrics.resolve_thresholds` checks these against them at run start.
     thresholds: dict[str, float] = field(default_factory=dict)
+    # Where each threshold was set (the pyproject.toml, a sidecar, the command line), so a bad one is named there.
+    threshold_origins: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     # Claim verdict bands on the support score; None takes the calibrated value shipped with the judge.
     support_threshold: float | None = None
     weak_band: float | None = None
@@ -92,6 +94,7 @@ class Settings:
         known = {f.name: f for f in dataclasses.fields(self)}
         values: dict[str, Any] = {}
         limits = dict(self.thresholds)
+        origins = dict(self.threshold_origins)
         for key, value in overrides.items():
             if value is None:
                 continue
@@ -99,12 +102,13 @@ class Settings:
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise SettingsError(f"{origin}: '{key}' must be a number, not {value!r}")
                 limits[key] = value
+                origins[key] = origin
                 continue
-            if key not in known or key in ("flags", "thresholds"):
-                names = ", ".join(sorted(set(known) - {"flags", "thresholds"}))
+            if key not in known or key in ("flags", "thresholds", "threshold_origins"):
+                names = ", ".join(sorted(set(known) - {"flags", "thresholds", "threshold_origins"}))
                 raise SettingsError(f"{origin}: unknown setting '{key}' (known: {names}, and thresholds min_…/max_…)")
             values[key] = _coerce(key, value, getattr(self, key), origin)
-        return dataclasses.replace(self, **values, thresholds=limits)
+        return dataclasses.replace(self, **values, thresholds=limits, threshold_origins=origins)
 
 
 def _coerce(key: str, value: Any, default: Any, origin: str) -> Any:

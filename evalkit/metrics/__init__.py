@@ -159,14 +159,18 @@ def thresholds() -> dict[str, Threshold]:
     return {t.key: t for m in registered() for t in m.thresholds}
 
 
-def resolve_thresholds(given: Mapping[str, Any], origin: str = "settings") -> dict[str, float | None]:
+def resolve_thresholds(
+    given: Mapping[str, Any], origin: str = "settings", origins: Mapping[str, str] | None = None
+) -> dict[str, float | None]:
     """Each metric threshold's value: its default, or what `given` sets; unknown keys and values out of
-    range are refused, naming the known keys, so a typo never turns a check off in silence."""
+    range are refused, naming the known keys, so a typo never turns a check off in silence. The message
+    names where the key was set (`origins`, as `Settings.threshold_origins` records it), else `origin`."""
     known = thresholds()
     unknown = sorted(set(given) - known.keys())
     if unknown:
+        where = (origins or {}).get(unknown[0], origin)
         raise SettingsError(
-            f"{origin}: unknown threshold {', '.join(repr(k) for k in unknown)} (known: {', '.join(sorted(known))})"
+            f"{where}: unknown threshold {', '.join(repr(k) for k in unknown)} (known: {', '.join(sorted(known))})"
         )
     resolved: dict[str, float | None] = {}
     for key, threshold in known.items():
@@ -176,7 +180,8 @@ def resolve_thresholds(given: Mapping[str, Any], origin: str = "settings") -> di
             if not ok or (threshold.whole and value != int(value)) or not threshold.low <= value <= threshold.high:
                 kind = "a whole number" if threshold.whole else "a number"
                 raise SettingsError(
-                    f"{origin}: '{key}' must be {kind} between {threshold.low:g} and {threshold.high:g}, not {value!r}"
+                    f"{(origins or {}).get(key, origin)}: '{key}' must be {kind} between {threshold.low:g} "
+                    f"and {threshold.high:g}, not {value!r}"
                 )
         resolved[key] = value
     return resolved

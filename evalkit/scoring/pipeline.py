@@ -78,7 +78,7 @@ def signature(settings: Settings, encoder: Encoder, judge: Judge | None = None) 
         "splitter": f"pysbd-{pysbd.__version__}",
         **bands(judge, settings).to_dict(),
         "metrics": metrics.versions(),
-        "thresholds": metrics.resolve_thresholds(settings.thresholds),
+        "thresholds": metrics.resolve_thresholds(settings.thresholds, origins=settings.threshold_origins),
     }
 
 
@@ -104,7 +104,9 @@ def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator
         else:
             try:
                 own = resolve(settings, found)
-                metrics.resolve_thresholds(own.thresholds, f"{sidecar_path(found)} or the project settings")
+                metrics.resolve_thresholds(
+                    own.thresholds, f"{sidecar_path(found)} or the project settings", own.threshold_origins
+                )
                 yield Job(printable(str(found)), read_capture(found), own, path=found)
             except EvalkitError as exc:
                 yield Job(printable(str(found)), None, settings, str(exc), found)
@@ -255,7 +257,7 @@ def _result(placed: _Placed, prepared: metrics.Prepared, got: metrics.Measured, 
         details=got.details,
         claims=prepared.claims,
         consistent=all(v.verdict not in ("unsupported", "error") for v in prepared.claims),
-        thresholds=metrics.resolve_thresholds(settings.thresholds),
+        thresholds=metrics.resolve_thresholds(settings.thresholds, origins=settings.threshold_origins),
         summary=capture.summary,
         body=tuple(p.units),
         dropped=tuple(f"[{d.rule}] {d.text}" for d in capture.dropped),
@@ -293,7 +295,8 @@ def evaluate(
     `keep=False` leaves the results out of the returned run, for callers that stream them (`evalkit
     score`), so memory stays flat however many summaries there are.
     """
-    metrics.resolve_thresholds(settings.thresholds)  # a typo'd threshold stops the run before any scoring
+    # a typo'd threshold stops the run before any scoring, naming the file that set it
+    metrics.resolve_thresholds(settings.thresholds, origins=settings.threshold_origins)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
     encoder = encoder or make_encoder(settings)

@@ -38,7 +38,7 @@ def read_results(path: str | Path, settings: Settings) -> RunResult:
             problem = f"is not an `evalkit score` record (field {exc} is missing or wrong)"
             raise InputError(f"{path}:{number}", problem) from None
     signature = record.signature or _signature(results)
-    thresholds = metrics.resolve_thresholds(settings.thresholds)
+    thresholds = metrics.resolve_thresholds(settings.thresholds, origins=settings.threshold_origins)
     return RunResult(tuple(results), {**signature, "thresholds": thresholds}, "", 0.0)
 
 
@@ -70,7 +70,7 @@ def _from_record(data: dict[str, Any], settings: Settings) -> SummaryResult:
         details=data.get("details", {}),
         claims=claims,
         consistent=data["consistent"],
-        thresholds=metrics.resolve_thresholds(settings.thresholds),
+        thresholds=metrics.resolve_thresholds(settings.thresholds, origins=settings.threshold_origins),
         judge=data.get("judge", ""),
         bands=data.get("bands", {}),
     )
