@@ -52,6 +52,10 @@ __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # the installed distribution's, as `evalkit --version` and run signatures give it
+        from evalkit.scoring.pipeline import evalkit_version
+
+        return evalkit_version()
     if name not in _EXPORTS:
         raise AttributeError(f"module 'evalkit' has no attribute '{name}'")
     return getattr(import_module(_EXPORTS[name]), name)

@@ -109,3 +109,21 @@ def test_sidecar_with_a_run_level_key_is_an_error_naming_it(project: Path, capsy
 def test_values_are_range_checked(flags: dict, problem: str) -> None:
     with pytest.raises(SettingsError, match=problem):
         Settings().replace(flags, "command line")
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("min_simlarity = 0.3", "unknown threshold 'min_simlarity'"),
+        ("min_similarity = 3", "'min_similarity' must be a number between -1 and 1, not 3"),
+    ],
+)
+def test_a_bad_threshold_in_pyproject_names_the_file(tmp_path: Path, line: str, problem: str) -> None:
+    """An unknown key or a value out of range is reported with the pyproject.toml that set it, not `settings:`."""
+    from evalkit import metrics
+
+    (tmp_path / "pyproject.toml").write_text(f"[tool.evalkit]\n{line}\n", encoding="utf-8")
+    settings, _ = load(tmp_path)
+    with pytest.raises(SettingsError) as raised:
+        metrics.resolve_thresholds(settings.thresholds, origins=settings.origins)
+    assert str(raised.value).startswith(f"{tmp_path / 'pyproject.toml'} [tool.evalkit]: {problem}")

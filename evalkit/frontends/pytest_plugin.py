@@ -76,7 +76,8 @@ def evalkit_score(pytestconfig: pytest.Config) -> Callable[..., SummaryResult]:
     """`judge(summary, document, **settings)`: the result the CLI gives, with the session's one model.
 
     Settings are the project's `[tool.evalkit]` (and command-line options); keyword arguments
-    override them for one call, e.g. `expect={...}` or `max_unsupported_claims=1`.
+    override them for one call, e.g. `expect={...}` or `max_unsupported_claims=1`. The result is the
+    calling test's to check: it is not added to the run's report, which covers the capture items (README).
     """
     from evalkit.frontends.api import score_pair
 
