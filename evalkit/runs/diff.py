@@ -232,7 +232,9 @@ def one_sided_metrics(old: RunRecord, new: RunRecord) -> dict[str, int]:
     return found
 
 
-def uncompared_metrics(old: RunRecord, new: RunRecord, sides: tuple[str, str], versions: bool = True) -> dict[str, str]:
+def uncompared_metrics(
+    old: RunRecord, new: RunRecord, sides: tuple[str, str] = ("the old run", "the new run"), versions: bool = True
+) -> dict[str, str]:
     """Metrics whose columns the two runs cannot set side by side, each with why: only in one run (named by
     `sides`), or (with `versions`) measured by another version of the metric. A metric's version changes
     only its own columns' numbers, so these are listed and skipped, and the rest is compared."""
@@ -276,7 +278,7 @@ def compare(
     changes = []
     compared = 0
     moves: Counter[tuple[str, str]] = Counter()
-    uncompared = uncompared_metrics(old, new, ("the old run", "the new run"), versions=not metric_versions)
+    uncompared = uncompared_metrics(old, new, versions=not metric_versions)
     skipped = skipped_columns(uncompared)
     for a, b in match_summaries(old.summaries, new.summaries):
         compared += a is not None and b is not None

@@ -19,6 +19,7 @@ from evalkit.outputs.present import LEGEND, p_value
 from evalkit.outputs.report import view
 from evalkit.result import RunResult
 from evalkit.runs.compare import Comparison
+from evalkit.runs.diff import move_line
 from evalkit.scoring import reasons
 from evalkit.writer import write_file
 
@@ -47,7 +48,11 @@ def _environment() -> Environment:
     env.filters["p"] = p_value
     env.filters["marked"] = reasons.pieces
     env.globals.update(
-        marks=MARKS, metric_columns=metrics.columns, reason_kinds=reasons.KINDS, to_check=view.TO_CHECK
+        marks=MARKS,
+        metric_columns=metrics.columns,
+        reason_kinds=reasons.KINDS,
+        to_check=view.TO_CHECK,
+        move_line=move_line,
     )
     return env
 
