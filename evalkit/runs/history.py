@@ -1,8 +1,9 @@
 """Run history: `history.jsonl` in the output folder, one compact line per run, the last N kept.
 
 It answers "what changed since the last run?" for the HTML report and the Markdown summary, and
-gives each summary a score trend. Only runs with the same signature are compared: a changed model
-or threshold changes verdicts without the summaries changing. The file is rewritten whole
+gives each summary a score trend. Only runs with comparable signatures are compared (as `evalkit diff`
+has it): a changed model or threshold changes verdicts without the summaries changing, while a metric
+installed since changes only its own columns. The file is rewritten whole
 (`writer.write_file`) under a lock, so a crash leaves the previous history and no concurrent run is lost.
 """
 
