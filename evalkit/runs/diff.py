@@ -1,10 +1,13 @@
 """What changed between two runs: verdicts, claims added and removed, pass/fail, scores.
 
-Summaries are matched by id (repeated ids in file order), then (for a moved or renamed file) by file
-name, then by title; claims by exact text, then by close text (difflib), accepting a looser match at
-the same position, so a claim with one word changed is seen as changed, not as one removed and one added.
+Summaries are matched by id (repeated ids in file order), then (for a moved or renamed file) by the
+article they summarise, never by a name alone; claims by exact text, then by close text (difflib),
+accepting a looser match at the same position, so a claim with one word changed is seen as changed,
+not as one removed and one added.
 A verdict moving down `supported > weak > unsupported` is a regression; up, an improvement. A claim
-the judge could not score (verdict `error`) is neither: it shows as `unjudged` (or `judged` again).
+the judge could not score (verdict `error`) is neither: it shows as `unjudged` (or `judged` again). A
+summary gone, or new and failing, is a regression too. A metric only one run has, or another version
+of one, changes only its own columns: those are listed and skipped, and the rest is compared.
 """
 
 from __future__ import annotations
