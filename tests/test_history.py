@@ -108,6 +108,26 @@ def test_changes_compare_each_summary_with_its_last_run_under_the_same_signature
     assert history.trends(records) == {"refs/seed.txt": [0.7, 0.3]}
 
 
+def test_a_metric_installed_since_keeps_the_last_run_comparable(tmp_path: Path) -> None:
+    """issue 27.3: a new metric's version in the signature does not hide the changes since the last run."""
+    path = tmp_path / "history.jsonl"
+    history.append(path, run(signature={**SIGNATURE, "metrics": {"support": "1"}}), keep=10)
+    newer = {**SIGNATURE, "metrics": {"support": "1", "claim_words": "1"}}
+    records = history.append(path, run(score=0.3, verdict="unsupported", text=ELEVEN, signature=newer), keep=10)
+    changes = history.since_last(records)
+    assert (
+        changes is not None
+        and changes.compared == 2
+        and changes.not_compared == (("claim_words", "only in the new run"),)
+    )
+    assert [c.kind for c in changes.changes[0].claims] == ["regression"]
+    assert history.trends(records)["refs/seed.txt"] == [0.7, 0.3]
+    changed = {**SIGNATURE, "metrics": {"support": "2", "claim_words": "1"}}  # support's own numbers changed
+    records = history.append(path, run(signature=changed), keep=10)
+    assert history.trends(records)["refs/seed.txt"] == [0.7]
+    assert ("support", "version 1 → 2") in history.since_last(records).not_compared
+
+
 def test_first_run_has_no_changes(tmp_path: Path) -> None:
     assert history.since_last(history.append(tmp_path / "h.jsonl", run(), keep=10)) is None
 
@@ -133,3 +153,17 @@ def test_sparkline_stays_inside_its_box() -> None:
     points = [tuple(map(float, p.split(","))) for p in line.points.split()]
     assert all(0 <= x <= line.width and 0 <= y <= line.height for x, y in points)
     assert points[0][1] > points[1][1] and points[2][1] == points[1][1]
+
+
+def test_report_says_once_that_a_folder_moved_and_which_metric_is_new(tmp_path: Path) -> None:
+    path = tmp_path / "history.jsonl"
+    first = run(signature={**SIGNATURE, "metrics": {"support": "1"}})
+    first = replace(first, results=tuple(replace(r, body=(f"The article of {r.id}.",)) for r in first.results))
+    history.append(path, first, keep=10)
+    moved = tuple(replace(r, id=r.id.replace("refs/", "archive/refs/")) for r in first.results)
+    later = replace(first, results=moved, signature={**SIGNATURE, "metrics": {"support": "1", "words": "1"}})
+    records = history.append(path, later, keep=10)
+    html = render(later, records)
+    section = html[html.index('id="changes"') : html.index("<h2>Summaries</h2>")]
+    assert section.count("moved: refs/ → archive/refs/ (2 summaries, same articles)") == 1
+    assert "Metric <code>words</code>: only in the new run, not compared." in section and "renamed" not in section

@@ -2,8 +2,8 @@
 
 `evalkit diff` follows one system over time, claim by claim. Here A and B are two systems (two models,
 two prompts) scored on the same articles. Claims of two different summary texts cannot be matched, so
-everything here is per summary: summaries are paired as `diff` pairs them (id, then file name, then
-title); one without a partner, or that either run could not score, is left out and listed. Per metric:
+everything here is per summary: summaries are paired as `diff` pairs them (id, then the same article);
+one without a partner, or that either run could not score, is left out and listed. Per metric:
 both means, B - A with an interval and a p-value from one paired bootstrap (`evalkit.runs.paired`), and
 on how many summaries B does better, the same, or worse; then the verdict flips (a summary consistent
 under one system and not the other). The answer comes first: a headline naming the metrics on which B

@@ -1,10 +1,13 @@
 """What changed between two runs: verdicts, claims added and removed, pass/fail, scores.
 
-Summaries are matched by id (repeated ids in file order), then (for a moved or renamed file) by file
-name, then by title; claims by exact text, then by close text (difflib), accepting a looser match at
-the same position, so a claim with one word changed is seen as changed, not as one removed and one added.
+Summaries are matched by id (repeated ids in file order), then (for a moved or renamed file) by the
+article they summarise, never by a name alone; claims by exact text, then by close text (difflib),
+accepting a looser match at the same position, so a claim with one word changed is seen as changed,
+not as one removed and one added.
 A verdict moving down `supported > weak > unsupported` is a regression; up, an improvement. A claim
-the judge could not score (verdict `error`) is neither: it shows as `unjudged` (or `judged` again).
+the judge could not score (verdict `error`) is neither: it shows as `unjudged` (or `judged` again). A
+summary gone, or new and failing, is a regression too. A metric only one run has, or another version
+of one, changes only its own columns: those are listed and skipped, and the rest is compared.
 """
 
 from __future__ import annotations
@@ -232,7 +235,9 @@ def one_sided_metrics(old: RunRecord, new: RunRecord) -> dict[str, int]:
     return found
 
 
-def uncompared_metrics(old: RunRecord, new: RunRecord, sides: tuple[str, str], versions: bool = True) -> dict[str, str]:
+def uncompared_metrics(
+    old: RunRecord, new: RunRecord, sides: tuple[str, str] = ("the old run", "the new run"), versions: bool = True
+) -> dict[str, str]:
     """Metrics whose columns the two runs cannot set side by side, each with why: only in one run (named by
     `sides`), or (with `versions`) measured by another version of the metric. A metric's version changes
     only its own columns' numbers, so these are listed and skipped, and the rest is compared."""
@@ -276,7 +281,7 @@ def compare(
     changes = []
     compared = 0
     moves: Counter[tuple[str, str]] = Counter()
-    uncompared = uncompared_metrics(old, new, ("the old run", "the new run"), versions=not metric_versions)
+    uncompared = uncompared_metrics(old, new, versions=not metric_versions)
     skipped = skipped_columns(uncompared)
     for a, b in match_summaries(old.summaries, new.summaries):
         compared += a is not None and b is not None

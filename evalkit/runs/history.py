@@ -1,8 +1,9 @@
 """Run history: `history.jsonl` in the output folder, one compact line per run, the last N kept.
 
 It answers "what changed since the last run?" for the HTML report and the Markdown summary, and
-gives each summary a score trend. Only runs with the same signature are compared: a changed model
-or threshold changes verdicts without the summaries changing. The file is rewritten whole
+gives each summary a score trend. Only runs with comparable signatures are compared (as `evalkit diff`
+has it): a changed model or threshold changes verdicts without the summaries changing, while a metric
+installed since changes only its own columns. The file is rewritten whole
 (`writer.write_file`) under a lock, so a crash leaves the previous history and no concurrent run is lost.
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from evalkit.errors import EvalkitWarning, InputError
 from evalkit.result import RunResult
-from evalkit.runs.diff import RunDiff, compare
+from evalkit.runs.diff import RunDiff, comparable_differences, compare, uncompared_metrics
 from evalkit.runs.records import RunRecord, SummaryRecord
 from evalkit.text import printable
 from evalkit.writer import locked, record_line, write_file
@@ -66,20 +67,25 @@ def append(path: str | Path, run: RunResult, keep: int) -> list[RunRecord]:
 
 
 def previous(records: list[RunRecord]) -> RunRecord | None:
-    """Each summary of the last run as the latest earlier run with the same signature judged it.
+    """Each summary of the last run as the latest earlier run with a comparable signature judged it.
 
-    Per summary, so a run over a few captures does not hide the others' last judgments.
+    Per summary, so a run over a few captures does not hide the others' last judgments. Comparable as
+    `evalkit diff` has it: a metric installed since (or a new version of one) leaves the rest comparable.
     """
     if not records:
         return None
     last = records[-1]
-    earlier = [r for r in records[:-1] if r.signature == last.signature]
+    earlier = [r for r in records[:-1] if not comparable_differences(r, last)]
     found: list[SummaryRecord] = []
     for summary in last.summaries:
         match = next((s for r in reversed(earlier) for s in r.summaries if s.id == summary.id), None)
-        if match is not None:
+        if match is None and summary.article:  # a moved capture: the one summary of its article in a run
+            runs = ([s for s in r.summaries if s.article == summary.article] for r in reversed(earlier))
+            same = next((hits for hits in runs if hits), [])
+            match = same[0] if len(same) == 1 else None
+        if match is not None and match not in found:
             found.append(match)
-    return RunRecord(earlier[-1].time, last.signature, tuple(found)) if found else None
+    return RunRecord(earlier[-1].time, earlier[-1].signature, tuple(found)) if found else None
 
 
 def since_last(records: list[RunRecord]) -> RunDiff | None:
@@ -89,10 +95,12 @@ def since_last(records: list[RunRecord]) -> RunDiff | None:
 
 
 def trends(records: list[RunRecord], runs: int = TREND_RUNS) -> dict[str, list[float]]:
-    """Per summary of the last run, its support score in each of the last `runs` runs with the same signature."""
+    """Per summary of the last run, its support score in each of the last `runs` runs with a comparable signature."""
     if not records:
         return {}
-    same = [r for r in records if r.signature == records[-1].signature][-runs:]
+    last = records[-1]
+    same = [r for r in records if not comparable_differences(r, last) and "support" not in uncompared_metrics(r, last)]
+    same = same[-runs:]
     return {
         s.id: [x.metrics["support"] for r in same for x in r.summaries if x.id == s.id and "support" in x.metrics]
         for s in records[-1].summaries

@@ -24,6 +24,7 @@ from evalkit.outputs.present import LEGEND, p_value
 from evalkit.outputs.report import view
 from evalkit.result import RunResult
 from evalkit.runs.compare import Comparison
+from evalkit.runs.diff import move_line
 from evalkit.scoring import reasons
 from evalkit.writer import write_file
 
@@ -54,6 +55,7 @@ def _environment() -> Environment:
         to_check=view.TO_CHECK,
         data_block=_data,
         first_rows=view.FIRST_ROWS,
+        move_line=move_line,
     )
     return env
 

@@ -173,7 +173,7 @@ class RunView:
     flagged: tuple[Flagged, ...]  # every unsupported, weak or unjudged claim of the run, most urgent first
     columns: tuple[metrics.Column, ...]  # the metric columns the overview table shows after its claims cell
     totals: dict[str, float]  # each column rolled up over the run as its metric declares (mean or sum)
-    changes: RunDiff | None = None  # against the previous run with the same signature, from the history
+    changes: RunDiff | None = None  # against the previous comparable run, from the history
     trends: dict[str, Sparkline] | None = None  # by summary id
 
 
