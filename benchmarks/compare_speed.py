@@ -3,8 +3,8 @@
     python benchmarks/compare_speed.py [N ...] [--resamples 10000]
 
 Builds two synthetic runs of N summaries (three claims each, every metric present) and times
-`compare_runs` on them, the best of three, reading nothing from disk: the figure is the paired
-bootstrap and randomisation tests over all seven metrics plus the pairing, not JSON parsing. It gives
+`compare_runs` on them, the best of three, reading nothing from disk: the figure is the one paired
+bootstrap (interval and p-value) over the metrics plus the pairing, not JSON parsing. It gives
 wall seconds and the process's CPU seconds: on a shared machine the wall time says more about the
 neighbours, and with OPENBLAS_NUM_THREADS=1 the CPU time is what one idle core would take.
 """

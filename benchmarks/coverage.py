@@ -9,9 +9,9 @@ the same rows: `coverage`, ROUGE-1/2 recall of the summary against the article, 
 over article sentences of their best MiniLM cosine to a summary sentence), evalkit's `similarity`, and
 the summary's length in words. Summary-level tau: within each article across its systems, averaged over
 articles (with a 95% interval over articles, and coverage's gap to each other signal paired by
-article); system-level tau: on the per-system means. `--docs N` takes the first N articles of a seeded
-shuffle. SummEval is reported without the 20 articles coverage was tuned on; `--tuning` reports those
-instead. Vectors and judge scores are cached in
+article); system-level tau: on the per-system means. Each set is reported without the 20 articles of it
+coverage was tuned on (the first 20 of a seeded shuffle); `--docs N` takes the N articles after them,
+`--sets` one set, `--tuning` the tuning articles instead. Vectors and judge scores are cached in
 `benchmarks/.work/` (a rerun, or a run resumed after an interruption, reads them back); writes
 `benchmarks/results/coverage.md` (`coverage-tuning.md`).
 """
@@ -47,8 +47,8 @@ from evalkit.settings import Settings  # noqa: E402
 WORK = ROOT / "benchmarks" / ".work"
 DATASETS = {"realsumm": "realsumm.jsonl.gz", "summeval": "summeval_relevance.jsonl.gz"}
 # Coverage's choices (`evalkit.metrics.coverage`: lead and key pieces, evidence, aggregation) were picked on the
-# first 20 SummEval articles of the shuffle, so SummEval is reported on the other 80 only.
-TUNED_ON = {"summeval": 20}
+# first 20 articles of each set's shuffle, so each is reported on the others only.
+TUNED_ON = {"realsumm": 20, "summeval": 20}
 SIGNALS = ("coverage", "rouge1_recall", "rouge2_recall", "similarity_recall", "similarity", "length")
 SEED = 17
 
@@ -125,7 +125,8 @@ def main() -> None:
     parser.add_argument("data", type=Path, help="folder with realsumm.jsonl.gz and summeval_relevance.jsonl.gz")
     parser.add_argument("--docs", type=int, help="articles per dataset (seeded sample); default all")
     parser.add_argument("--judge", default="bundled")
-    parser.add_argument("--tuning", action="store_true", help="report the SummEval articles coverage was tuned on")
+    parser.add_argument("--sets", nargs="+", choices=sorted(DATASETS), default=list(DATASETS), help="default: both")
+    parser.add_argument("--tuning", action="store_true", help="report the articles coverage was tuned on")
     parser.add_argument("--out", type=Path, help="default: benchmarks/results/coverage[-tuning].md")
     args = parser.parse_args()
     store = VectorCache(WORK / "cache", 4096)
@@ -139,9 +140,10 @@ def main() -> None:
         "|---|---:|---|---:|---:|",
     ]
     gaps = ["", "Summary-level tau of coverage minus the other signal's, per article (95% interval):", ""]
-    plan = [(name, file, TUNED_ON.get(name, 0), args.docs) for name, file in DATASETS.items()]
+    chosen = {name: DATASETS[name] for name in args.sets}
+    plan = [(name, file, TUNED_ON[name], args.docs) for name, file in chosen.items()]
     if args.tuning:
-        plan = [("summeval-tuning", DATASETS["summeval"], 0, TUNED_ON["summeval"])]
+        plan = [(f"{name}-tuning", file, 0, TUNED_ON[name]) for name, file in chosen.items()]
     for name, file, skip, docs in plan:
         rows = read(args.data / file, docs, skip)
         by_doc: dict[str, list[dict]] = defaultdict(list)

@@ -193,16 +193,18 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dev", nargs="?", default="../shared/bench/dev.jsonl")
     parser.add_argument("--docs", type=int, default=150, help="documents of the interleaved order to use")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "judges.md")
     args = parser.parse_args(argv)
     dev, docs = args.dev, args.docs
     text = report(dev_table(dev, docs), docs)
     header = (
         "# Support judges, each dev benchmark held out\n\n"
-        f"Reproduce: `python benchmarks/judges.py {dev} --docs {docs}` (EVALKIT_THREADS=1 on a shared machine). "
+        f"Reproduce: `python benchmarks/judges.py {dev} --docs {docs}"
+        + (f" --out {args.out.name}" if args.out.name != "judges.md" else "")
+        + "` (EVALKIT_THREADS=1 on a shared machine). "
         "Calibrated and reported on the dev data: every figure is out-of-fold (leave-one-benchmark-out).\n\n"
     )
-    out = ROOT / "benchmarks" / "results" / "judges.md"
-    out.write_text(header + text, encoding="utf-8")
+    args.out.write_text(header + text, encoding="utf-8")
     print(header + text)
 
 

@@ -51,7 +51,8 @@ def ordered(rows: list[dict]) -> list[dict]:
 def done(path: Path) -> dict[str, dict]:
     if not path.exists():
         return {}
-    return {r["id"]: r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
+    lines = [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]  # "\n" only: see writer
+    return {r["id"]: r for r in map(json.loads, lines)}
 
 
 def score(rows: list[dict], runtime: str, out: Path) -> None:

@@ -189,7 +189,7 @@ def _timed_convert(folder: Path) -> dict:
 
 
 def _records(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]  # "\n" only
 
 
 def _same_records(a: Path, b: Path) -> bool:

@@ -24,6 +24,10 @@ class InputError(PlaceError):
     """An input file (or one line of it) that evalkit cannot read."""
 
 
+class NothingToJudge(InputError):
+    """A folder given as input that holds no capture: an error unless `allow_empty` says it is meant."""
+
+
 class SettingsError(EvalkitError):
     """A bad value in `[tool.evalkit]`, a sidecar file or on the command line."""
 
@@ -34,3 +38,8 @@ class OutputError(PlaceError):
 
 class EvalkitWarning(UserWarning):
     """Something the user should know that did not stop the run (the CLI prints it as one line)."""
+
+
+class EvalkitDeprecationWarning(EvalkitWarning, DeprecationWarning):
+    """An old spelling (flag, file, field) that still works for one minor version; the message names the new
+    one (an `EvalkitWarning` too, so the CLI shows it as one line though Python hides deprecations)."""

@@ -12,15 +12,35 @@ from importlib import import_module
 from importlib.metadata import entry_points
 from typing import Any
 
-from evalkit.errors import SettingsError
+from evalkit.errors import EvalkitError, SettingsError
 
 
 def available(group: str, builtin: Mapping[str, str]) -> dict[str, str]:
-    """name -> reference: the built-ins, then the group's entry points in name order (a built-in name wins)."""
+    """name -> reference: the built-ins, then the group's entry points in name order.
+
+    An entry point named like a built-in, or like another package's entry point, is a setup error naming
+    both: which one ran would depend on install order, and a plugin must never replace a built-in in silence.
+    """
     found = dict(builtin)
     for point in sorted(entry_points(group=group), key=lambda e: e.name):
-        found.setdefault(point.name, point.value)
+        if found.get(point.name, point.value) != point.value:
+            kind = "the built-in" if point.name in builtin else "the entry point"
+            raise SettingsError(
+                f"{group} entry point '{point.name}' ({point.value}) has the name of {kind} "
+                f"'{point.name}' ({found[point.name]}): rename one"
+            )
+        found[point.name] = point.value
     return found
+
+
+def made(factory: Any, what: str, reference: str, *args: Any) -> Any:
+    """`factory(*args)`, with anything it raises but an evalkit error named as `what`'s setup problem."""
+    try:
+        return factory(*args)
+    except EvalkitError:
+        raise
+    except Exception as exc:  # a broken plugin is a setup problem to name, never a traceback
+        raise SettingsError(f"{what} ({reference}) cannot be made: {type(exc).__name__}: {exc}") from None
 
 
 def load(reference: str, what: str) -> Any:

@@ -6,6 +6,7 @@ CLI writes it, xdist workers send it to the controller, and the report renders i
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, get_args
 
@@ -77,10 +78,19 @@ class SummaryResult:
     judge: str = ""  # the judge's id
     runtime: str = ""  # where the models ran, with version and precision (`evalkit.prepare.runtime.runtime_id`)
     bands: dict[str, float] = field(default_factory=dict)  # the verdict bands that judged it
+    # A line for each metric or judge that broke its contract on this summary (raised, returned the wrong
+    # shape, NaN): that metric's numbers, or those claims' verdicts, are missing. Also in `failures`.
+    plugin_errors: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
-        return not self.failures and self.error is None
+        return not self.failures and self.error is None and not self.plugin_errors
+
+    @property
+    def article(self) -> str:
+        """A fingerprint of the article judged against, so `diff` and `compare` pair two captures under
+        different names only when they hold the same article; "" when there is none (an error)."""
+        return article_fingerprint(self.body)
 
     @property
     def unsupported(self) -> tuple[ClaimVerdict, ...]:
@@ -105,7 +115,8 @@ class SummaryResult:
 
     def to_record(self) -> dict[str, Any]:
         """The compact line `evalkit score` writes and benchmarks read (schema: docs/schema.md)."""
-        head = {"schema": RECORD_SCHEMA, "id": self.id, "judge": self.judge, "runtime": self.runtime}
+        head = {"schema": RECORD_SCHEMA, "id": self.id, "article": self.article, "judge": self.judge}
+        head["runtime"] = self.runtime
         head["consistent"] = self.consistent
         if self.error:
             return {**head, "metrics": {}, "error": self.error}
@@ -114,6 +125,7 @@ class SummaryResult:
             "metrics": {k: round(v, 6) for k, v in self.metrics.items()},
             "details": self.details,
             "bands": self.bands,
+            **({"plugin_errors": list(self.plugin_errors)} if self.plugin_errors else {}),
             "claims": [
                 {
                     "text": c.text,
@@ -144,6 +156,7 @@ class SummaryResult:
                 "failures": tuple(data.get("failures", ())),
                 "body": tuple(data.get("body", ())),
                 "dropped": tuple(data.get("dropped", ())),
+                "plugin_errors": tuple(data.get("plugin_errors", ())),
             }
         )
 
@@ -151,6 +164,12 @@ class SummaryResult:
     def for_error(cls, id: str, error: str) -> SummaryResult:
         """A result for an input that could not be evaluated, so it is reported, never dropped."""
         return cls(id=id, title="", metrics={}, claims=(), consistent=False, error=error)
+
+
+def article_fingerprint(sentences: tuple[str, ...] | list[str]) -> str:
+    """16 hex digits of the article's text, blind to how it was cut into sentences and to whitespace."""
+    text = " ".join(" ".join(sentences).split())
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest() if text else ""
 
 
 def _evidence_record(evidence: Evidence) -> dict[str, Any]:

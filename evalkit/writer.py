@@ -3,7 +3,9 @@
 Results, reports, JUnit and Markdown files, the run history, sidecars, `pyproject.toml` edits and
 `evalkit score` metadata all go through `write_file`; `evalkit score` records through `RecordStream`.
 A full disk or a read-only file system used to truncate the previous file in place (results.json left
-as 8 KB of invalid JSON) or escape as a traceback.
+as 8 KB of invalid JSON) or escape as a traceback. A file written over time (`evalkit score` output)
+has one writer at a time (`sole_writer`): two processes on one `-o` used to interleave and truncate
+each other's records while both reported every record written.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock, Timeout
 
 from evalkit.errors import OutputError
 from evalkit.text import printable
@@ -67,9 +72,59 @@ def write_file(path: str | Path, data: str | bytes | Iterable[str]) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def locked(path: str | Path) -> Iterator[None]:
+    """Hold the lock of the file at `path` (`.NAME.lock` beside its real path) for a read-and-rewrite.
+
+    `write_file` alone keeps each file whole; a read-modify-write also needs this, so two writers (parallel
+    runs appending to the history, two review windows deciding claims of one sidecar) each keep their change.
+    A lock file that cannot be made (a read-only folder) is an `OutputError` naming `path`.
+    """
+    file = lock_path(path)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(file)
+        lock.acquire()
+    except OSError as exc:
+        raise OutputError(printable(str(path)), f"cannot be written ({exc.strerror or exc})") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def write_json(path: str | Path, data: Any) -> Path:
     """`data` as JSON at `path` (through `write_file`); a NaN or infinity is a bug upstream, never a token."""
     return write_file(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def lock_path(path: str | Path) -> Path:
+    """The lock file that guards `path`: beside it (links followed), so every name for a file shares one."""
+    real = Path(os.path.realpath(path))
+    return real.with_name(f".{real.name}.lock")
+
+
+@contextlib.contextmanager
+def sole_writer(path: str | Path) -> Iterator[None]:
+    """Hold `path` for this process alone while it is written; another writer is refused, never queued.
+
+    The lock (the `filelock` package, an OS lock a crash releases) is taken before the file is read,
+    trimmed or truncated, so the second `evalkit score` on one output stops with one line and the
+    first's count is what its file holds.
+    """
+    lock = FileLock(lock_path(path), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise OutputError(
+            printable(str(path)), "is being written by another evalkit process; wait for it or write to another file"
+        ) from None
+    except OSError as exc:  # the lock file itself cannot be made (a read-only folder, a full disk)
+        raise OutputError(printable(str(path)), f"cannot be written ({exc.strerror or exc})") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 class RecordStream:
@@ -128,5 +183,16 @@ def _umask() -> int:
 
 
 def record_line(data: Any) -> str:
-    """One JSONL record, with the same guarantee as `write_json`."""
-    return json.dumps(data, ensure_ascii=False, allow_nan=False) + "\n"
+    """One JSONL record, with the same guarantee as `write_json`.
+
+    U+2028 and U+2029 are escaped: JSON allows them raw inside a string, but line readers that split
+    at every Unicode line break (Python's `str.splitlines`) would cut the record in two.
+    """
+    line = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    return line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
+
+
+def split_records(text: str) -> list[str]:
+    r"""The lines of a JSONL file, each with its `\n`, split at `\n` only: the one line end `record_line`
+    writes, never the other characters `str.splitlines` ends lines at, which a record may hold raw."""
+    return [line for line in re.split(r"(?<=\n)", text) if line]

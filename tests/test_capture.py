@@ -507,3 +507,81 @@ def test_short_paragraphs_between_chrome_and_more_article_are_kept_and_a_big_los
     assert len(kept.body_paragraphs) == 302 and not recwarn.list  # the short ones sit before more article
     with pytest.warns(EvalkitWarning, match=r"t.txt: most of the article \(309 words\) was dropped"):
         parse_capture(page + article + "\n", "t.txt")
+
+
+def test_capture_says_how_summary_and_article_were_found() -> None:
+    capture = parse_capture(PAGE, "page.txt")
+    assert capture.summary_by == (
+        "marker line 'AI Summary'; ends at: chrome line 'Sign in to unlock more AI features' (sign-in prompt)"
+    )
+    assert capture.article_by == "text rules"
+    ended = parse_capture(PAGE.replace("Sign in to unlock more AI features", "End of summary"), "page.txt")
+    assert ended.summary_by == "marker line 'AI Summary'; ends at: end marker 'End of summary'"
+
+
+# A page copied from a news site whose article is all short paragraphs (as bbc.com writes them), under
+# the site's header links: none of the article may be taken for trailing page chrome.
+SHORT_PARAGRAPHS = """Storm closes harbour road - City News
+
+AI Summary
+
+A storm closed the harbour road on Monday night.
+
+End of summary
+
+Skip to content
+
+Home
+
+News
+
+Accessibility Help
+
+Login
+
+Subscribe
+
+The harbour road was closed on Monday night after waves broke over the sea wall.
+
+Police said no one was hurt.
+
+Council workers cleared stones from the road on Tuesday morning.
+
+It is expected to reopen on Wednesday, the council said.
+
+© 2026 City News. All rights reserved.
+
+Terms of Use Privacy Policy Cookies
+"""
+
+
+def test_header_links_above_the_article_never_start_the_trailing_chrome_cut() -> None:
+    capture = parse_capture(SHORT_PARAGRAPHS, "storm.txt")
+    assert capture.body_paragraphs[3:] == (
+        "The harbour road was closed on Monday night after waves broke over the sea wall.",
+        "Police said no one was hurt.",
+        "Council workers cleared stones from the road on Tuesday morning.",
+        "It is expected to reopen on Wednesday, the council said.",
+    )
+    dropped = {d.text: d.rule for d in capture.dropped}
+    assert dropped["Accessibility Help"] == "site links" and dropped["Login"] == "sign-in prompt"
+    assert dropped["Subscribe"] == "subscription" and "© 2026 City News. All rights reserved." in dropped
+    assert dropped["Terms of Use Privacy Policy Cookies"] == "trailing page chrome"
+
+
+def test_chrome_after_the_article_still_starts_the_trailing_cut() -> None:
+    """The tail after a footer line stays chrome: 'Most read' headlines are not the article."""
+    page = SHORT_PARAGRAPHS.replace("Terms of Use", "Most read\n\nSchool reopens after fire\n\nTerms of Use")
+    capture = parse_capture(page, "storm.txt")
+    assert "School reopens after fire" not in capture.body_paragraphs
+    assert ("trailing page chrome", "School reopens after fire") in {(d.rule, d.text) for d in capture.dropped}
+
+
+def test_a_real_page_of_short_paragraphs_keeps_its_whole_article() -> None:
+    """bbc.com's text under its header links (a trimmed copy of a benchmark page, MIT licence: see
+    tests/fixtures/pages): every paragraph people marked as the article is kept, none dropped as chrome."""
+    pages = Path(__file__).resolve().parent / "fixtures" / "pages"
+    truth = json.loads((pages / "bbc_newsbeat.article.json").read_text(encoding="utf-8"))["article"]
+    capture = read_capture(pages / "bbc_newsbeat.txt")
+    assert [p for p in truth if p not in capture.body_paragraphs] == []
+    assert not any(d.text in truth for d in capture.dropped)

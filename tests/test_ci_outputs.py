@@ -71,7 +71,8 @@ def test_markdown_escapes_capture_text() -> None:
     text = markdown.run_summary(RunResult((nasty,), {}, "", 0))
     assert "\n````text\n" in text  # a fence longer than the backticks inside
     row = markdown.changes_table(compare(RunRecord("", {}, ()), RunRecord.from_run(RunResult((nasty,), {}, "", 0))))
-    assert row[-1].startswith("| refs/x.txt | added |")
+    assert row[-2].startswith("| refs/x.txt | added |")  # a new summary, then its unsupported claim
+    assert "| Claim with \\`\\`\\` fence \\| pipe \\<b\\>tag\\</b\\>" in row[-1]
 
 
 def test_a_known_miss_is_an_expected_failure_in_junit_and_named_in_markdown() -> None:

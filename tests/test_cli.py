@@ -81,7 +81,9 @@ def test_score_writes_one_record_per_input_and_reports_bad_lines(project: Path, 
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in records] == ["ok", f"{pairs}:2", "empty"]
     good = records[0]
-    assert set(good) == {"schema", "id", "judge", "runtime", "consistent", "metrics", "details", "bands", "claims"}
+    head = {"schema", "id", "article", "judge", "runtime", "consistent"}
+    assert set(good) == head | {"metrics", "details", "bands", "claims"}
+    assert len(good["article"]) == 16 and records[2]["article"] == ""  # the article's fingerprint; none for an error
     assert set(good["claims"][0]) == {"text", "verdict", "score", "evidence", "decided_by", "reasons"}
     assert {"sentence", "score"} <= set(good["claims"][0]["evidence"][0])
     assert records[1]["error"] and records[2]["error"] and not records[2]["consistent"]
@@ -109,6 +111,45 @@ def test_show_prints_parse(project: Path, capsys: pytest.CaptureFixture) -> None
     assert "title: Council Approves Bridge - Gazette" in out
     assert "## Key Points" in out and "[bullet" in out
     assert "[sign-in prompt] Already a subscriber? Log in." in out
+    assert "summary found by: marker line 'AI Summary'; ends at: chrome line " in out
+    assert "article read by: text rules" in out
+
+
+def test_show_json_is_one_object_with_the_parse(project: Path, capsys: pytest.CaptureFixture) -> None:
+    path = project / "refs" / "one.txt"
+    path.write_text(capture_text("• Work on the bridge starts in May.\n• It cost $40 million."), encoding="utf-8")
+    assert cli.main(["show", str(path), "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["title"] == "Council Approves Bridge - Gazette"
+    assert shown["summary"] == "Key Points\n• Work on the bridge starts in May.\n• It cost $40 million."
+    assert shown["claims"] == ["Work on the bridge starts in May.", "It cost $40 million."]
+    assert shown["article"] == [p for p in ARTICLE.split("\n\n") if p]
+    assert {"text": "Already a subscriber? Log in.", "rule": "sign-in prompt"} in shown["dropped"]
+    assert shown["summary_by"].startswith("marker line 'AI Summary'; ends at: chrome line 'Sign in to unlock")
+    assert shown["article_by"] == "text rules" and shown["warnings"] == []
+
+
+def test_show_json_of_a_saved_page_names_the_extractor(project: Path, capsys: pytest.CaptureFixture) -> None:
+    path = project / "refs" / "page.html"
+    paragraphs = "".join(f"<p>{p}</p>" for p in ARTICLE.split("\n\n") if p)
+    path.write_text(
+        "<html><head><title>Bridge</title></head><body><section><h2>AI Summary</h2><p>Work starts in May.</p>"
+        f"<p>End of summary</p></section><article>{paragraphs}</article></body></html>",
+        encoding="utf-8",
+    )
+    assert cli.main(["show", str(path), "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["claims"] == ["Work starts in May."]
+    assert shown["article"] == [p for p in ARTICLE.split("\n\n") if p]
+    assert shown["article_by"] == "trafilatura (precision)"
+
+
+def test_show_json_of_a_bad_capture_is_still_one_line_exit_2(project: Path, capsys: pytest.CaptureFixture) -> None:
+    path = project / "refs" / "bad.txt"
+    path.write_bytes(b"Title\n\nNo marker here.\n")
+    assert cli.main(["show", str(path), "--format", "json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and "no AI summary marker" in captured.err
 
 
 @pytest.mark.parametrize(
@@ -177,7 +218,7 @@ def test_pin_unreviewed_until_confirmed_then_a_quiet_run_passes(project: Path, c
     assert "[unreviewed]" in capsys.readouterr().out and "[expect]" not in sidecar.read_text(encoding="utf-8")
     assert cli.main(["run"]) == 1  # an unreviewed pin accepts nothing
     assert cli.main(["pin", str(path), "--confirm"]) == 0
-    assert '[expect]\n"Mayor Gonzalez said 300 workers from" = "unsupported"' in sidecar.read_text(encoding="utf-8")
+    assert f'[expect]\n"{invented}" = "unsupported"' in sidecar.read_text(encoding="utf-8")
     assert cli.main(["run"]) == 0
     capsys.readouterr()
     assert cli.main(["-q", "run"]) == 0

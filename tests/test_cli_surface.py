@@ -12,7 +12,7 @@ from evalkit.outputs import colour
 from evalkit.outputs.present import format_table
 from evalkit.result import ClaimVerdict, SummaryResult
 
-COMMANDS = ("run", "score", "report", "diff", "compare", "calibrate", "show", "pin")
+COMMANDS = ("run", "score", "report", "diff", "compare", "calibrate", "show", "pin", "review")
 
 
 class Terminal(io.StringIO):

@@ -7,7 +7,8 @@ import pytest
 
 from evalkit.judges import PROBABILITY_BANDS, Bands, ClaimInput, Judgement, load_judge
 from evalkit.metrics import coverage
-from evalkit.metrics.coverage import Piece, coverage_batch, key_pieces, pieces
+from evalkit.metrics.coverage import Piece, coverage_batch, key_pieces, pieces, supported_evidence
+from evalkit.result import ClaimVerdict, Evidence
 from evalkit.settings import Settings
 
 ARTICLE = [
@@ -32,6 +33,93 @@ class KeywordJudge:
         self.calls.append(len(claims))
         said = [set(p.sentence.lower().replace(".", "").split()) for c in claims for p in c.passages[-1:]]
         return [Judgement(float(c.text.split()[0].lower() in words)) for c, words in zip(claims, said, strict=True)]
+
+
+class HashEncoder:
+    """A stand-in for the MiniLM encoder: a fixed unit vector per text (the articles here are short enough
+    that every piece is key, so the vectors only feed the evidence cosine)."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        vecs = np.array([np.random.default_rng(sum(map(ord, t))).normal(size=8) for t in texts]).reshape(-1, 8)
+        return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+
+
+class ScriptedJudge:
+    """Scores each piece from a table (unlisted pieces: 0), so which pieces are stated is known in advance."""
+
+    id = "scripted"
+    bands = PROBABILITY_BANDS
+
+    def __init__(self, scores: dict[str, float]) -> None:
+        self.scores = scores
+
+    def judge(self, claims: list[ClaimInput]) -> list[Judgement]:
+        return [Judgement(self.scores.get(c.text, 0.0)) for c in claims]
+
+
+class EntailingJudge(ScriptedJudge):
+    """Like `ScriptedJudge`, and reports an entailment probability apart from its score, as the bundled judge does."""
+
+    def __init__(self, scores: dict[str, float], entail: dict[str, float]) -> None:
+        super().__init__(scores)
+        self.entail = entail
+
+    def judge(self, claims: list[ClaimInput]) -> list[Judgement]:
+        return [Judgement(self.scores.get(c.text, 0.0), -1, {"entail": self.entail[c.text]}) for c in claims]
+
+
+def test_coverage_is_the_mean_amount_stated_graded_by_the_judges_entailment() -> None:
+    """Two summaries with the same verdicts (none stated) differ in how close they came: the graded
+    amount ranks them, where a count of stated pieces would tie them at zero."""
+    found = [p.text for i, s in enumerate(ARTICLE) for p in pieces(i, s)]
+    near = EntailingJudge({}, {text: 0.4 for text in found})
+    far = EntailingJudge({}, {text: 0.1 for text in found})
+    [closer] = coverage_batch([(ARTICLE, ["Rail line shut."])], HashEncoder(), near)
+    [further] = coverage_batch([(ARTICLE, ["Rail line shut."])], HashEncoder(), far)
+    assert closer.coverage == pytest.approx(0.4) and further.coverage == pytest.approx(0.1)
+    assert {o.unit for o in closer.omitted} == set(closer.key)  # verdicts, not amounts, decide `omitted`
+    # A judge without an entailment reading gives its score; an unscored piece states nothing.
+    assert coverage.stated_amount(Judgement(0.7)) == 0.7
+    assert coverage.stated_amount(Judgement(None, -1, {"entail": 0.9})) == 0.0
+
+
+def _claim(verdict: str, score: float, start: int) -> ClaimVerdict:
+    evidence = (Evidence(ARTICLE[start], 0.8, 0.5, start, start + 1),)
+    return ClaimVerdict("a claim", "summary", 0, 7, verdict, score, evidence, decided_by=0)
+
+
+def test_a_key_sentence_that_is_the_best_evidence_of_a_supported_claim_is_never_omitted() -> None:
+    """The forward judge reads sentence 1 as what a claim states (0.96); the reverse reading of its
+    pieces missed it. The page must not badge it `omitted` next to that evidence."""
+    said = ["Flooding closed the Leeds to York line.", "It reopens Thursday."]
+    judge = ScriptedJudge({pieces(0, ARTICLE[0])[0].text: 0.9})
+    [plain] = coverage_batch([(ARTICLE, said)], HashEncoder(), judge)
+    assert 1 in {o.unit for o in plain.omitted}
+    shown = supported_evidence([_claim("supported", 0.96, 1), _claim("unsupported", 0.1, 3)])
+    assert shown == {1}  # only a supported claim's best evidence is shown as stated
+    [spared] = coverage_batch([(ARTICLE, said)], HashEncoder(), judge, evidence=[shown])
+    assert 1 not in {o.unit for o in spared.omitted}
+    assert 3 in {o.unit for o in spared.omitted}  # the unsupported claim's evidence spares nothing
+    assert spared.coverage == plain.coverage  # what is shown changes the badge, not the score
+
+
+def test_a_key_sentence_whose_content_the_summary_mostly_states_is_not_omitted() -> None:
+    """Sentence 2 has a long stated clause and two short unstated ones: by count it is a third stated, by
+    its content words mostly stated, so it is not `omitted`; sentence 3 with nothing stated is."""
+    article = [
+        *ARTICLE[:2],
+        "Passengers travelling between Leeds and York should take replacement buses run by the operator, "
+        "which leave from the station, the company said on Monday.",
+        *ARTICLE[3:],
+    ]
+    long_piece, short_piece, _ = pieces(2, article[2])
+    judge = ScriptedJudge({long_piece.text: 0.8, short_piece.text: 0.2})
+    [result] = coverage_batch([(article, ["Passengers should take replacement buses."])], HashEncoder(), judge)
+    assert 2 not in {o.unit for o in result.omitted}
+    assert 3 in {o.unit for o in result.omitted}
+    swapped = ScriptedJudge({long_piece.text: 0.2, short_piece.text: 0.8})
+    [result] = coverage_batch([(article, ["Buses leave from the station."])], HashEncoder(), swapped)
+    assert 2 in {o.unit for o in result.omitted}  # the stated half is the lesser part
 
 
 def test_pieces_cut_at_clause_breaks_and_join_short_fragments() -> None:

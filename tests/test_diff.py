@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.frontends import cli
+from evalkit.result import RunResult, SummaryResult, article_fingerprint
 from evalkit.runs.diff import compare, format_text, match_claims, signature_differences
 from evalkit.runs.records import ClaimRecord, RunRecord, SummaryRecord, read_run
 
@@ -84,13 +85,62 @@ def test_supported_claim_added_is_no_regression() -> None:
     assert [c.kind for c in found.changes[0].claims] == ["added"] and not found.regressed
 
 
-def test_renamed_or_moved_capture_is_matched_by_file_name_then_title() -> None:
-    moved = compare(run(summary("refs/seed.txt")), run(summary("/abs/path/refs/seed.txt")))
-    assert moved.compared == 1 and moved.changes[0].renamed and moved.changes[0].claims == ()
-    renamed = compare(run(summary("refs/seed.txt")), run(summary("refs/pow_executions.txt")))
+def test_a_moved_or_renamed_capture_pairs_only_when_its_article_is_the_same() -> None:
+    seed = replace(summary("refs/seed.txt"), article="a1")
+    moved = compare(run(seed), run(replace(seed, id="/abs/path/refs/seed.txt")))
+    assert moved.compared == 1 and moved.changes == () and moved.moves == (("refs", "/abs/path/refs", 1),)
+    assert "moved: refs/ → /abs/path/refs/ (1 summary, same articles)" in format_text(moved)
+    renamed = compare(run(seed), run(replace(seed, id="refs/pow_executions.txt", title="Other")))
     assert renamed.compared == 1 and "renamed from refs/seed.txt" in format_text(renamed)
     gone = compare(run(summary("refs/a.txt", title="A")), run(summary("refs/b.txt", title="B")))
     assert gone.compared == 0 and [c.status for c in gone.changes] == ["added", "removed"]
+
+
+def test_different_articles_sharing_a_file_name_or_title_are_both_listed() -> None:
+    """issue 28 #11: `2024/0/index.html` and `2023/7/index.html` are two articles, not one renamed."""
+    old = replace(summary("2024/0/index.html"), article="a1")
+    new = replace(summary("2023/7/index.html"), article="b2")
+    found = compare(run(old), run(new))
+    assert found.compared == 0 and [c.status for c in found.changes] == ["added", "removed"]
+    assert "renamed" not in format_text(found) and found.regressed  # gone and new: nothing passes unseen
+    unknown = compare(run(summary("refs/x/a.txt")), run(summary("refs/y/a.txt")))  # an older file: no fingerprint
+    assert unknown.compared == 0
+    # The same article under another name still pairs; where one article has several summaries, the name decides.
+    twins = [replace(summary(f"old/{n}.txt", title=n), article="same") for n in ("p", "q")]
+    found = compare(run(*twins), run(*(replace(t, id=t.id.replace("old/", "new/")) for t in reversed(twins))))
+    assert found.compared == 2 and found.changes == () and found.moves == (("old", "new", 2),)
+
+
+def test_a_folder_moved_whole_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    olds = [replace(summary(f"refs/{n}.txt", title=n), article=f"art-{n}") for n in "abcdef"]
+    news = [replace(s, id=s.id.replace("refs/", "archive/2026/refs/")) for s in olds]
+    news[0] = replace(news[0], claims=(claim(ELEVEN, "unsupported", 0.2), *news[0].claims[1:]), passed=False)
+    found = compare(run(*olds), run(*news))
+    text = format_text(found)
+    assert text.count("moved: refs/ → archive/2026/refs/ (6 summaries, same articles)") == 1
+    assert "renamed" not in text and "archive/2026/refs/a.txt: pass → fail" in text
+    assert [c.id for c in found.changes] == ["archive/2026/refs/a.txt"]
+
+
+def test_a_new_summary_with_an_unsupported_claim_or_a_summary_gone_is_a_regression(files, capsys) -> None:
+    """docs/cli.md: a new unsupported claim counts as a regression, in a new summary too; so does one gone."""
+    clean = summary("refs/new.txt", claim(TWO), claim(PILOT), title="New")
+    found = compare(run(summary()), run(summary(), clean))
+    assert [c.status for c in found.changes] == ["added"] and not found.regressed  # a new, clean summary
+    bad = summary("refs/new.txt", claim(TWO), claim(ELEVEN, "unsupported", 0.2), title="New")
+    found = compare(run(summary()), run(summary(), bad))
+    (added,) = found.regressed
+    assert added.status == "added" and [c.claim.text for c in added.claims] == [ELEVEN]
+    assert "added: unsupported, 0.200: " + ELEVEN in format_text(found)
+    assert compare(run(summary()), run(summary(), replace(clean, passed=False))).regressed  # new and failing
+    before, after = files
+    empty = after.with_name("empty.json")
+    empty.write_text(json.dumps({"signature": SIGNATURE, "started": "", "results": []}), encoding="utf-8")
+    assert cli.main(["diff", str(before), str(empty), "--fail-on-regression"]) == 1
+    assert "0 summaries compared: 1 regressed" in capsys.readouterr().out
+    assert cli.main(["diff", str(empty), str(before), "--fail-on-regression"]) == 0  # new and clean
+    assert cli.main(["diff", str(empty), str(after), "--fail-on-regression"]) == 1  # new, with an unsupported claim
+    assert "1 regressed" in capsys.readouterr().out
 
 
 def test_claims_match_by_text_then_close_text_then_position() -> None:
@@ -234,3 +284,20 @@ def test_bad_tolerance_is_a_usage_error(files, capsys: pytest.CaptureFixture, va
         cli.main(["diff", *map(str, files), "--tolerance", value])
     assert exit.value.code == 2
     assert f"argument --tolerance: must be a number >= 0, not '{value}'" in capsys.readouterr().err
+
+
+def test_metric_moves_print_at_the_column_digits() -> None:
+    before, after = summary(), summary()
+    moved = replace(after, metrics={"support": 0.3, "unsupported": 2.0})
+    found = compare(run(replace(before, metrics={"support": 0.3, "unsupported": 1.0})), run(moved))
+    assert found.changes[0].headline == "unsupported 1 → 2 (+1)"
+
+
+def test_the_article_fingerprint_is_written_read_back_and_blind_to_sentence_cuts(tmp_path: Path) -> None:
+    result = SummaryResult("refs/a.txt", "A", {}, (), True, body=("One sentence.", "Two  sentences."))
+    assert result.article == article_fingerprint(["One sentence. Two", "sentences."]) != article_fingerprint(["x"])
+    assert article_fingerprint([]) == "" == SummaryResult.for_error("x", "no article").article
+    line = tmp_path / "a.jsonl"
+    line.write_text(json.dumps(result.to_record()) + "\n", encoding="utf-8")
+    from_results = RunRecord.from_run(RunResult((result,), {}, "", 0)).summaries[0]
+    assert read_run(line).summaries[0].article == result.article == from_results.article

@@ -56,6 +56,7 @@ def test_every_run_is_one_line_and_only_the_last_n_are_kept(tmp_path: Path) -> N
         "score": 0.52,
         "evidence": "",
         "evidence_score": None,
+        "reasons": {},  # like the evidence, kept only in results.json and score files
     }
     assert history.read(path)[:2] == records[:2]
     assert records[-1].summaries[0].claims[0].evidence == "An article sentence."  # returned, not stored

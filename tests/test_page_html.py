@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from evalkit.errors import EvalkitWarning
+from evalkit.read import article
 from evalkit.read.capture import read_capture
 from evalkit.read.page_html import html_to_capture_text
 from evalkit.scoring.pipeline import jobs_from_paths
@@ -43,12 +47,21 @@ def test_html_page_gives_title_summary_and_clean_body(tmp_path: Path) -> None:
         ("bullet", "Work will start next spring."),
         ("bullet", "The mayor praised the decision & the engineers."),
     ]
-    assert capture.body_paragraphs == (
+    body = capture.body_paragraphs
+    for sentence in (
         "The council on Tuesday approved a $40 million plan to rebuild the harbour wall.",
         "Engineers said storms had weakened the wall.",
         "Work starts next spring, the mayor said.",
-    )
-    assert {d.rule for d in capture.dropped} >= {"sign-in prompt", "byline", "advertisement", "copyright"}
+    ):
+        assert sentence in body
+    # The article is read by the extractor: no summary text, navigation or footer in it.
+    assert not {"Work will start next spring.", "Home", "© 2026 The Gazette. All rights reserved."} & set(body)
+    assert capture.article_by == "trafilatura (precision)" and not capture.warnings
+    # The box is the page's element: its chrome is dropped, the button's words included.
+    assert capture.summary_by == '<aside class="ai-summary"> (class "ai-summary")'
+    assert {("sign-in prompt", "Sign in to unlock more AI features"), ("box control", "Sign in with Google")} <= {
+        (d.rule, d.text) for d in capture.dropped
+    }
 
 
 def test_scripts_styles_and_navigation_never_become_text() -> None:
@@ -61,3 +74,13 @@ def test_html_files_are_collected_beside_text_captures(tmp_path: Path) -> None:
     (tmp_path / "notes.md").write_text("not a capture", encoding="utf-8")
     jobs = list(jobs_from_paths([tmp_path], Settings()))
     assert [Path(j.id).name for j in jobs] == ["page.html"] and jobs[0].error is None
+
+
+def test_an_extractor_fallback_is_a_warning_naming_the_capture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(PAGE, encoding="utf-8")
+    monkeypatch.setattr(article, "_trafilatura", lambda tree: [])
+    monkeypatch.setattr(article, "readability_text", lambda tree: [])
+    with pytest.warns(EvalkitWarning, match="page.html: no extractor found an article"):
+        capture = read_capture(path)
+    assert capture.article_by.startswith("evalkit's block reader") and len(capture.warnings) == 1

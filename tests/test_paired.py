@@ -1,14 +1,13 @@
-"""The paired tests on data whose answer is known: a large shift, systems that do not differ, normal data."""
+"""The paired test on data whose answer is known: a large shift, systems that do not differ, normal data; and its
+interval and p-value, from one bootstrap, never disagree."""
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from evalkit.runs.paired import bootstrap_means, paired_test, paired_tests, randomisation_p
+from evalkit.runs.paired import bootstrap_means, fewest_resamples, paired_test, paired_tests
 
 
 def test_a_large_known_difference_is_significant_and_its_interval_excludes_zero() -> None:
@@ -49,13 +48,29 @@ def test_bootstrap_interval_matches_the_paired_t_interval_on_normal_data() -> No
     assert found.p_value == pytest.approx(stats.ttest_rel(b, a).pvalue, abs=0.01)
 
 
-def test_randomisation_p_matches_the_exact_sign_flip_test() -> None:
-    """With 10 items every one of the 1024 sign patterns can be listed; the sampled p-value must agree."""
-    d = np.array([0.3, -0.1, 0.25, 0.05, 0.4, -0.2, 0.15, 0.1, -0.05, 0.2])
-    flips = np.array(list(itertools.product((1, -1), repeat=d.size)))
-    exact = np.mean(np.abs(flips @ d) >= abs(d.sum()) - 1e-12)
-    (p,) = randomisation_p(d[None, :], 50_000, np.random.default_rng(0))
-    assert p == pytest.approx(exact, abs=0.005)
+@pytest.mark.parametrize("alpha", [0.05, 0.1, 0.01])
+@pytest.mark.parametrize("resamples", [200, 999, 1000, 9999])
+def test_the_interval_excludes_zero_exactly_when_p_is_below_alpha(alpha: float, resamples: int) -> None:
+    """Near the boundary too: the shifts are drawn so that about half the cases are significant."""
+    agreed = significant = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(5, 60))
+        a = rng.random(n)
+        b = a + rng.normal(rng.uniform(-0.1, 0.1), 0.2, n)
+        found = paired_test(a, b, resamples, seed, 1 - alpha)
+        excludes = found.ci_low > 0 or found.ci_high < 0
+        agreed += excludes == (found.p_value < alpha)
+        significant += excludes
+    assert agreed == 40 and 0 < significant < 40
+
+
+def test_too_few_resamples_to_show_a_difference_are_refused() -> None:
+    assert (fewest_resamples(0.95), fewest_resamples(0.99)) == (40, 200)
+    found = paired_test([0.0] * 20, [1.0] * 20, resamples=40)
+    assert found.p_value < 0.05 and found.ci_low == 1.0
+    with pytest.raises(ValueError, match="39 resamples cannot show a difference"):
+        paired_test([0.0] * 20, [1.0] * 20, resamples=39)
 
 
 def test_bootstrap_means_resample_with_replacement() -> None:

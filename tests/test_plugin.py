@@ -214,7 +214,15 @@ def test_breaking_the_seed_turns_its_item_red(project: pytest.Pytester, original
     seed.write_text(text.replace(original, edit, 1), encoding="utf-8")
     result = project.runpytest_inprocess("--evalkit-output-dir=")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["claims to check:", f"  [[]* pinned supported[]] A verified video *{edit}*"])
+    # The pin names the claim as it was, whole: the edited claim is unreviewed, and the pin is reported.
+    result.stdout.fnmatch_lines(
+        [
+            "pinned claim not found in the summary: 'A verified video *' (the nearest claim differs at character *",
+            "claims to check:",
+            f"  [[]*[]] A verified video *{edit}*",
+        ]
+    )
+    assert not re.search(rf"pinned supported\] A verified video .*{edit}", result.stdout.str())
 
 
 def test_unreadable_capture_or_sidecar_is_one_failed_item(project: pytest.Pytester) -> None:
@@ -304,6 +312,25 @@ def test_json_and_report_hold_each_capture_once(project: pytest.Pytester) -> Non
     assert not (project.path / "reports").exists()
     (line,) = (project.path / "out" / "history.jsonl").read_text(encoding="utf-8").splitlines()
     assert [s["id"] for s in json.loads(line)["summaries"]] == [r["id"] for r in data["results"]]
+
+
+def test_the_old_report_option_and_file_still_work_with_a_deprecation_warning(project: pytest.Pytester) -> None:
+    """issue 27.6: `--evalkit-report PATH` and `reports/evalkit.html` (evalkit 0.1's pytest outputs) kept for a
+    minor version, each with a DeprecationWarning naming the new spelling."""
+    add(project, "good.txt", capture(GOOD))
+    result = project.runpytest_inprocess("--evalkit-report", "ci/r.html")
+    result.assert_outcomes(passed=1, warnings=1)
+    index = (project.path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert (project.path / "ci" / "r.html").read_text(encoding="utf-8") == index
+    result.stdout.fnmatch_lines(
+        ["*EvalkitDeprecationWarning: --evalkit-report is deprecated and goes in evalkit 0.3: --evalkit-output-dir*"]
+    )
+    assert not (project.path / "reports" / "evalkit.html").exists()  # the option replaces the old default path
+    result = project.runpytest_inprocess()
+    result.assert_outcomes(passed=1, warnings=1)
+    old = project.path / "reports" / "evalkit.html"
+    assert "Millbrook" in old.read_text(encoding="utf-8") and f"evalkit: wrote {old}" in result.stdout.str()
+    result.stdout.fnmatch_lines([f"*{old} is deprecated * the same report is {old.with_name('index.html')}"])
 
 
 def test_junitxml_carries_the_readable_failure(project: pytest.Pytester) -> None:

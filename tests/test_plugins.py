@@ -127,3 +127,99 @@ def test_a_broken_metric_is_one_line_naming_it(installed: Path) -> None:
     (installed.parent / "site" / "evalkit_words" / "__init__.py").write_text("raise RuntimeError('oops')\n")
     with pytest.raises(SettingsError, match="metric 'words' .* cannot be loaded: RuntimeError: oops"):
         metrics.registered()
+
+
+def install(site: Path, monkeypatch: pytest.MonkeyPatch, source: str, metric_points: str) -> None:
+    """A package `evalkit_extra` holding `source`, whose `evalkit.metrics` entry points are `metric_points`."""
+    (site / "evalkit_extra").mkdir(parents=True)
+    (site / "evalkit_extra" / "__init__.py").write_text(source, encoding="utf-8")
+    info = site / "evalkit_extra-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: evalkit-extra\nVersion: 1.0\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[evalkit.metrics]\n{metric_points}\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delitem(sys.modules, "evalkit_extra", raising=False)
+    metrics.registered.cache_clear()
+
+
+CLASHING = '''
+from evalkit.metrics import Column, Measured, Threshold
+
+
+class Metric:
+    name = "extra"
+    version = "1"
+    reads = frozenset({"claims"})
+    columns = (Column("extra", "extra"),)
+    thresholds = ()
+
+    def __init__(self, name="extra", column="extra", threshold=None, writes=None):
+        self.name = name
+        self.columns = (Column(column, column),)
+        self.thresholds = (Threshold(threshold, column, 0, 1),) if threshold else ()
+        self.writes = writes or {column: 0.5}
+
+    def measure(self, batch):
+        return [Measured(dict(self.writes)) for _ in batch.summaries]
+
+
+COLUMN = Metric(column="support")
+THRESHOLD = Metric(threshold="min_coverage")
+NAME = Metric(name="coverage")
+PLAIN = Metric()
+OVERWRITES = Metric(writes={"extra": 0.5, "support": 0.99, "unsupported": 0})
+'''
+
+
+@pytest.mark.parametrize(
+    ("points", "problem"),
+    [
+        (
+            "extra = evalkit_extra:COLUMN",
+            "metric 'extra' (evalkit_extra:COLUMN): its column 'support' is also that of metric 'support' "
+            "(evalkit.metrics.support:SUPPORT): rename one",
+        ),
+        (
+            "extra = evalkit_extra:THRESHOLD",
+            "metric 'extra' (evalkit_extra:THRESHOLD): its threshold 'min_coverage' is also that of metric "
+            "'coverage' (evalkit.metrics.coverage:COVERAGE): rename one",
+        ),
+        (
+            "extra = evalkit_extra:NAME",
+            "metric 'extra' (evalkit_extra:NAME): its name 'coverage' is also that of metric 'coverage' "
+            "(evalkit.metrics.coverage:COVERAGE): rename one",
+        ),
+        (
+            "coverage = evalkit_extra:PLAIN",
+            "evalkit.metrics entry point 'coverage' (evalkit_extra:PLAIN) has the name of the built-in 'coverage' "
+            "(evalkit.metrics.coverage:COVERAGE): rename one",
+        ),
+    ],
+    ids=["column", "threshold", "name", "entry point"],
+)
+def test_a_metric_clashing_with_a_built_in_is_a_setup_error_naming_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, points: str, problem: str
+) -> None:
+    install(tmp_path, monkeypatch, CLASHING, points)
+    try:
+        with pytest.raises(SettingsError) as caught:
+            metrics.registered()
+        assert str(caught.value) == problem
+    finally:
+        metrics.registered.cache_clear()
+
+
+def test_a_metric_may_write_only_the_columns_it_declares(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evalkit.metrics import Batch, Prepared
+    from evalkit.metrics.support import SUPPORT
+    from evalkit.result import ClaimVerdict
+
+    install(tmp_path, monkeypatch, CLASHING, "extra = evalkit_extra:OVERWRITES")
+    import evalkit_extra  # type: ignore[import-not-found]
+
+    monkeypatch.setattr(metrics, "registered", lambda: (SUPPORT, evalkit_extra.OVERWRITES))  # no model needed
+    unsupported = ClaimVerdict(text="A claim.", section="", start=0, end=8, verdict="unsupported", score=0.1)
+    batch = Batch([Prepared((unsupported,), ("A sentence.",), None, None, None)], None, None)  # type: ignore[arg-type]
+    (got,) = metrics.measure(batch)
+    assert got.values["unsupported"] == 1 and got.values["support"] == 0.1  # the built-in's, not 0 and 0.99
+    assert got.errors == ["metric 'extra' (evalkit_extra) wrote 'support', 'unsupported', which it does not declare"]

@@ -91,6 +91,27 @@ def test_browser_screenshot_of_the_overview(page: Path) -> None:
     assert len(data) > 50_000  # a painted page, not a blank one
 
 
+def test_browser_compare_page_leads_with_the_headline_and_marks_reasons(tmp_path: Path) -> None:
+    from test_compare import record
+    from test_compare import write as write_records
+
+    from evalkit.frontends import cli
+
+    a_rows = [record(f"d{i}", [0.9, 0.8]) for i in range(40)]
+    b_rows = [record(f"d{i}", [0.3 + i / 100, 0.8]) for i in range(40)]
+    b_rows[0]["claims"][0].update(text="Eleven soldiers died.", reasons={"novel": ["Eleven"]})
+    a, b = write_records(tmp_path / "a.jsonl", a_rows), write_records(tmp_path / "b.jsonl", b_rows)
+    page = tmp_path / "compare.html"
+    assert cli.main(["compare", a, b, "--resamples", "500", "-o", str(page)]) == 0
+    dom = browser.dump_dom(page)
+    headline = dom.index('<p class="headline" id="headline">B is significantly worse than A on support')
+    assert headline < dom.index('id="metrics"') < dom.index("<td>support ↑</td>") < dom.index("<td>rougeL_f1 ↑</td>")
+    assert '<mark class="reason-novel" title="not in the article">Eleven</mark>' in dom
+    assert "Left out" not in dom and "<td>claims </td>" in dom
+    png = browser.screenshot(page, tmp_path / "compare.png", width=900, height=1200)
+    assert len(png.read_bytes()) > 20_000  # a painted page, not a blank one
+
+
 def test_at_900_px_every_column_is_in_view_and_no_blank_sits_under_the_histogram(page: Path) -> None:
     """The overview tables wrap instead of hiding their last columns; panels end where their content does."""
     from playwright.sync_api import sync_playwright

@@ -125,5 +125,5 @@ def test_a_bad_threshold_in_pyproject_names_the_file(tmp_path: Path, line: str, 
     (tmp_path / "pyproject.toml").write_text(f"[tool.evalkit]\n{line}\n", encoding="utf-8")
     settings, _ = load(tmp_path)
     with pytest.raises(SettingsError) as raised:
-        metrics.resolve_thresholds(settings.thresholds, origins=settings.threshold_origins)
+        metrics.resolve_thresholds(settings.thresholds, origins=settings.origins)
     assert str(raised.value).startswith(f"{tmp_path / 'pyproject.toml'} [tool.evalkit]: {problem}")

@@ -1,4 +1,4 @@
-"""Pins written from a result: keys that name one claim each, a valid sidecar, notes kept on refresh."""
+"""Pins written from a result: keys that identify one claim each, a valid sidecar, notes kept on refresh."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from evalkit.errors import EvalkitError
 from evalkit.result import ClaimVerdict, SummaryResult
-from evalkit.scoring.sidecar import PIN_WORDS, broken_pins, pin_key, pin_text
+from evalkit.scoring.sidecar import broken_pins, pin_key, pin_text
 from evalkit.settings import Settings, resolve
 
 
@@ -25,23 +25,12 @@ def result(*claims: ClaimVerdict) -> SummaryResult:
     return SummaryResult(id="refs/a.txt", title="", metrics={"support": 0.5}, claims=claims, consistent=True)
 
 
-def test_key_is_the_first_words_and_grows_until_it_names_one_claim() -> None:
+def test_key_is_the_whole_claim_so_no_other_claim_starts_with_it_or_contains_it() -> None:
     a = claim("The council voted on Tuesday to build a library on Elm Street.")
-    b = claim("The council voted on Tuesday to close the old pool.")
-    short = claim("Costs are low.")
-    claims = [a, b, short]
-    assert pin_key(a, claims) == "The council voted on Tuesday to build"
-    assert pin_key(b, claims) == "The council voted on Tuesday to close"
-    assert pin_key(short, claims) == "Costs are low."
-    lone = claim("Rescuers brought out three people, two of whom showed no signs of life.")
-    assert pin_key(lone, [lone]) == " ".join(lone.text.split()[:PIN_WORDS])
-
-
-def test_key_contained_in_another_claim_is_lengthened() -> None:
-    inner = claim("Prices rose by ten percent in May and June.")
-    outer = claim("Officials said prices rose by ten percent in May and June this year.")
-    key = pin_key(inner, [inner, outer])
-    assert key not in outer.text and inner.text.startswith(key)
+    b = claim("The council voted on Tuesday to build a library on Elm Street, then went home.")
+    inner = claim("Prices rose by ten percent.")
+    claims = [a, b, inner]
+    assert [pin_key(c, claims) for c in claims] == [c.text for c in claims]
 
 
 def test_pin_writes_a_sidecar_that_settings_read_back(tmp_path: Path) -> None:
@@ -50,7 +39,7 @@ def test_pin_writes_a_sidecar_that_settings_read_back(tmp_path: Path) -> None:
     quoted = claim('He said "no" \\ then\tleft.', "unsupported")  # quotes, backslash and tab need escapes
     pin(result(claim("The council voted to build a library."), quoted), sidecar, confirm=True)
     assert resolve(Settings(), capture).expect == {
-        "The council voted to build a": "supported",
+        "The council voted to build a library.": "supported",
         quoted.text: "unsupported",
     }
 
@@ -62,17 +51,19 @@ def test_pins_are_unreviewed_until_confirmed_and_a_reviewed_pin_is_never_overwri
     judged = result(claim("The mayor resigned on Friday."), claim("The council met.", "weak"))
     pin(judged, sidecar)
     assert tomllib.loads(sidecar.read_text(encoding="utf-8")) == {
-        "expect": {"The mayor resigned": "unsupported"},  # the reviewer's verdict, not the judge's "supported"
-        "known_miss": {"The mayor resigned": "says Monday"},
+        # the reviewer's verdict, not the judge's "supported", now keyed by its claim's whole text
+        "expect": {"The mayor resigned on Friday.": "unsupported"},
+        "known_miss": {"The mayor resigned on Friday.": "says Monday"},
         "unreviewed": {"The council met.": "weak"},
     }
     assert sidecar.read_text(encoding="utf-8").startswith("# notes\n\n[expect]\n")
     settings = resolve(Settings(), capture)
-    assert settings.expect == {"The mayor resigned": "unsupported"}  # unreviewed pins check nothing
-    assert settings.known_miss == {"The mayor resigned": "says Monday"}
+    assert settings.expect == {"The mayor resigned on Friday.": "unsupported"}  # unreviewed pins check nothing
+    assert settings.known_miss == {"The mayor resigned on Friday.": "says Monday"}
 
     pin(judged, sidecar, confirm=True)
-    assert resolve(Settings(), capture).expect == {"The mayor resigned": "unsupported", "The council met.": "weak"}
+    reviewed = {"The mayor resigned on Friday.": "unsupported", "The council met.": "weak"}
+    assert resolve(Settings(), capture).expect == reviewed
     assert "unreviewed" not in tomllib.loads(sidecar.read_text(encoding="utf-8"))
 
 
@@ -82,7 +73,7 @@ def test_a_known_miss_needs_a_reviewed_verdict(tmp_path: Path) -> None:
         resolve(Settings(), tmp_path / "a.txt")
 
 
-def test_refresh_keeps_notes_and_settings_and_replaces_old_pins(tmp_path: Path) -> None:
+def test_refresh_keeps_notes_settings_and_reviewed_pins_and_replaces_unreviewed_ones(tmp_path: Path) -> None:
     sidecar = tmp_path / "a.evalkit.toml"
     sidecar.write_text(
         '# source: dev.jsonl id=x, label=0\nmin_rouge_l = 0.01\nexpect = {"Old claim" = "weak"}\n\n'
@@ -92,11 +83,13 @@ def test_refresh_keeps_notes_and_settings_and_replaces_old_pins(tmp_path: Path) 
     pin(result(claim("A new claim that is checked.", "weak")), sidecar, confirm=True)
     text = sidecar.read_text(encoding="utf-8")
     assert text.startswith("# source: dev.jsonl id=x, label=0\nmin_rouge_l = 0.01\n\n[expect]\n")
-    assert tomllib.loads(text) == {"min_rouge_l": 0.01, "expect": {"A new claim that is checked.": "weak"}}
+    expect = {"Old claim": "weak", "A new claim that is checked.": "weak"}  # a reviewed pin is never removed
+    assert tomllib.loads(text) == {"min_rouge_l": 0.01, "expect": expect}
     sidecar.write_text('min_rouge_l = 0.01\nexpect = {"Old claim" = "weak"}  # inline\n', encoding="utf-8")
     pin(result(claim("A new claim that is checked.", "weak")), sidecar)
     assert tomllib.loads(sidecar.read_text(encoding="utf-8")) == {
         "min_rouge_l": 0.01,
+        "expect": {"Old claim": "weak"},
         "unreviewed": {"A new claim that is checked.": "weak"},
     }
 

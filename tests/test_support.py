@@ -52,10 +52,58 @@ def test_spelling_variants_are_not_novel(claim: str, article: support.ArticleInd
     assert support.novel_mentions(claim, article) == []
 
 
+FORMS_ARTICLE = (
+    "Officials said China's navy held its sixth drill off the coast near Portugal on Monday. "
+    "Britain and the U.S. objected, and the Democrats' leader called for talks. "
+    "Crews from the 5th fleet joined twenty-one ships."
+)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "The drill angered Chinese officials.",  # demonym of a place the article names in the possessive
+        "It was held near Portuguese waters.",
+        "The British and American governments objected.",
+        "The navy had held six drills before.",  # cardinal against the article's ordinal
+        "The navy held its 6th drill on Monday.",  # digits and suffix against the ordinal word
+        "Ships of the Fifth Fleet joined.",  # an ordinal in a name against "5th"
+        "A Democrat leader called for talks.",  # singular against the plural possessive
+        "The navy drilled with 21 ships.",  # digits against a hyphenated number word
+    ],
+)
+def test_word_forms_of_a_mentioned_name_or_number_are_not_novel(claim: str) -> None:
+    assert support.novel_mentions(claim, support.index_article(FORMS_ARTICLE)) == []
+
+
+@pytest.mark.parametrize(
+    ("claim", "invented"),
+    [
+        ("The drill angered Japanese officials.", ["Japanese"]),  # a form of a place the article never names
+        ("It was held near Spanish waters.", ["Spanish"]),
+        ("The navy held seven drills.", ["seven"]),
+        ("The navy held its 7th drill.", ["7"]),
+        ("Officials in Beijing said Zhang Wei objected.", ["Beijing", "Zhang", "Wei"]),
+    ],
+)
+def test_invented_names_and_numbers_in_any_form_stay_novel(claim: str, invented: list[str]) -> None:
+    assert support.novel_mentions(claim, support.index_article(FORMS_ARTICLE)) == invented
+
+
+def test_name_forms_fold_possessives_plurals_and_demonyms() -> None:
+    assert support.name_form("chinese") == support.name_form("china") == "china"
+    assert support.name_form("americans") == support.name_form("us") == "us"
+    assert support.name_form("smiths'") == support.name_form("smith") == "smith"
+    assert support.name_form("philippines") == "philippines"  # listed: not read as a plural
+    assert support.name_form("japanese") != support.name_form("china")
+
+
 def test_number_normalisation() -> None:
     assert support._number("two") == support._number("2") == support._number("2.0") == "2"
     assert support._number("$1,000") == "1000"
     assert support._number("soldiers") is None
+    assert support._number("twenty-one") == "21"
+    assert support._number("sixth") is None and support._number("sixth", ordinal=True) == "6"
 
 
 def test_shipped_model_is_fitted_and_ordered() -> None:

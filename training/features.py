@@ -85,7 +85,7 @@ def extract(rows: list[dict], out: Path, log: bool = True) -> None:
             for row, result in zip(chunk, score_batch(jobs, encoder), strict=True):
                 record = {k: row.get(k) for k in ("id", "benchmark", "origin", "doc_id", "label", "spans")}
                 record["error"] = result.error
-                record["rouge2_p"] = result.rouge.get("rouge2", {}).get("precision", 0.0) if result.rouge else 0.0
+                record["rouge2_p"] = result.metrics.get("rouge2_precision", 0.0)
                 record["claims"] = [
                     {
                         "text": c.text,

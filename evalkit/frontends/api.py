@@ -4,10 +4,13 @@
 from the working folder), so a notebook inside a project judges as its CI does; keyword overrides beat
 it, as command-line flags do. The encoder and judge are kept per run-level setting, so only the first
 call in a process pays for loading models, and later calls reuse the in-process and disk caches.
+Both are safe to call from several threads at once: the results equal sequential calls' (the models
+take one call at a time, `evalkit.prepare.runtime.model_lock`).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +22,7 @@ from evalkit.scoring import pipeline
 from evalkit.settings import RUN_LEVEL, Settings, load
 
 _loaded_models: dict[tuple[tuple[str, Any], ...], tuple[Encoder, Judge]] = {}
+_loading = threading.Lock()  # threads calling at once share one encoder and judge, made once
 
 
 def score(summary: str, article: str, **overrides: Any) -> SummaryResult:
@@ -57,7 +61,8 @@ def project_settings(overrides: dict[str, Any], origin: str) -> Settings:
 def loaded(settings: Settings) -> tuple[Encoder, Judge]:
     """The encoder and judge for these run-level settings, made once per process."""
     key = tuple((name, getattr(settings, name)) for name in sorted(RUN_LEVEL))
-    if key not in _loaded_models:
-        encoder = pipeline.make_encoder(settings)
-        _loaded_models[key] = (encoder, pipeline.make_judge(settings, encoder))
-    return _loaded_models[key]
+    with _loading:
+        if key not in _loaded_models:
+            encoder = pipeline.make_encoder(settings)
+            _loaded_models[key] = (encoder, pipeline.make_judge(settings, encoder))
+        return _loaded_models[key]

@@ -3,7 +3,8 @@
 A thin shell over `pipeline`: it parses arguments, shows progress, writes outputs, and turns every
 `EvalkitError` into one line on stderr and exit code 2. Exit 1 means the run worked and some
 summary failed its thresholds; exit 3 that the judge could not score some claims (a served judge that
-kept failing), whose records say why.
+kept failing), whose records say why; exit 4 that a metric or judge plugin broke its contract (named
+once); 130 that Ctrl-C stopped it (`frontends.exits`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -29,11 +32,11 @@ from evalkit.outputs.layout import Layout
 from evalkit.outputs.present import claim_lines, format_comparison, format_table, miss_lines
 from evalkit.outputs.report import source
 from evalkit.prepare import claims as claims_mod
-from evalkit.read.capture import read_capture
+from evalkit.read.capture import Capture, read_capture
 from evalkit.result import SummaryResult
 from evalkit.runs.compare import DEFAULT_ALPHA, compare_runs, signature_changes
 from evalkit.runs.diff import DEFAULT_TOLERANCE, compare, format_text, signature_differences
-from evalkit.runs.paired import DEFAULT_RESAMPLES, DEFAULT_SEED
+from evalkit.runs.paired import DEFAULT_RESAMPLES, DEFAULT_SEED, fewest_resamples
 from evalkit.runs.records import RunRecord, read_run, read_signature
 from evalkit.scoring.pipeline import Job, evalkit_version, evaluate, jobs_from_paths, run_signature
 from evalkit.settings import Settings, find_pyproject, load
@@ -60,12 +63,24 @@ def _progress(total: int | None, unit: str, args: argparse.Namespace) -> tqdm:
     return tqdm(total=total, unit=unit, disable=quiet, file=sys.stderr, dynamic_ncols=True, leave=False)
 
 
+def _refuse_nothing(jobs: list[Job], settings: Settings) -> None:
+    """Nothing to judge is an error, unless the settings allow it: a gate that checked nothing is not green.
+    (A folder given that holds no capture is already its own error record, `NothingToJudge`.)"""
+    if jobs or settings.allow_empty:
+        return
+    raise EvalkitError(
+        "nothing to judge: [tool.evalkit] references is empty"
+        " (allow_empty = true in [tool.evalkit], or --allow-empty, if that is meant)"
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings, root = _settings(args)
     inputs = _paths(args, settings, root)
     layout = Layout.from_options(options.values(args), settings)
     layout.check(settings, reads=inputs)
     jobs = list(jobs_from_paths(inputs, settings))
+    _refuse_nothing(jobs, settings)
     with _progress(len(jobs), "summary", args) as bar:
         run = evaluate(jobs, settings, on_result=lambda _: bar.update())
     results = list(run.results)
@@ -76,11 +91,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("judged with " + ", ".join(f"{k} {run.signature[k]}" for k in ("judge", "model", "evalkit")))
     shown = ("unsupported", "error", "weak") if verbosity > 0 else ("unsupported", "error")
     for r in results:
-        for message in ([r.error] if r.error else []) + [f"{r.id}: {f}" for f in (*r.failures, *miss_lines(r))]:
+        failures = [f for f in r.failures if f not in r.plugin_errors]  # a broken plugin is named once, below
+        for message in ([r.error] if r.error else []) + [f"{r.id}: {f}" for f in (*failures, *miss_lines(r))]:
             print(message, file=sys.stderr)
         for claim in (c for c in r.claims if c.verdict in shown and verbosity >= 0):
             head, *details = claim_lines(claim, indent="", colour=colour.wanted(sys.stderr))
             print(f"{r.id}: {head}", *details, sep="\n", file=sys.stderr)
+    _name_broken_plugins(Counter(p for r in results for p in r.plugin_errors))
     written = layout.write(run)
     failed = [r for r in results if not r.passed]
     print(
@@ -88,6 +105,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"wrote {', '.join(map(str, written)) or 'nothing'}"
     )
     return exits.for_results(results)
+
+
+def _name_broken_plugins(problems: Counter[str]) -> None:
+    """Each metric or judge that broke its contract, once, with how many summaries it left incomplete."""
+    for problem, count in problems.items():
+        print(f"evalkit: {problem} (in {count} summar{'y' if count == 1 else 'ies'})", file=sys.stderr)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -121,7 +144,7 @@ def _refuse_signature_changes(first: str, second: str, changes: tuple[str, ...],
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    found = compare(*_read_runs(args.old, args.new), args.tolerance)
+    found = compare(*_read_runs(args.old, args.new), args.tolerance, args.allow_signature_change)
     _refuse_signature_changes(args.old, args.new, found.signature_changes, args.allow_signature_change)
     if args.format == "json":
         print(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
@@ -133,13 +156,23 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     if args.output:
         paths.check(Settings(cache=False), reads=[args.a, args.b], files=[args.output])
+    fewest = fewest_resamples(1 - args.alpha)
+    if args.resamples < fewest:
+        raise EvalkitError(
+            f"--resamples {args.resamples} can never show a difference at --alpha {args.alpha:g}: give {fewest} or more"
+        )
     a, b = _read_runs(args.a, args.b)
     _refuse_signature_changes(args.a, args.b, signature_changes(a, b), args.allow_signature_change)
-    found = compare_runs(a, b, (args.a, args.b), args.alpha, args.resamples, args.seed)
+    found = compare_runs(a, b, (args.a, args.b), args.alpha, args.resamples, args.seed, args.allow_signature_change)
     known = [c.name for c in metrics.columns()]
     unknown = [name for name in args.fail_if_worse if name not in known]
     if unknown:
         raise EvalkitError(f"--fail-if-worse: unknown metric {', '.join(unknown)} (known: {', '.join(known)})")
+    owner = {c.name: m.name for m in metrics.registered() for c in m.columns}
+    why = dict(found.not_compared)
+    uncompared = [f"{n} ({owner[n]}: {why[owner[n]]})" for n in args.fail_if_worse if owner.get(n) in why]
+    if uncompared:
+        raise EvalkitError(f"--fail-if-worse: not compared: {', '.join(uncompared)}")
     gated = [found.metric(name) for name in args.fail_if_worse]
     missing = [name for name, m in zip(args.fail_if_worse, gated, strict=True) if m is None]
     if missing:
@@ -147,9 +180,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(found.to_dict(), indent=2, ensure_ascii=False, allow_nan=False))
     else:
-        sys.stdout.write(markdown.compare_summary(found) if args.format == "markdown" else format_comparison(found))
+        shown = markdown.compare_summary if args.format == "markdown" else format_comparison
+        sys.stdout.write(shown(found, everything=args.all))
     if args.output:
-        writer.write_file(args.output, report.render_comparison(found))
+        writer.write_file(args.output, report.render_comparison(found, everything=args.all))
         print(f"wrote {args.output}", file=sys.stderr)
     worse = [m.name for m in gated if m is not None and m.outcome == "worse"]
     if worse:
@@ -253,7 +287,8 @@ def _trim_partial_line(output: Path) -> None:
 def _exit_code(records: list[dict[str, Any]]) -> int:
     """The code for a whole `score` output: its records as written (`evalkit score` gates on no threshold)."""
     unjudged = any(c.get("verdict") == "error" for r in records for c in r.get("claims", ()))
-    return exits.code(errors=any(r.get("error") for r in records), unjudged=unjudged)
+    plugin = any(r.get("plugin_errors") for r in records)
+    return exits.code(errors=any(r.get("error") for r in records), plugin=plugin, unjudged=unjudged)
 
 
 def _in_input_order(output: Path, ids: list[str]) -> list[dict[str, Any]]:
@@ -262,7 +297,7 @@ def _in_input_order(output: Path, ids: list[str]) -> list[dict[str, Any]]:
     Records are written in input order, so a resumed file normally already is; this covers a file whose
     earlier part came from a run over other inputs or another order.
     """
-    lines = output.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = writer.split_records(output.read_text(encoding="utf-8"))
     records = [json.loads(line) for line in lines]
     slots: dict[str, list[int]] = {}
     for position, id in enumerate(ids):
@@ -282,6 +317,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     output = Path(args.output)
     meta = output.with_suffix(".meta.json")  # the signature, so scores from another judge are never mixed up
     paths.check(settings, reads=args.inputs, files=[output, meta])
+    with writer.sole_writer(output):  # before reading, trimming or truncating: one writer per output file
+        return _score_into(output, meta, settings, args)
+
+
+def _score_into(output: Path, meta: Path, settings: Settings, args: argparse.Namespace) -> int:
+    """`evalkit score` once `output` is this process's alone."""
     if args.resume and output.exists():
         _trim_partial_line(output)  # before reading ids: a cut-off last line may still parse as JSON
     done = _done_ids(output) if args.resume else Counter()
@@ -294,6 +335,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         else:
             jobs.append(job)
     errors = unjudged = 0
+    broken: Counter[str] = Counter()  # each broken plugin's line, named once at the end
     sig = run_signature(settings)
     if done:
         _check_same_run(output, meta, sig)
@@ -307,14 +349,15 @@ def cmd_score(args: argparse.Namespace) -> int:
                 bar.write(f"evalkit: {result.error}", file=sys.stderr)
                 result = replace(result, judge=sig["judge"], runtime=sig["runtime"])
             unjudged += bool(result.unjudged)
+            broken.update(result.plugin_errors)
             stream.write(result.to_record())
             bar.update()
 
         try:
             _score(jobs, settings, write, args)
         except KeyboardInterrupt:
-            print(f"\nevalkit: interrupted; finished records are in {output} (rerun with --resume)", file=sys.stderr)
-            return exits.INTERRUPTED
+            return _interrupts.say(f"; finished records are in {output} (rerun with --resume)")
+    _name_broken_plugins(broken)
     skipped = f", {len(every) - len(jobs)} already done" if done else ""
     print(
         f"scored {len(jobs) - errors} of {len(jobs)} input(s){skipped}; {errors} error(s)"
@@ -324,7 +367,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     )
     if args.resume:  # the exit code covers the whole file, as an uninterrupted run's would
         return _exit_code(_in_input_order(output, [job.id for job in every]))
-    return exits.code(errors=errors > 0, unjudged=unjudged > 0)
+    return exits.code(errors=errors > 0, plugin=bool(broken), unjudged=unjudged > 0)
 
 
 def _score(jobs: list[Job], settings: Settings, write: Any, args: argparse.Namespace) -> None:
@@ -337,9 +380,9 @@ def _score(jobs: list[Job], settings: Settings, write: Any, args: argparse.Names
         evaluate(jobs, settings, on_result=write, keep=False)
 
 
-def _show_lines(path: str) -> Iterator[str]:
-    capture = read_capture(path)
+def _show_lines(capture: Capture) -> Iterator[str]:
     yield f"title: {capture.title or '(none)'}"
+    yield f"summary found by: {capture.summary_by or '(not recorded)'}"
     yield "summary:"
     found = claims_mod.split(capture)
     for block in capture.summary_blocks:
@@ -350,6 +393,7 @@ def _show_lines(path: str) -> Iterator[str]:
             if block.start <= claim.start < block.end:
                 yield f"  [{'bullet' if block.kind == 'bullet' else 'claim'} {claim.start}-{claim.end}] {claim.text}"
     body = capture.body_paragraphs
+    yield f"article read by: {capture.article_by or '(not recorded)'}"
     yield f"body: {len(body)} paragraph(s), {sum(len(p.split()) for p in body)} words"
     yield f"  first: {body[0]}"
     if len(body) > 1:
@@ -361,10 +405,32 @@ def _show_lines(path: str) -> Iterator[str]:
     yield f"dropped as boilerplate: {len(capture.dropped)}"
     for d in capture.dropped:
         yield f"  [{d.rule}] {d.text}"
+    for warning in capture.warnings:
+        yield f"warning: {warning}"
+
+
+def _show_json(capture: Capture) -> dict[str, Any]:
+    """The parse as one JSON object, for debugging a capture or asserting on it in CI (docs/cli.md)."""
+    return {
+        "file": capture.source,
+        "title": capture.title,
+        "summary": capture.summary,
+        "claims": [claim.text for claim in claims_mod.split(capture)],
+        "article": list(capture.body_paragraphs),
+        "dropped": [{"text": d.text, "rule": d.rule} for d in capture.dropped],
+        "kept": [{"text": k.text, "rule": k.rule} for k in capture.kept],
+        "warnings": list(capture.warnings),
+        "summary_by": capture.summary_by,
+        "article_by": capture.article_by,
+    }
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    for line in _show_lines(args.file):
+    capture = read_capture(args.file)
+    if args.format == "json":
+        print(json.dumps(_show_json(capture), ensure_ascii=False, indent=2))
+        return 0
+    for line in _show_lines(capture):
         print(line)
     return 0
 
@@ -381,6 +447,35 @@ def cmd_pin(args: argparse.Namespace) -> int:
             "claims without a reviewed pin are pinned under [unreviewed]: check each against its article, "
             "then move it to [expect] or run `evalkit pin --confirm`"
         )
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from evalkit.frontends.review import export, open_session
+    from evalkit.frontends.review_server import LOOPBACK, serve
+
+    settings, root = _settings(args)
+    inputs = _paths(args, settings, root)
+    paths.check(settings, reads=inputs, files=[args.export] if args.export else [])
+    session = open_session(inputs, settings, every=args.all)
+    if args.export:
+        count, without = export(session, Path(args.export))
+        print(f"wrote {count} labelled claim(s) to {args.export}", file=sys.stderr)
+        if without:
+            print(f"evalkit: {without} reviewed claim(s) left out: score output holds no article", file=sys.stderr)
+        return 0
+    if args.host not in LOOPBACK:
+        print(
+            f"evalkit: warning: serving on {args.host}, not this machine only: anyone who reaches it with the "
+            "URL's token can change your sidecars",
+            file=sys.stderr,
+        )
+
+    def announce(url: str) -> None:
+        print(f"review at {url}", flush=True)
+        print("evalkit: every decision is saved as it is made; Ctrl-C stops the server", file=sys.stderr)
+
+    serve(session, args.host, args.port, browser=not args.no_browser, announce=announce)
     return 0
 
 
@@ -433,6 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser("show", parents=[verbosity], help="print how a capture file was parsed")
     show.add_argument("file")
+    show.add_argument("--format", choices=["text", "json"], default="text", help="output (default text)")
     show.set_defaults(func=cmd_show)
 
     report_ = sub.add_parser(
@@ -465,6 +561,9 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("b", help="system B, scored on the same inputs")
     comp.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="output (default text)")
     comp.add_argument("-o", "--output", metavar="HTML", help="also write an HTML page of the comparison")
+    comp.add_argument(
+        "--all", action="store_true", help="show ROUGE's precision and recall rows too (JSON always has them)"
+    )
     comp.add_argument(
         "--fail-if-worse",
         metavar="METRIC",
@@ -500,6 +599,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     model_options(pin)
     pin.set_defaults(func=cmd_pin)
+
+    review = sub.add_parser(
+        "review", parents=[verbosity], help="confirm or correct each claim in the browser; decisions become pins"
+    )
+    review.add_argument(
+        "paths",
+        nargs="*",
+        help="capture files or folders to judge (default: [tool.evalkit] references), or one results.json "
+        "or evalkit score JSONL",
+    )
+    review.add_argument("--all", action="store_true", help="go over reviewed claims too")
+    review.add_argument("--port", type=int, default=0, help="the port to serve on (default: a free one)")
+    review.add_argument("--host", default="127.0.0.1", help="the address to serve on (default 127.0.0.1)")
+    review.add_argument("--no-browser", action="store_true", help="print the URL only; do not open a browser")
+    review.add_argument(
+        "--export", metavar="LABELS.jsonl", help="write the reviewed claims as labelled pairs instead of serving"
+    )
+    model_options(review)
+    review.set_defaults(func=cmd_review)
     return parser
 
 
@@ -518,22 +636,63 @@ def _one_line(show: Callable[..., None]) -> Callable[..., None]:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     with warnings.catch_warnings():
+        warnings.simplefilter("default", EvalkitWarning)  # deprecations of evalkit's own spellings included
         warnings.showwarning = _one_line(warnings.showwarning)
         return _main(args)
 
 
+class _Interrupts:
+    """Whether Ctrl-C was pressed during a command, and whether the user was told.
+
+    A library may swallow the `KeyboardInterrupt` (a callback or finaliser that reports and ignores it) or
+    turn it into another error; the signal handler notes the press itself, so a command interrupted
+    anywhere ends with "interrupted" said once and exit 130 whatever became of the exception.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = self.said = False
+
+    def handler(self, signum: int, frame: Any) -> None:
+        self.pressed = True
+        raise KeyboardInterrupt
+
+    def say(self, detail: str = "") -> int:
+        if not self.said:
+            print(f"\nevalkit: interrupted{detail}", file=sys.stderr)
+        self.said = True
+        return exits.INTERRUPTED
+
+
+_interrupts = _Interrupts()
+
+
 def _main(args: argparse.Namespace) -> int:
+    global _interrupts
+    _interrupts = _Interrupts()
+    on_main_thread = threading.current_thread() is threading.main_thread()  # only it may set a handler
+    previous = signal.signal(signal.SIGINT, _interrupts.handler) if on_main_thread else signal.SIG_DFL
     try:
-        return args.func(args)
+        code = args.func(args)
+    except KeyboardInterrupt:
+        return _interrupts.say()
     except EvalkitError as exc:
+        if _interrupts.pressed:
+            return _interrupts.say()
         print(f"evalkit: {exc}", file=sys.stderr)
         return exits.USAGE
-    except KeyboardInterrupt:
-        print("\nevalkit: interrupted", file=sys.stderr)
-        return exits.INTERRUPTED
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        if _interrupts.pressed:
+            return _interrupts.say()
         sys.stderr.close()
         return 0
+    except Exception:
+        if _interrupts.pressed:  # a library turned the interrupt into its own error
+            return _interrupts.say()
+        raise
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+    return _interrupts.say() if _interrupts.pressed else code
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ SETTINGS = (
     Option("judge_model", "the model an openai: judge asks for"),
     Option("support_threshold", "claims scoring below this are unsupported", float),
     Option("weak_band", "width of the weak band above the threshold", float),
+    Option("allow_empty", "succeed when the inputs hold nothing to judge (default: exit 2)", switch=True),
 )
 # Where `evalkit run` and a pytest session write: the same layout (`evalkit.outputs.layout`, default folder `reports`).
 OUTPUTS = (

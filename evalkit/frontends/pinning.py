@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
-from evalkit.errors import EvalkitError
+from evalkit.errors import EvalkitError, EvalkitWarning
 from evalkit.outputs.paths import check
 from evalkit.prepare.encoder import Encoder
 from evalkit.result import SummaryResult
 from evalkit.scoring.pipeline import Job, evaluate, jobs_from_paths
-from evalkit.scoring.sidecar import pin_text
+from evalkit.scoring.sidecar import pin_text, unused_pins
 from evalkit.settings import Settings, sidecar_path
 from evalkit.text import printable
-from evalkit.writer import write_file
+from evalkit.writer import locked, write_file
 
 
 def pin_captures(
@@ -49,8 +50,15 @@ def pin_captures(
     problems = [r.error or f"{r.id}: some claims could not be judged" for r in run.results if not _judged(r)]
     if problems:
         raise EvalkitError("nothing pinned: " + "; ".join(problems))
-    texts = {sidecar: pin_text(r, sidecar, confirm) for sidecar, r in zip(sidecars, run.results, strict=True)}
-    return _write_all_or_none(texts)
+    with contextlib.ExitStack() as held:  # read and rewritten under their locks: a review window loses nothing
+        for sidecar in sorted(sidecars, key=os.path.realpath):
+            held.enter_context(locked(sidecar))
+        texts = {sidecar: pin_text(r, sidecar, confirm) for sidecar, r in zip(sidecars, run.results, strict=True)}
+        for job, sidecar, result in zip(jobs, sidecars, run.results, strict=True):
+            for problem in unused_pins(result.claims, job.settings.expect):
+                note = f"{printable(str(sidecar))}: {problem}: kept (correct its key or delete it)"
+                warnings.warn(note, EvalkitWarning, 2)
+        return _write_all_or_none(texts)
 
 
 def _write_all_or_none(texts: dict[Path, str]) -> list[Path]:

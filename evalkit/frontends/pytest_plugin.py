@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+import warnings
 from collections.abc import Callable, Generator, Iterator
 from datetime import UTC, datetime
 from functools import cached_property
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from evalkit.errors import EvalkitError
+from evalkit.errors import EvalkitDeprecationWarning, EvalkitError
 from evalkit.frontends import options
 from evalkit.result import SummaryResult
 from evalkit.settings import Settings, load
@@ -40,9 +41,18 @@ session_key = pytest.StashKey["EvalkitSession"]()
 REPORT_ATTR = "evalkit_result"
 
 
+# The report's file name before the one run layout (evalkit 0.1's pytest default was reports/evalkit.html).
+OLD_REPORT = "evalkit.html"
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("evalkit", "evalkit: judge AI summaries against their articles")
     options.add_to_pytest(group, (*options.SETTINGS, *options.OUTPUTS))
+    group.addoption(
+        "--evalkit-report",
+        metavar="PATH",
+        help="deprecated, goes in 0.3: also write the HTML report to PATH (--evalkit-output-dir DIR: DIR/index.html)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -184,7 +194,20 @@ class EvalkitSession:
         run never needs."""
         from evalkit.outputs.layout import Layout
 
-        return Layout.from_options(self.given, settings, self.config.invocation_params.dir)
+        layout = Layout.from_options(self.given, settings, self.config.invocation_params.dir)
+        return dataclasses.replace(layout, copies=tuple(path for path, _ in self._old_reports(layout)))
+
+    def _old_reports(self, layout: Layout) -> list[tuple[Path, str]]:
+        """The report paths of earlier versions still written, each with its deprecation message."""
+        asked = self.config.option.evalkit_report
+        if asked is not None:  # `--evalkit-report=` asked for none, as it did
+            path = self.config.invocation_params.dir / asked
+            new = f"--evalkit-output-dir DIR writes the report to DIR/index.html (now {layout.folder}/index.html)"
+            return [(path, f"--evalkit-report is deprecated and goes in evalkit 0.3: {new}")] if asked else []
+        if layout.folder is None:
+            return []
+        old, new = layout.folder / OLD_REPORT, layout.folder / "index.html"
+        return [(old, f"{old} is deprecated and is no longer written from evalkit 0.3: the same report is {new}")]
 
     @cached_property
     def encoder(self) -> Encoder:
@@ -268,9 +291,13 @@ class EvalkitSession:
         if not self.is_controller or not self.results:
             return
         try:
-            self.written = self._layout(self.settings).write(self._run())
+            layout = self._layout(self.settings)
+            self.written = layout.write(self._run())
         except EvalkitError as exc:  # a pytest session reports its own outcome; the outputs' problem is noted
             self.problems.append(f"evalkit: no report: {exc}")
+            return
+        for _, message in self._old_reports(layout):  # after writing: an error filter cannot cost the report
+            warnings.warn(message, EvalkitDeprecationWarning, stacklevel=1)
 
     def _run(self) -> RunResult:
         from evalkit.result import RunResult

@@ -9,11 +9,13 @@ new file, here or in a package of its own. Verdicts come from the bands here and
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from evalkit import plugins
-from evalkit.errors import SettingsError
+from evalkit.errors import EvalkitError, SettingsError
 from evalkit.result import Evidence, Verdict
 
 if TYPE_CHECKING:
@@ -91,6 +93,57 @@ class Judge(Protocol):
     def judge(self, claims: list[ClaimInput]) -> list[Judgement]: ...
 
 
+def judge_all(judge: Judge, claims: list[ClaimInput]) -> list[tuple[Judgement, str | None]]:
+    """Each claim's judgement, checked, with a line naming the judge where it broke the `Judge` contract.
+
+    The one home of the check every judge's answers pass, the served judge's included: a judge that
+    raises, returns something other than one `Judgement` per claim, or gives a score that is not a
+    probability in [0, 1] (NaN, 1.7, -0.5) leaves those claims unscored (verdict `error`, the reason in
+    the record), never a traceback that loses the batch and never a verdict from a number out of range.
+    A served judge's failed request is no broken contract: it returns `Judgement(None, error=...)` itself.
+    """
+    who = f"judge '{judge.id}'" if isinstance(getattr(judge, "id", None), str) else f"judge {type(judge).__name__}"
+    try:
+        got = judge.judge(claims)
+    except EvalkitError:
+        raise
+    except Exception as exc:  # a broken plugin is named, never a traceback
+        return _all_failed(f"{who} failed: {type(exc).__name__}: {exc}", len(claims))
+    if not isinstance(got, list | tuple):
+        return _all_failed(f"{who} returned {type(got).__name__}, not a list of judgements", len(claims))
+    if len(got) != len(claims):
+        return _all_failed(f"{who} returned {len(got)} judgement(s) for {len(claims)} claim(s)", len(claims))
+    return [_checked(who, j) for j in got]
+
+
+def _all_failed(problem: str, count: int) -> list[tuple[Judgement, str | None]]:
+    return [(Judgement(None, error=problem), problem)] * count
+
+
+def _number(value: object) -> bool:
+    """A finite real number (numpy's included), never a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _probability(value: object) -> bool:
+    return _number(value) and 0.0 <= value <= 1.0  # type: ignore[operator]
+
+
+def _checked(who: str, judgement: object) -> tuple[Judgement, str | None]:
+    """`judgement` if it keeps the contract, else an unscored one saying why (NaN fails `0 <= x <= 1`)."""
+    if not isinstance(judgement, Judgement):
+        problem = f"{who} returned {type(judgement).__name__} {str(judgement)[:40]!r}, not a Judgement"
+    elif judgement.score is not None and not _probability(judgement.score):
+        problem = f"{who} gave score {judgement.score!r}, not a probability in [0, 1]"
+    elif not all(s is None or _probability(s) for s in judgement.passage_scores):
+        problem = f"{who} gave passage scores {judgement.passage_scores!r}, not probabilities in [0, 1]"
+    elif not all(_number(v) for v in judgement.signals.values()):
+        problem = f"{who} gave signals that are not finite numbers: {judgement.signals!r}"
+    else:
+        return judgement, None
+    return Judgement(None, error=problem), problem
+
+
 def bands(judge: Judge, settings: Settings) -> Bands:
     """The judge's own bands, with the settings' `support_threshold` / `weak_band` over them."""
     low = judge.bands.threshold if settings.support_threshold is None else settings.support_threshold
@@ -114,7 +167,15 @@ def load_judge(settings: Settings, store: VectorCache | None = None) -> Judge:
         if name not in known:
             names = ", ".join(f"{n}{USAGE.get(n, '')}" for n in known)
             raise SettingsError(f"unknown judge '{settings.judge}' (known: {names})")
-        _made[key] = plugins.load(known[name], f"judge '{name}'")(argument, settings, store)
+        factory = plugins.load(known[name], f"judge '{name}'")
+        judge = plugins.made(factory, f"judge '{name}'", known[name], argument, settings, store)
+        shaped = isinstance(getattr(judge, "id", None), str) and isinstance(getattr(judge, "bands", None), Bands)
+        if not shaped or not callable(getattr(judge, "judge", None)):
+            raise SettingsError(
+                f"judge '{name}' ({known[name]}) made {type(judge).__name__}, not a judge with a text `id`, "
+                "`bands` (evalkit.judges.Bands) and `judge(claims)`"
+            )
+        _made[key] = judge
     return _made[key]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,7 @@ from evalkit.errors import SettingsError
 from evalkit.judges import PROBABILITY_BANDS, ClaimInput, Judgement
 from evalkit.prepare import batching
 from evalkit.prepare.encoder import model_identity, torch_threads, word_pieces
-from evalkit.prepare.runtime import openvino_forward, runtime_id
+from evalkit.prepare.runtime import model_lock, once, openvino_forward, runtime_id
 from evalkit.settings import RUNTIMES
 
 if TYPE_CHECKING:
@@ -50,7 +49,7 @@ def supported_output(id2label: dict[int, str], folder: Path) -> int:
     return found[0]
 
 
-@cache
+@once
 def _tokenizer(folder: str) -> PreTrainedTokenizerBase:
     import transformers
     from transformers import AutoTokenizer
@@ -59,7 +58,7 @@ def _tokenizer(folder: str) -> PreTrainedTokenizerBase:
     return AutoTokenizer.from_pretrained(folder)
 
 
-@cache
+@once
 def _torch_model(folder: str) -> Any:
     """The PyTorch model, loaded once per process."""
     import torch
@@ -71,7 +70,7 @@ def _torch_model(folder: str) -> Any:
     return model
 
 
-@cache
+@once
 def _logits(folder: str, runtime: str) -> Callable[[dict[str, Any]], torch.Tensor]:
     """The model's logits for a batch of token tensors, on `runtime`; built on first use, once per process."""
     import torch
@@ -122,7 +121,9 @@ class CrossEncoderScorer:
         found = {k: float(v[0]) for k, v in (self.store.get_many(self.namespace, keys) if self.store else {}).items()}
         missing = list(dict.fromkeys((c, p) for (c, p), k in zip(pairs, keys, strict=True) if k not in found))
         if missing:
-            fresh = dict(zip((f"{c}\x1f{p}" for c, p in missing), self._compute(missing), strict=True))
+            with model_lock(str(self.folder)):  # the tokenizer and the model serve one call at a time
+                scores = self._compute(missing)
+            fresh = dict(zip((f"{c}\x1f{p}" for c, p in missing), scores, strict=True))
             found.update(fresh)
             if self.store is not None:
                 self.store.put_many(self.namespace, {k: np.array([v]) for k, v in fresh.items()})

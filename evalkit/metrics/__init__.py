@@ -14,13 +14,14 @@ prints and never decides pass or fail.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from evalkit import plugins
-from evalkit.errors import SettingsError
+from evalkit.errors import EvalkitError, SettingsError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,15 +48,29 @@ class Column:
 
     name: str  # the key in `SummaryResult.metrics`, unique across metrics
     label: str  # as people read it: "ROUGE-L F1"
-    higher_is_better: bool = True
+    # None: neither way is better (a count such as `claims`), so no comparison calls a change better or worse.
+    higher_is_better: bool | None = True
     aggregate: Literal["mean", "sum"] = "mean"  # how summaries roll up to a run
-    digits: int = 3  # 0: a count
+    digits: int = 3  # decimals shown everywhere; 0: a count
     table: bool = False  # shown in the terminal's results table
+    detail: bool = False  # a variant `evalkit compare` shows only with --all (ROUGE precision and recall)
 
-    def format(self, value: float | None) -> str:
+    def format(self, value: float | None, signed: bool = False) -> str:
+        """The value at the column's digits (`signed`: with its sign, as a difference is shown)."""
         if value is None:
             return "—"
-        return f"{value:.0f}" if self.digits == 0 else f"{value:.{self.digits}f}"
+        return f"{value:{'+' if signed else ''}.{self.digits}f}"
+
+    @property
+    def arrow(self) -> str:
+        """'↑' higher is better, '↓' lower is, '' neither."""
+        return {True: "↑", False: "↓", None: ""}[self.higher_is_better]
+
+    def better(self, old: float, new: float) -> int:
+        """1 when `new` is better than `old`, -1 when worse, 0 when equal or the column has no direction."""
+        if self.higher_is_better is None or new == old:
+            return 0
+        return 1 if (new > old) == self.higher_is_better else -1
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,9 @@ class Measured:
 
     values: dict[str, float]
     details: dict[str, Any] = field(default_factory=dict)
+    # Set by `measure`, never by a metric: a line for each metric that failed on this summary (its values
+    # left out), naming it.
+    errors: list[str] = field(default_factory=list)
 
 
 class Metric(Protocol):
@@ -115,7 +133,9 @@ class Metric(Protocol):
     def measure(self, batch: Batch) -> list[Measured]: ...
 
 
-def _check(metric: Metric, origin: str, seen: Mapping[str, str]) -> None:
+def _check(metric: Metric, origin: str, owners: dict[tuple[str, str], str]) -> None:
+    """`metric` is well formed and owns its name, columns and threshold keys alone; `owners` maps
+    (kind, name) to the metric (`origin`) that claimed it first, built-ins first."""
     for needed in ("name", "version", "reads", "columns", "thresholds", "measure"):
         if not hasattr(metric, needed):
             raise SettingsError(f"metric {origin} has no '{needed}' (see evalkit.metrics.Metric)")
@@ -123,24 +143,30 @@ def _check(metric: Metric, origin: str, seen: Mapping[str, str]) -> None:
     if unknown:
         raise SettingsError(f"metric {origin} reads {', '.join(sorted(unknown))}; known: {', '.join(sorted(INPUTS))}")
     columns = {c.name for c in metric.columns}
-    for col in metric.columns:
-        if col.name in seen:
-            raise SettingsError(f"metric {origin}: column '{col.name}' is already metric '{seen[col.name]}''s")
     for threshold in metric.thresholds:
         if not threshold.key.startswith(("min_", "max_")) or threshold.column not in columns:
             raise SettingsError(f"metric {origin}: threshold '{threshold.key}' must be min_/max_ of one of its columns")
+    claimed = [("name", metric.name), *(("column", c.name) for c in metric.columns)]
+    claimed += [("threshold", t.key) for t in metric.thresholds]
+    for kind, name in claimed:
+        if (kind, name) in owners:
+            owner = owners[kind, name]
+            raise SettingsError(f"metric {origin}: its {kind} '{name}' is also that of metric {owner}: rename one")
+        owners[kind, name] = origin
 
 
 @cache
 def registered() -> tuple[Metric, ...]:
-    """Every metric, built-ins first, then entry points in name order; loaded once per process."""
+    """Every metric, built-ins first, then entry points in name order; loaded once per process.
+
+    Names, columns and threshold keys are unique across them, so no metric can take over another's
+    numbers, details or thresholds."""
     found: list[Metric] = []
-    owner: dict[str, str] = {}
+    owners: dict[tuple[str, str], str] = {}
     for name, reference in plugins.available(ENTRY_POINT_GROUP, BUILTIN).items():
         metric = plugins.load(reference, f"metric '{name}'")
-        metric = metric() if isinstance(metric, type) else metric
-        _check(metric, f"'{name}'", owner)
-        owner.update({c.name: metric.name for c in metric.columns})
+        metric = plugins.made(metric, f"metric '{name}'", reference) if isinstance(metric, type) else metric
+        _check(metric, f"'{name}' ({reference})", owners)
         found.append(metric)
     return tuple(found)
 
@@ -164,13 +190,14 @@ def resolve_thresholds(
 ) -> dict[str, float | None]:
     """Each metric threshold's value: its default, or what `given` sets; unknown keys and values out of
     range are refused, naming the known keys, so a typo never turns a check off in silence. The message
-    names where the key was set (`origins`, as `Settings.threshold_origins` records it), else `origin`."""
+    names where the key was set (`origins`, as `Settings.origins` records it), else `origin`."""
     known = thresholds()
     unknown = sorted(set(given) - known.keys())
+    where = (origins or {}).get
     if unknown:
-        where = (origins or {}).get(unknown[0], origin)
         raise SettingsError(
-            f"{where}: unknown threshold {', '.join(repr(k) for k in unknown)} (known: {', '.join(sorted(known))})"
+            f"{where(unknown[0], origin)}: unknown threshold {', '.join(repr(k) for k in unknown)}"
+            f" (known: {', '.join(sorted(known))})"
         )
     resolved: dict[str, float | None] = {}
     for key, threshold in known.items():
@@ -180,8 +207,8 @@ def resolve_thresholds(
             if not ok or (threshold.whole and value != int(value)) or not threshold.low <= value <= threshold.high:
                 kind = "a whole number" if threshold.whole else "a number"
                 raise SettingsError(
-                    f"{(origins or {}).get(key, origin)}: '{key}' must be {kind} between {threshold.low:g} "
-                    f"and {threshold.high:g}, not {value!r}"
+                    f"{where(key, origin)}: '{key}' must be {kind} between {threshold.low:g} and "
+                    f"{threshold.high:g}, not {value!r}"
                 )
         resolved[key] = value
     return resolved
@@ -213,14 +240,50 @@ def missed_columns(values: Mapping[str, float], limits: Mapping[str, float | Non
 
 
 def measure(batch: Batch) -> list[Measured]:
-    """Every registered metric over the batch, merged per summary."""
+    """Every registered metric over the batch, merged per summary.
+
+    A metric that raises or breaks its contract (the wrong number of results, something other than a
+    `Measured`, a column it does not declare, a value that is not a finite number) is named in that
+    summary's `errors` and its values are left out; every other metric's numbers are kept."""
     merged = [Measured({}, {}) for _ in batch.summaries]
     for metric in registered():
-        for into, got in zip(merged, metric.measure(batch), strict=True):
-            into.values.update({k: float(v) for k, v in got.values.items()})
+        for into, got in zip(merged, _outputs(metric, batch), strict=True):
+            if isinstance(got, str):
+                into.errors.append(got)
+                continue
+            into.values.update(got.values)
             if got.details:
                 into.details[metric.name] = got.details
     return merged
+
+
+def _outputs(metric: Metric, batch: Batch) -> list[Measured | str]:
+    """`metric`'s checked result for each summary of `batch`, or the line saying why it has none."""
+    who = f"metric '{metric.name}' ({type(metric).__module__})"
+    count = len(batch.summaries)
+    try:
+        got: Any = metric.measure(batch)
+    except EvalkitError:
+        raise  # a setup problem the metric phrased itself (a missing model): one line, the run stops
+    except Exception as exc:  # a broken plugin is named, never a traceback that loses the batch
+        return [f"{who} failed: {type(exc).__name__}: {exc}"] * count
+    if not isinstance(got, list | tuple) or len(got) != count:
+        shape = f"{len(got)} result(s)" if isinstance(got, list | tuple) else repr(got)[:40]
+        return [f"{who} returned {shape} for {count} summar{'y' if count == 1 else 'ies'}"] * count
+    return [_checked(who, metric, one) for one in got]
+
+
+def _checked(who: str, metric: Metric, got: Any) -> Measured | str:
+    values, details = getattr(got, "values", None), getattr(got, "details", {})
+    if not isinstance(values, Mapping) or not isinstance(details, Mapping):
+        return f"{who} returned {repr(got)[:40]}, not a Measured"
+    undeclared = sorted(set(values) - {c.name for c in metric.columns})
+    if undeclared:
+        return f"{who} wrote {', '.join(map(repr, undeclared))}, which it does not declare"
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            return f"{who} gave {key} = {value!r}, not a finite number"
+    return Measured({k: float(v) for k, v in values.items()}, dict(details))
 
 
 def aggregate(rows: Iterable[Mapping[str, float]]) -> dict[str, float]:
@@ -238,4 +301,3 @@ def aggregate(rows: Iterable[Mapping[str, float]]) -> dict[str, float]:
 def versions() -> dict[str, str]:
     """Each metric's version, for the signature."""
     return {m.name: m.version for m in registered()}
-

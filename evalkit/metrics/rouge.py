@@ -140,7 +140,7 @@ class Rouge:
     version = "1"
     reads = frozenset({"claims", "units"})
     columns = tuple(
-        Column(f"{kind}_{part}", f"{label} {short}", table=(kind, part) == ("rougeL", "f1"))
+        Column(f"{kind}_{part}", f"{label} {short}", table=(kind, part) == ("rougeL", "f1"), detail=part != "f1")
         for kind, label in _LABELS.items()
         for part, short in _PARTS.items()
     )

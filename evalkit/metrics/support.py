@@ -15,7 +15,7 @@ class Support:
     version = "1"
     reads = frozenset({"verdicts"})
     columns = (
-        Column("claims", "claims", aggregate="sum", digits=0, table=True),
+        Column("claims", "claims", higher_is_better=None, aggregate="sum", digits=0, table=True),
         Column("unsupported", "unsupported", higher_is_better=False, aggregate="sum", digits=0, table=True),
         Column("supported_share", "supported share"),
         Column("support", "support score", table=True),  # the weakest judged claim's score

@@ -30,6 +30,9 @@ class Layout:
     junit: Path | None = None
     markdown: Path | None = None
     history_runs: int = 0  # runs kept in the history (0: none written)
+    # The HTML report again at the paths earlier versions wrote it to (a pytest session's `reports/evalkit.html`,
+    # `--evalkit-report PATH`), kept for one minor version so CI scripts written for them keep working.
+    copies: tuple[Path, ...] = ()
 
     @classmethod
     def from_options(cls, given: Mapping[str, Any], settings: Settings, base: Path | None = None) -> Layout:
@@ -50,7 +53,7 @@ class Layout:
     def files(self) -> list[Path]:
         """Every file this layout writes."""
         named = [self.folder / RESULTS, self.folder / REPORT, self.history] if self.folder else []
-        return [p for p in (*named, self.junit, self.markdown) if p is not None]
+        return [p for p in (*named, *self.copies, self.junit, self.markdown) if p is not None]
 
     def check(self, settings: Settings, reads: Iterable[str | Path]) -> None:
         """Raise `OutputError` now, before scoring, for any path the run could not write."""
@@ -67,6 +70,8 @@ class Layout:
                 records = history.append(self.history, run, self.history_runs)
                 written.append(self.history)
             written.append(report.write(run, self.folder / REPORT, records))
+        for copy in self.copies:
+            written.append(report.write(run, copy, records))
         if self.junit:
             written.append(writer.write_file(self.junit, junit.junit_xml(run)))
         if self.markdown:

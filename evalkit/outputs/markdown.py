@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 
-from evalkit.outputs.present import explain, miss_lines, p_value
+from evalkit.outputs.present import LEGEND, explain, miss_lines, p_value
 from evalkit.outputs.report.view import verdict_counts
 from evalkit.result import RunResult
 from evalkit.runs.compare import Comparison
-from evalkit.runs.diff import RunDiff
+from evalkit.runs.diff import RunDiff, move_line
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
 
@@ -58,6 +58,8 @@ def diff_summary(diff: RunDiff) -> str:
     """What `evalkit diff --format markdown` prints."""
     head = f"## evalkit diff: {len(diff.regressed)} regressed, {len(diff.improved)} improved"
     notes = [f"- signature changed (compared anyway): {_cell(c)}" for c in diff.signature_changes]
+    notes += [f"- metric {_cell(name)}: {_cell(why)}, not compared" for name, why in diff.not_compared]
+    notes += [f"- {_cell(move_line(*move))}" for move in diff.moves]
     return "\n".join([head, "", *notes, *([""] if notes else []), *changes_table(diff)]) + "\n"
 
 
@@ -79,31 +81,38 @@ def changes_table(diff: RunDiff) -> list[str]:
     return rows
 
 
-def compare_summary(found: Comparison) -> str:
-    """What `evalkit compare --format markdown` prints: the metric table, flips and what was left out."""
+def compare_summary(found: Comparison, everything: bool = False) -> str:
+    """What `evalkit compare --format markdown` prints: the headline, the metric table, the ids that flipped,
+    what was left out or one-sided."""
     a, b = found.names
     lines = [
         f"## evalkit compare: A = {_cell(a)}, B = {_cell(b)}",
         "",
+        f"**{_cell(found.headline(everything))}**",
+        "",
         *[f"- signature changed (compared anyway): {_cell(c)}" for c in found.signature_changes],
-        *([""] if found.signature_changes else []),
+        *[f"- metric {_cell(name)}: {_cell(why)}, not compared" for name, why in found.not_compared],
+        *([""] if found.signature_changes or found.not_compared else []),
         f"{len(found.pairs)} summaries compared, {len(found.left_out)} left out. "
-        f"Paired bootstrap {found.confidence:.0%} interval and approximate randomisation p-value, "
-        f"{found.resamples} resamples, seed {found.seed}; **bold**: B differs at p < {found.alpha:g}.",
+        f"Interval ({found.confidence:.0%}) and p-value from one paired bootstrap, "
+        f"{found.resamples} resamples, seed {found.seed}; **bold**: B differs at p < {found.alpha:g}. {LEGEND}.",
         "",
         "| metric | mean A | mean B | B − A | interval | p | B better / same / worse |",
         "|---|---:|---:|---:|---|---:|---:|",
     ]
-    for m in found.metrics:
+    for m in found.shown(everything):
         t = m.test
-        delta = f"**{t.delta:+.3f}** ({m.outcome})" if m.outcome else f"{t.delta:+.3f}"
+        delta = m.format(t.delta, signed=True)
+        delta = f"**{delta}** ({m.outcome})" if m.outcome else delta
         lines.append(
-            f"| {m.name} {'↑' if m.higher_is_better else '↓'} | {m.mean_a:.3f} | {m.mean_b:.3f} | {delta} "
-            f"| [{t.ci_low:+.3f}, {t.ci_high:+.3f}] | {p_value(t.p_value)} | {m.wins} / {m.ties} / {m.losses} |"
+            f"| {_cell(f'{m.name} {m.column.arrow}'.rstrip())} | {m.format(m.mean_a)} | {m.format(m.mean_b)} | {delta} "
+            f"| [{m.format(t.ci_low, signed=True)}, {m.format(t.ci_high, signed=True)}] | {p_value(t.p_value)} "
+            f"| {m.wins} / {m.ties} / {m.losses} |"
         )
-    lines += [
-        "",
-        f"Verdict flips: {len(found.consistent_only_in_a)} summaries consistent under A only, "
-        f"{len(found.consistent_only_in_b)} under B only.",
-    ]
+    for side, ids in (("A", found.consistent_only_in_a), ("B", found.consistent_only_in_b)):
+        lines += ["", f"Consistent under {side} only: {len(ids)}" + (":" if ids else ".")]
+        lines += [""] + [f"- {_cell(id)}" for id in ids] if ids else []
+    if found.left_out:
+        lines += ["", f"Left out: {len(found.left_out)}", ""]
+        lines += [f"- {_cell(id)}: {_cell(why)}" for id, why in found.left_out]
     return "\n".join(lines) + "\n"

@@ -116,22 +116,24 @@ def p_value(p: float) -> str:
     return f"{p:.4f}" if p >= 1e-4 else f"{p:.1e}"
 
 
-def format_comparison(found: Comparison, listed: int = 10) -> str:
-    """The plain-text report `evalkit compare` prints: the metric table, verdict flips, what was left out."""
+def format_comparison(found: Comparison, listed: int = 10, everything: bool = False) -> str:
+    """The plain-text report `evalkit compare` prints: the headline, the metric table (faithfulness first;
+    ROUGE precision and recall only with `everything`), verdict flips, what was left out or one-sided."""
     a, b = found.names
-    lines = [f"signature changed (compared anyway): {change}" for change in found.signature_changes]
+    lines = [found.headline(everything)]
+    lines += [f"signature changed (compared anyway): {change}" for change in found.signature_changes]
     lines.append(f"A = {a}, B = {b}: {len(found.pairs)} summaries compared, {len(found.left_out)} left out")
     level = f"{found.confidence:.0%} interval"
     rows = [("metric", "mean A", "mean B", "B - A", level, "p", "B better/same/worse", "")]
-    for m in found.metrics:
+    for m in found.shown(everything):
         t = m.test
         rows.append(
             (
-                f"{m.name} {'↑' if m.higher_is_better else '↓'}",
-                f"{m.mean_a:.3f}",
-                f"{m.mean_b:.3f}",
-                f"{t.delta:+.3f}",
-                f"[{t.ci_low:+.3f}, {t.ci_high:+.3f}]",
+                f"{m.name} {m.column.arrow}".rstrip(),
+                m.format(m.mean_a),
+                m.format(m.mean_b),
+                m.format(t.delta, signed=True),
+                f"[{m.format(t.ci_low, signed=True)}, {m.format(t.ci_high, signed=True)}]",
                 p_value(t.p_value),
                 f"{m.wins}/{m.ties}/{m.losses}",
                 f"B {m.outcome}" if m.outcome else "",
@@ -141,16 +143,23 @@ def format_comparison(found: Comparison, listed: int = 10) -> str:
     for row in rows:
         cells = [c.ljust(w) if i in (0, 7) else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
         lines.append("  ".join(cells).rstrip())
+    lines += [f"metric {name}: {why}, not compared" for name, why in found.not_compared]
     for side, ids in (("A", found.consistent_only_in_a), ("B", found.consistent_only_in_b)):
         lines.append(f"consistent under {side} only: {len(ids)}" + "".join(f"\n  {id}" for id in ids[:listed]))
         lines += [f"  ... and {len(ids) - listed} more"] if len(ids) > listed else []
     lines += [f"left out: {id} ({why})" for id, why in found.left_out[:listed]]
     lines += [f"left out: ... and {len(found.left_out) - listed} more"] if len(found.left_out) > listed else []
+    hidden = len(found.metrics) - len(found.shown(everything))
     lines.append(
-        f"↑ higher is better, ↓ lower; paired bootstrap interval and approximate randomisation p-value, "
-        f"{found.resamples} resamples each, seed {found.seed}; B better/worse: p < {found.alpha:g}"
+        f"{LEGEND}; interval and p-value from one paired bootstrap, {found.resamples} resamples, seed {found.seed}; "
+        f"B better/worse: the interval excludes 0, as p < {found.alpha:g}"
+        + (f"; {hidden} more ROUGE rows with --all" if hidden else "")
     )
     return "\n".join(lines) + "\n"
+
+
+# What the arrows mean, wherever a comparison prints them.
+LEGEND = "↑ higher is better, ↓ lower, no arrow: neither (B higher/same/lower)"
 
 
 def miss_lines(result: SummaryResult) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import cache
@@ -19,7 +20,7 @@ import numpy as np
 from evalkit.errors import SettingsError
 from evalkit.prepare import batching
 from evalkit.prepare.cache import VectorCache
-from evalkit.prepare.runtime import openvino_forward, runtime_id
+from evalkit.prepare.runtime import model_lock, once, openvino_forward, runtime_id
 from evalkit.settings import DEFAULT_MODEL, RUNTIMES
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def torch_threads() -> int:
     return max(1, int(os.environ.get("EVALKIT_THREADS") or 0) or len(os.sched_getaffinity(0)))
 
 
-@cache
+@once
 def load_model(name: str) -> SentenceTransformer:
     """Load once per process; every caller shares the instance."""
     import torch
@@ -122,7 +123,7 @@ def word_pieces(tokenizer: PreTrainedTokenizerBase, texts: list[str], limit: int
     return out
 
 
-@cache
+@once
 def _sentence_embedding(name: str, runtime: str) -> Callable[[dict[str, Any]], torch.Tensor]:
     """The model's `sentence_embedding` for a batch of its inputs, on `runtime`, built once per process.
 
@@ -206,31 +207,35 @@ class Encoder:
         self.memo_size = memo_size
         self.cache = cache
         self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._memo_lock = threading.Lock()  # threads share an encoder (`evalkit.score` from a web service)
         self._dim = 384  # MiniLM's; replaced by the real width once a vector exists
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """A (len(texts), dim) float32 matrix of unit vectors."""
+        """A (len(texts), dim) float32 matrix of unit vectors; safe to call from several threads at once."""
         if not texts:
             return np.zeros((0, self._dim), dtype=np.float32)
         found: dict[str, np.ndarray] = {}
         missing: list[str] = []
-        for text in dict.fromkeys(texts):
-            vector = self._memo.get(text)
-            if vector is None:
-                missing.append(text)
-            else:
-                found[text] = vector
-                self._memo.move_to_end(text)
+        with self._memo_lock:
+            for text in dict.fromkeys(texts):
+                vector = self._memo.get(text)
+                if vector is None:
+                    missing.append(text)
+                else:
+                    found[text] = vector
+                    self._memo.move_to_end(text)
         if missing and self.cache is not None:
             cached = self.cache.get_many(self.namespace, missing, valid=_unit_length)
             found.update(cached)
             self._remember(cached)
             missing = [t for t in missing if t not in cached]
         if missing:
-            model = load_model(self.model_name)
-            pieces = dict(zip(missing, model_pieces(model, missing), strict=True))
-            order = list(dict.fromkeys(p for parts in pieces.values() for p in parts))
-            of_piece = dict(zip(order, embed(self.model_name, self.runtime, order, self.batch_size), strict=True))
+            with model_lock(self.model_name):  # the tokenizer and the model serve one call at a time
+                model = load_model(self.model_name)
+                pieces = dict(zip(missing, model_pieces(model, missing), strict=True))
+                order = list(dict.fromkeys(p for parts in pieces.values() for p in parts))
+                vectors = embed(self.model_name, self.runtime, order, self.batch_size)
+            of_piece = dict(zip(order, vectors, strict=True))
             fresh = {text: _mean_direction([of_piece[p] for p in parts]) for text, parts in pieces.items()}
             found.update(fresh)
             self._remember(fresh)
@@ -241,6 +246,7 @@ class Encoder:
         return matrix
 
     def _remember(self, vectors: dict[str, np.ndarray]) -> None:
-        self._memo.update(vectors)
-        while len(self._memo) > self.memo_size:
-            self._memo.popitem(last=False)
+        with self._memo_lock:
+            self._memo.update(vectors)
+            while len(self._memo) > self.memo_size:
+                self._memo.popitem(last=False)

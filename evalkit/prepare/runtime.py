@@ -6,19 +6,24 @@ weights' hash and the OpenVINO version, so later runs only compile it. On a CPU 
 (AVX512-BF16 or AMX) OpenVINO computes in bfloat16, which is most of its speed; scores then move by
 up to about 0.01, so the precision is part of the runtime's id, which the signature and every record
 carry. ONNX Runtime (fp32 and dynamic int8) and Optimum were measured too and not kept (docs/speed.md).
+
+Threads (a web service calling `evalkit.score`) share the models: each model is loaded once
+(`once`) and serves one call at a time (`model_lock`).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -28,6 +33,8 @@ if TYPE_CHECKING:
     import openvino
     import torch
 
+P = ParamSpec("P")
+T = TypeVar("T")
 # The output wanted from a PyTorch model, given the model and a dict of token tensors.
 Run = Callable[[Any, dict[str, Any]], Any]
 # Bump when the conversion changes, so models converted the old way are never loaded.
@@ -36,6 +43,36 @@ _RECIPE = "r1"
 
 class ModelCacheWarning(EvalkitWarning):
     """A converted model could not be kept on disk; it is converted again next run."""
+
+
+def once(function: Callable[P, T]) -> Callable[P, T]:
+    """`functools.cache` that makes each value once even when threads ask for it at the same moment
+    (two threads starting at once loaded, or converted, the same model twice)."""
+    cached = cache(function)
+    lock = threading.RLock()
+
+    @functools.wraps(function)
+    def made_once(*args: P.args, **kwargs: P.kwargs) -> T:
+        with lock:
+            return cached(*args, **kwargs)
+
+    return made_once
+
+
+_model_locks: dict[str, threading.RLock] = {}
+_model_locks_guard = threading.Lock()
+
+
+def model_lock(model: str) -> threading.RLock:
+    """The lock a model's work holds, its tokenizer's and its forward passes': one call at a time.
+
+    Threads sharing one model failed without it: a fast tokenizer raises "Already borrowed" and an
+    OpenVINO compiled model's one infer request "Infer Request is busy" when two calls meet. Each
+    forward pass already uses every core the process may use (`torch_threads`), so calls taking turns
+    lose little, and each call's numbers are the ones it gets alone.
+    """
+    with _model_locks_guard:
+        return _model_locks.setdefault(model, threading.RLock())
 
 
 def model_cache() -> Path:

@@ -6,10 +6,24 @@ Golden Rules handle news abbreviations, initials and decimals without any model 
 pysbd is pure Python (about 5 ms a paragraph), so splits are memoised per text in process (bounded
 LRU) and, through `preload`, kept in the persistent cache next to the vectors: a warm re-run then
 splits nothing.
+
+pysbd's time grows with the square of the text it is given (a 100 KB paragraph took 12 s, a 4.9 MB
+one did not finish in 900 s), so a paragraph longer than `WINDOW` is split a window at a time: the
+sentences pysbd finds in a window are kept but for the last, which may run past the window's end and
+is split again at the start of the next. The time is then linear in the paragraph's length
+(`benchmarks/long_documents.py`).
+
+Tokenised text (Penn Treebank style, as in the CNN/DailyMail sets REALSumm and SummEval use:
+"( CNN ) -- the ...", "kathmandu , nepal . and they ...") defeats pysbd: it made "( CNN )" a sentence
+and ran the next three together. There every punctuation mark stands apart and abbreviations keep
+their period ("u.s.", "v."), so a lone ".", "!" or "?" ends a sentence whatever case follows: such a
+paragraph is split by that rule instead.
 """
 
 from __future__ import annotations
 
+import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -22,17 +36,29 @@ if TYPE_CHECKING:
 
 Spans = tuple[tuple[int, int], ...]
 
-NAMESPACE = f"spans:pysbd-{pysbd.__version__}"
+SPLITTER = f"pysbd-{pysbd.__version__}+w2000+ptb"  # in the run signature and the cache: a new rule, new splits
+NAMESPACE = f"spans:{SPLITTER}"
+WINDOW = 2000  # characters pysbd sees at once: its time per character is least at 1-2 KB
+MARGIN = 200  # a sentence ending this close to a window's end is split again with what follows
 MEMO_SIZE = 65536
 
-_segmenter = pysbd.Segmenter(language="en", clean=False)
+_segmenters = threading.local()  # one pysbd Segmenter per thread: `segment` keeps its text on the instance
+_SPACED = re.compile(r"(?<=\s)[,.!?;:](?=\s|$)")  # punctuation standing apart: " , ", " . "
+_ATTACHED = re.compile(r"(?<=\w)[,;:!?](?=\s|$)")  # punctuation on its word: ", " in ordinary prose
+_TOKEN = re.compile(r"\S+")
+_END = re.compile(r"[.!?]+")  # a whole token; "..." is left out: it pauses a sentence more often than it ends one
+_CLOSING = frozenset({"''", "'", ")", "]", "”", "’", "-rrb-"})
 _memo: OrderedDict[str, Spans] = OrderedDict()
+_memo_lock = threading.Lock()  # threads share the memo (`evalkit.score` from a web service)
 
 
-def _segment(text: str) -> Spans:
+def _pysbd(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     offset = 0
-    for sentence in _segmenter.segment(text):
+    segmenter = getattr(_segmenters, "segmenter", None)
+    if segmenter is None:
+        segmenter = _segmenters.segmenter = pysbd.Segmenter(language="en", clean=False)
+    for sentence in segmenter.segment(text):
         stripped = sentence.strip()
         if not stripped:
             continue
@@ -41,23 +67,88 @@ def _segment(text: str) -> Spans:
             start = offset
         spans.append((start, start + len(stripped)))
         offset = start + len(stripped)
+    return spans
+
+
+def is_tokenised(text: str) -> bool:
+    """Whether `text` is tokenised prose: its punctuation mostly stands apart from the words."""
+    spaced = len(_SPACED.findall(text))
+    return spaced >= 2 and spaced > 3 * len(_ATTACHED.findall(text))
+
+
+def _tokenised(text: str) -> list[tuple[int, int]]:
+    """Sentences of tokenised text: each ends at a lone ".", "!" or "?" and the closing quotes or
+    brackets after it (a straight quote closes when an odd number of them came before it)."""
+    spans: list[tuple[int, int]] = []
+    start = end = last = -1
+    quotes = 0
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if end >= 0:
+            if token in _CLOSING or (token == '"' and quotes % 2 == 1):
+                end = match.end()
+                quotes += token == '"'
+                continue
+            spans.append((start, end))
+            start = end = -1
+        if start < 0:
+            start = match.start()
+        quotes += token == '"'
+        last = match.end()
+        if token != "..." and _END.fullmatch(token):
+            end = match.end()
+    if start >= 0:
+        spans.append((start, end if end >= 0 else last))
+    return spans
+
+
+def _segment(text: str) -> Spans:
+    """The sentences of `text`: by the tokenised rule, or with pysbd a window of at most `WINDOW`
+    characters at a time."""
+    if is_tokenised(text):
+        return tuple(_tokenised(text))
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while len(text) - start > WINDOW:
+        end = start + WINDOW
+        found = [(a + start, b + start) for a, b in _pysbd(text[start:end])]
+        kept = [s for s in found[:-1] if s[1] <= end - MARGIN]
+        if kept:
+            spans.extend(kept)
+            start = found[len(kept)][0]
+        else:  # no sentence ends in the window: a run-on is cut at its last space (or the window's end)
+            cut = text.rfind(" ", start + MARGIN, end)
+            cut = end if cut < 0 else cut
+            piece = text[start:cut].strip()
+            if piece:
+                first = text.index(piece, start)
+                spans.append((first, first + len(piece)))
+            start = cut
+    spans.extend((a + start, b + start) for a, b in _pysbd(text[start:]))
     return tuple(spans)
 
 
 def _remember(text: str, spans: Spans) -> None:
-    _memo[text] = spans
-    if len(_memo) > MEMO_SIZE:
-        _memo.popitem(last=False)
+    with _memo_lock:
+        _memo[text] = spans
+        if len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
+
+
+def _recalled(text: str) -> Spans | None:
+    with _memo_lock:
+        spans = _memo.get(text)
+        if spans is not None:
+            _memo.move_to_end(text)
+        return spans
 
 
 def split_spans(text: str) -> Spans:
     """(start, end) offsets of each sentence of `text`, whitespace trimmed."""
-    spans = _memo.get(text)
+    spans = _recalled(text)
     if spans is None:
         spans = _segment(text)
         _remember(text, spans)
-    else:
-        _memo.move_to_end(text)
     return spans
 
 

@@ -9,7 +9,8 @@ whose licenses allow it):
 * `doc_coverage`: share of them found anywhere in the article;
 * `bigram`: share of the claim's word pairs found in the evidence passages;
 * `novel`: names and numbers the claim states that the article never mentions, the strongest sign
-  of an invented claim ("two" = "2", "U.N." = "UN" = "United Nations");
+  of an invented claim ("two" = "2", "U.N." = "UN" = "United Nations"). A word form is no new name or
+  number: "Chinese" = "China's" (`data/name_forms.txt`), "Americans" = "American", "six" = "sixth" = "6th";
 * `editorial`: 1 if the claim frames what it reports in words no sentence of the article carries
   ("raises questions about", "signals a shift": `evalkit.prepare.editorial`). The lexical model predates it and reads
   `FEATURES` only; the bundled judge's head reads it.
@@ -79,6 +80,35 @@ _NUMBER_WORDS = {
     "pair": "2",
     "couple": "2",
 }
+_ORDINAL_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        [
+            "first",
+            "second",
+            "third",
+            "fourth",
+            "fifth",
+            "sixth",
+            "seventh",
+            "eighth",
+            "ninth",
+            "tenth",
+            "eleventh",
+            "twelfth",
+            "thirteenth",
+            "fourteenth",
+            "fifteenth",
+            "sixteenth",
+            "seventeenth",
+            "eighteenth",
+            "nineteenth",
+            "twentieth",
+        ],
+        1,
+    )
+} | {"thirtieth": "30", "fortieth": "40", "fiftieth": "50", "hundredth": "100", "thousandth": "1000"}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 WORD = re.compile(r"[A-Za-z][A-Za-z.'’&-]*[A-Za-z]|[A-Za-z]|\$?\d[\d,.]*%?")
 _JOINERS = {"of", "the", "for", "and", "de", "du", "van", "von", "&"}
 
@@ -121,11 +151,41 @@ def _norm(word: str) -> str:
     return word.lower().replace(".", "").replace("’", "'").removesuffix("'s")
 
 
-def _number(word: str) -> str | None:
-    """Canonical form of a numeric token ("2", "2.0", "two" -> "2"; "$1,000" -> "1000")."""
+@cache
+def name_forms() -> dict[str, str]:
+    """Each listed form of a place or people (`data/name_forms.txt`) -> the first form of its line."""
+    text = resources.files("evalkit").joinpath("data/name_forms.txt").read_text("utf-8")
+    groups = (line.split("#", 1)[0].split() for line in text.splitlines())
+    return {_norm(form): group[0] for group in groups if group for form in group}
+
+
+def name_form(normed: str) -> str:
+    """What a (`_norm`ed) name word names, whatever its form: possessive and plural folded ("Smiths'" ->
+    "smith"), a demonym or adjective to its place ("chinese" -> "china"). Applied to the article's words
+    and the claim's alike, so an over-eager fold ("paris" -> "pari") folds both sides the same way."""
+    word = normed.rstrip("'")
+    forms = name_forms()
+    if word in forms:
+        return forms[word]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-3] + "y" if word.endswith("ies") else word[:-1]
+    return forms.get(word, word)
+
+
+def _number(word: str, ordinal: bool = False) -> str | None:
+    """Canonical form of a numeric token ("2", "2.0", "two", "twenty-one" -> "21"; "$1,000" -> "1000").
+
+    With `ordinal`, ordinal words count too ("sixth" -> "6"): an article that says "sixth" mentions six.
+    A claim's own ordinal words are not read as numbers ("first", "second" are mostly not counts)."""
     lowered = word.lower()
     if lowered in _NUMBER_WORDS:
         return _NUMBER_WORDS[lowered]
+    if ordinal and lowered in _ORDINAL_WORDS:
+        return _ORDINAL_WORDS[lowered]
+    tens, _, unit = lowered.partition("-")
+    units = _NUMBER_WORDS | _ORDINAL_WORDS if ordinal else _NUMBER_WORDS
+    if tens in _TENS and units.get(unit, "").isdigit() and int(units[unit]) < 10:
+        return str(_TENS[tens] + int(units[unit]))
     digits = word.strip("$%").replace(",", "")
     if not digits or not digits[0].isdigit():
         return None
@@ -144,15 +204,18 @@ class ArticleIndex:
     numbers: frozenset[str]
     content: frozenset[str]
     sentences: tuple[frozenset[str], ...] = ()  # each sentence's stems, for `editorial`
+    forms: frozenset[str] = frozenset()  # `name_form` of each word: what the article names, whatever the form
 
 
 @lru_cache(maxsize=256)  # many summaries share one article
 def index_article(text: str) -> ArticleIndex:
     words = WORD.findall(text)
     normed = {_norm(w) for w in words}
-    numbers = {n for w in words if (n := _number(w)) is not None}
+    numbers = {n for w in words if (n := _number(w, ordinal=True)) is not None}
     acronyms = {"".join(w[0].lower() for w in phrase) for phrase in _name_phrases(words) if len(phrase) > 1}
-    return ArticleIndex(frozenset(normed | acronyms), frozenset(numbers), frozenset(tokens(text)), sentence_stems(text))
+    known = normed | acronyms
+    forms = frozenset(name_form(w) for w in known)
+    return ArticleIndex(frozenset(known), frozenset(numbers), frozenset(tokens(text)), sentence_stems(text), forms)
 
 
 def _name_phrases(words: list[str]) -> list[list[str]]:
@@ -188,8 +251,16 @@ def novel_mentions(claim: str, article: ArticleIndex) -> list[str]:
         initials = "".join(w[0].lower() for w in phrase)
         if len(phrase) > 1 and initials in article.words:
             continue
-        novel.extend(w for w in phrase if _norm(w) not in article.words and _norm(w) not in stop_words())
+        novel.extend(w for w in phrase if not _mentioned(w, article) and _norm(w) not in stop_words())
     return novel
+
+
+def _mentioned(name: str, article: ArticleIndex) -> bool:
+    """Whether the article names what this word of a name does, in this form or another ("Sixth" = "6")."""
+    normed = _norm(name)
+    if normed in article.words or name_form(normed) in article.forms:
+        return True
+    return _number(name, ordinal=True) in article.numbers
 
 
 def content_words(text: str) -> list[str]:

@@ -1,16 +1,37 @@
-"""What page chrome looks like: the data the capture reader uses to tell it from article text.
+"""What page chrome looks like: the data the capture readers use to tell it from article text.
 
 Rules are data, not scattered ifs: to teach evalkit a new site's notices, add a pattern here.
 A paragraph is boilerplate only when a rule matches *and* it is short, so an article sentence
-that happens to mention "subscribers" or "log in" is not thrown away.
+that happens to mention "subscribers" or "log in" is not thrown away. Both summary readers (text
+rules in `capture`, page structure in `summary_box`) split a summary into blocks of one `BlockKind`.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 # Longest paragraph (in words) that a boilerplate rule may remove.
 MAX_BOILERPLATE_WORDS = 45
+# A summary sentence this long reads as a claim, so a generic chrome rule matching it does not drop it.
+CLAIM_WORDS = 8
+
+BlockKind = Literal["heading", "paragraph", "bullet"]
+
+
+# The words for "AI" and for "summary" in the major news languages, for the last `SUMMARY_MARKERS` pattern.
+# Latin-script words are bounded by non-Latin letters ("KI-Zusammenfassung", "l'IA", "AI要約").
+_AI_WORDS = (
+    r"(?<![a-zà-ÿ])(?:ai|a\.i\.|ki|k\.i\.|ia|i\.a\.)(?![a-zà-ÿ])|artificial\s+intelligence"
+    r"|künstliche[rn]?\s+intelligenz|intelligence\s+artificielle|inteligencia\s+artificial"
+    r"|inteligência\s+artificial|intelligenza\s+artificiale|kunstmatige\s+intelligentie"
+    r"|人工智能|人工知能|인공지능"
+)
+_SUMMARY_WORDS = (
+    r"(?<![^\W\d_])(?:zusammenfassung|zusammengefasst|résumé|resumen|resumido|resumo|resumida|riepilogo"
+    r"|riassunto|sintesi|samenvatting|samengevat)(?![^\W\d_])"
+    r"|要約|要点|まとめ|요약|摘要|总结|總結|概要|重點|重点"
+)
 
 # A line that starts the embedded summary ("AI Summary", "AI-generated summary", "Summary by AI").
 SUMMARY_MARKERS: tuple[re.Pattern[str], ...] = (
@@ -24,11 +45,17 @@ SUMMARY_MARKERS: tuple[re.Pattern[str], ...] = (
         r"(?=.*\b(?:ai|a\.i\.|artificial\s+intelligence)\b)(?!\W*(?:was|is|how|rate)\b)",
         re.I,
     ),
+    # The same in German, French, Spanish, Portuguese, Italian, Dutch, Japanese, Korean and Chinese:
+    # "KI-Zusammenfassung", "Résumé généré par l'IA", "AI要約", "AI 요약", "AI摘要". A question ("War
+    # diese KI-Zusammenfassung hilfreich?") is the box's feedback prompt, never its marker.
+    re.compile(rf"^(?=.{{0,60}}$)(?=.*(?:{_SUMMARY_WORDS}))(?=.*(?:{_AI_WORDS}))(?!.*[?？]\W*$)", re.I),
 )
 
 # Used only when no line names AI: a standalone heading that introduces a summary box.
 FALLBACK_SUMMARY_MARKERS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^\W*(?:summary|key\s+(?:takeaways|points)|tl;?\s*dr|in\s+brief|at\s+a\s+glance)\W*$", re.I),
+    # "Summary" in the other languages of `_SUMMARY_WORDS` ("Zusammenfassung", "En bref", "要約").
+    re.compile(rf"^\W*(?:{_SUMMARY_WORDS}|en\s+bref|in\s+breve|in\s+het\s+kort|kurz\s+gesagt|en\s+resumen)\W*$", re.I),
 )
 
 # Lines that close the summary without being part of it (the body follows).
@@ -48,6 +75,38 @@ AI_NOTE = re.compile(
     r"\s+(?:by|with|using)\s+(?:an?\s+)?(?:ai|a\.i\.|artificial\s+intelligence)\b"
     r"|^\W*(?:ai[\s-]generated|powered\s+by\s+(?:\w+\s+)?ai|beta)\W*$",
     re.I,
+)
+
+# Inside a summary box found by the page's structure, the box's own chrome, dropped however it is worded
+# (a claim-shaped disclaimer too): feedback prompts, disclaimers about the AI, "learn more" links, the
+# words on its buttons. Only a line of at most `MAX_BOILERPLATE_WORDS` words is tested.
+_ABOUT_AI = r"(?=.*\b(?:ai|a\.i\.|summary|summaries|generated|automated|machine|model)\b)"
+BOX_CHROME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.I))
+    for name, pattern in (
+        (
+            "feedback prompt",
+            r"\b(?:was|is|were|are|did\s+you\s+find)\s+(?:this|these|the)\b.*\b(?:helpful|useful|accurate|good)\b"
+            r"|\brate\s+(?:this|the)\b|\bthumbs\s+(?:up|down)\b|\b(?:give|send|share)\s+(?:us\s+)?(?:your\s+)?feedback\b"
+            r"|\breport\s+(?:a\s+)?(?:problem|issue|error)\b|^(?=(?:\S+\s+){0,9}\S+$).*[?？]\W*$",
+        ),
+        (
+            "disclaimer",
+            _ABOUT_AI + r".*(?:\b(?:may|might|can|could)\s+(?:\w+\s+){0,2}(?:errors?|mistakes?|inaccura\w+|wrong"
+            r"|incomplete)\b|\b(?:check|verify|double-check|confirm)\s+(?:\w+\s+){0,3}(?:information|facts|details"
+            r"|info|article|story|source)\b|\bnot\s+(?:been\s+)?(?:reviewed|checked|verified|edited)\b"
+            r"|\bexperimental\b|\binformational\s+purposes\b|\bno\s+substitute\b)",
+        ),
+        (
+            "learn-more link",
+            r"^\W*(?:learn|read|find\s+out|see|know)\s+more\b|^\W*(?:about|how)\b.*\bsummar(?:y|ies)\b.{0,30}$",
+        ),
+        (
+            "box control",
+            r"^\W*(?:hide|show|expand|collapse|close|open|copy|share|listen|regenerate|read\s+aloud|yes|no|helpful"
+            r"|not\s+helpful|more|less|dismiss|got\s+it|ok(?:ay)?)(?:\s+(?:ai\s+)?(?:summary|all|text|more))?\W*$",
+        ),
+    )
 )
 
 # (name, pattern) pairs; the name is what `evalkit show` prints for each dropped paragraph.
@@ -139,6 +198,30 @@ def boilerplate_rule(paragraph: str) -> str | None:
         if pattern.search(paragraph):
             return name
     return None
+
+
+def box_chrome_rule(line: str) -> str | None:
+    """Name the rule that marks `line`, inside a summary box, as the box's chrome; None for summary text.
+
+    The box's own rules first; then a summary note, an end line ("Was this summary helpful?"), or any
+    page-chrome rule, which drops a line only when it is not shaped like a claim (`reads_as_claim`).
+    """
+    if len(line.split()) > MAX_BOILERPLATE_WORDS:
+        return None
+    for name, pattern in BOX_CHROME_RULES:
+        if pattern.search(line):
+            return name
+    if is_ai_note(line):
+        return "summary note"
+    if is_summary_end(line):
+        return "summary end marker"
+    rule = boilerplate_rule(line)
+    return rule if rule and not reads_as_claim(line) else None
+
+
+def reads_as_claim(text: str) -> bool:
+    """A whole sentence of some length: summary text, whatever words it uses."""
+    return len(text.split()) >= CLAIM_WORDS and text.rstrip().endswith((".", "!", "?", '"', "”"))
 
 
 def is_summary_marker(line: str, fallback: bool = False) -> bool:

@@ -14,38 +14,55 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+
+import lxml.etree
+import lxml.html
 
 from evalkit.errors import EvalkitWarning, InputError
+from evalkit.read.article import LEFT_OUT, Dropped, read_article
 from evalkit.read.boilerplate import (
     INLINE_RULES,
     MAX_BOILERPLATE_WORDS,
+    BlockKind,
     boilerplate_rule,
     is_ai_note,
     is_summary_end,
     is_summary_marker,
+    reads_as_claim,
 )
 from evalkit.read.page_html import html_to_capture_text, looks_like_html
+from evalkit.read.summary_box import NoBox, find_summary_box
 from evalkit.text import clean, identifier, printable
 
 # A page capture is a few hundred KB at most; anything far larger is not a capture.
 MAX_CAPTURE_BYTES = 5_000_000
 # One JSONL line (one document and its summary).
 MAX_LINE_BYTES = 5_000_000
+# A document this long (about 16,000 words) and this many times its summary's length is far past what
+# the summary can cover: it gets a warning naming it, as its scoring takes minutes per MB.
+LONG_DOCUMENT_CHARS = 100_000
+LONG_DOCUMENT_RATIO = 100
 # A trailing paragraph shorter than this after page chrome has started is chrome too.
 TAIL_CHROME_WORDS = 30
 # Dropping more words than this, and more than were kept, gets a warning: the reader may have cut the article.
 LOST_ARTICLE_WORDS = 100
-# A summary sentence this long reads as a claim, so a chrome rule matching it does not end the summary.
-CLAIM_WORDS = 8
+
+# Never fail open (`_reads_like_article`). Set a priori, not fitted to any benchmark: a summary is a
+# fraction of its article, so one at least as long (of some length) is the article itself; more than
+# half as long is suspect; two copied sentences making half the summary are a copy, not quotes.
+MIN_SUSPECT_WORDS = 60
+LONG_SUMMARY_SHARE = 0.5
+MIN_SHARED_SENTENCES = 2
+MIN_SENTENCE_WORDS = 6
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
+_WORD = re.compile(r"\w+")
 
 SHORT_HEADING_WORDS = 6  # a title-like line this short is a heading even with no blank line around it
 _LABELLED = re.compile(r"^([^:]{1,60}):\s*(\S.*)$")  # "Summary: text" on one line
 _SENTENCE_END = re.compile(r"[.!?:\"”’)]$")
 _BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*+–—▸►➤→✓✔■□○-]|\d{1,2}[.)])\s+")
+_SPACE = re.compile(r"\s+")
 _HEADING_MARKUP = re.compile(r"^\s*#{1,6}\s+|^\s*\*\*(.+)\*\*\s*$")
-
-BlockKind = Literal["heading", "paragraph", "bullet"]
 
 
 @dataclass(frozen=True)
@@ -60,14 +77,6 @@ class Block:
 
 
 @dataclass(frozen=True)
-class Dropped:
-    """A paragraph removed as page chrome, and the rule that removed it."""
-
-    rule: str
-    text: str
-
-
-@dataclass(frozen=True)
 class Capture:
     """A summary and the article it claims to summarise, ready to score."""
 
@@ -79,6 +88,12 @@ class Capture:
     dropped: tuple[Dropped, ...] = field(default=())
     # Summary lines a chrome rule matches that were kept as claims (bullets, whole sentences).
     kept: tuple[Dropped, ...] = field(default=())
+    # How the summary was delimited ("marker line 'AI Summary'; ends at: end marker 'End of summary'")
+    # and what read the article ("text rules", "trafilatura (precision)"), for `evalkit show`.
+    summary_by: str = ""
+    article_by: str = ""
+    # What the reader could not settle and the user should check (an extractor's fallback, a cut article).
+    warnings: tuple[str, ...] = field(default=())
 
     @property
     def body(self) -> str:
@@ -181,11 +196,12 @@ def _blocks(items: list[_Item]) -> tuple[str, tuple[Block, ...]]:
 
 def _split_summary(
     items: list[_Item], source: str, inline: bool = False
-) -> tuple[list[_Item], list[_Item], list[Dropped]]:
+) -> tuple[list[_Item], list[_Item], list[Dropped], str]:
     """Where the summary ends: an end marker, the first chrome paragraph, a double blank line, the
     first paragraph after a list of bullets, or (for a summary written on its marker line) a blank line.
+    Returns the summary, the rest, what was dropped, and which of these ended the summary.
 
-    Only a line shaped like chrome ends it: a bullet, or a sentence of `CLAIM_WORDS` words or more, is
+    Only a line shaped like chrome ends it: a bullet, or a sentence of `boilerplate.CLAIM_WORDS` words or more, is
     summary text even when a chrome rule matches it ("... could unlock the full potential of AI."), so
     a claim after it can never slip into the article unchecked (`Capture.kept` notes such lines).
 
@@ -197,19 +213,21 @@ def _split_summary(
     items = [it for it in items[:start] if not is_ai_note(it.text)] + items[start:]
     for i, item in enumerate(items):
         if is_summary_end(item.text):
-            return items[:i], items[i + 1 :], [*dropped, Dropped("summary end marker", item.text)]
-        if boilerplate_rule(item.text) and item.kind != "bullet" and not _reads_as_claim(item.text):
-            return items[:i], items[i:], dropped
+            end = f"end marker {_quote(item.text)}"
+            return items[:i], items[i + 1 :], [*dropped, Dropped("summary end marker", item.text)], end
+        rule = boilerplate_rule(item.text)
+        if rule and item.kind != "bullet" and not reads_as_claim(item.text):
+            return items[:i], items[i:], dropped, f"chrome line {_quote(item.text)} ({rule})"
     for i, item in enumerate(items[1:], start=1):
         if item.blanks_before >= 2 and any(it.kind != "heading" for it in items[:i]):
-            return items[:i], items[i:], dropped
+            return items[:i], items[i:], dropped, "a double blank line"
     bullets = [i for i, item in enumerate(items) if item.kind == "bullet"]
     if bullets and all(item.kind == "heading" for item in items[: bullets[0]]):
         after = next((i for i in range(bullets[0], len(items)) if items[i].kind == "paragraph"), None)
         if after is not None:
-            return items[:after], items[after:], dropped
+            return items[:after], items[after:], dropped, "the first paragraph after the bullets"
     if inline and len(items) > 1:
-        return items[:1], items[1:], dropped
+        return items[:1], items[1:], dropped, "the end of the marker line"
     raise InputError(
         source,
         "cannot tell where the AI summary ends and the article begins; put a line such as "
@@ -217,20 +235,27 @@ def _split_summary(
     )
 
 
-def _reads_as_claim(text: str) -> bool:
-    """A whole sentence of some length: summary text, whatever words it uses."""
-    return len(text.split()) >= CLAIM_WORDS and text.rstrip().endswith((".", "!", "?", '"', "”"))
+# How `_split_summary` names the ends that a line of the page marks (the others follow from layout).
+_DEFINITE_ENDS = ("end marker", "chrome line")
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    """A line as `evalkit show` names it: quoted, cut to `limit` characters."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def _clean_body(items: list[_Item]) -> tuple[list[str], list[Dropped]]:
     """Article paragraphs with chrome removed; short paragraphs in the page's tail are chrome too.
 
-    The tail starts at the first footer-like chrome paragraph, but never before the last paragraph
-    that reads as article text (`TAIL_CHROME_WORDS` words or more): short paragraphs between them
-    are the article's, so chrome in mid-page cannot swallow the rest of it.
+    The tail starts at the first footer-like chrome paragraph after the article's text has started
+    (its first whole sentence), so header links above the article ("Accessibility Help", "Login",
+    "Subscribe") never start it; and never before the last paragraph that reads as article text
+    (`TAIL_CHROME_WORDS` words or more): short paragraphs between them are the article's, so chrome
+    in mid-page cannot swallow the rest of it.
     """
     rules = [boilerplate_rule(item.text) for item in items]
-    first = next((i for i, rule in enumerate(rules) if rule is None), len(items))
+    prose = (i for i, rule in enumerate(rules) if rule is None and reads_as_claim(items[i].text))
+    first = next(prose, next((i for i, rule in enumerate(rules) if rule is None), len(items)))
     footer = next((i for i in range(first + 1, len(items)) if rules[i] and rules[i] not in INLINE_RULES), len(items))
     long = [i for i, rule in enumerate(rules) if rule is None and len(items[i].text.split()) >= TAIL_CHROME_WORDS]
     tail = max(footer + 1, long[-1] + 1 if long else 0)
@@ -261,8 +286,21 @@ def _find_marker(lines: list[str], fallback: bool) -> tuple[int, str] | None:
     return None
 
 
-def parse_capture(text: str, source: str) -> Capture:
-    """Parse the text of a captured page; raises `InputError` saying what is missing."""
+@dataclass(frozen=True)
+class _Summary:
+    """The summary part of a capture's text, and what follows it."""
+
+    title: str
+    marker: str
+    items: list[_Item]
+    rest: list[_Item]
+    dropped: list[Dropped]
+    found_by: str
+    definite: bool = True  # ended by a line that says so (an end marker, chrome), not by layout alone
+
+
+def _read_summary(text: str, source: str) -> _Summary:
+    """Title, summary and the text after it; raises `InputError` saying what is missing."""
     text = clean(text, source)
     if not text.strip():
         raise InputError(source, "is empty")
@@ -275,23 +313,143 @@ def parse_capture(text: str, source: str) -> Capture:
     marker, inline = found
     title = next((line.strip() for line in lines[:marker] if line.strip()), "")
     after = ([inline] if inline else []) + lines[marker + 1 :]
-    summary_items, rest, dropped = _split_summary(_items(after), source, inline=bool(inline))
-    if not any(item.kind != "heading" for item in summary_items):
+    items, rest, dropped, end = _split_summary(_items(after), source, inline=bool(inline))
+    if not any(item.kind != "heading" for item in items):
         raise InputError(source, "the AI summary has no claims (it is empty or only headings)")
-    body, body_dropped = _clean_body(rest)
+    found_by = f"marker line {_quote(lines[marker].strip())}; ends at: {end}"
+    return _Summary(
+        title, lines[marker].strip(), items, rest, dropped, found_by, end.startswith(_DEFINITE_ENDS)
+    )
+
+
+def _capture(
+    summary: _Summary, body: list[str], dropped: list[Dropped], source: str, article_by: str, notes: tuple[str, ...]
+) -> Capture:
+    """The capture of a summary and a body; warns with each of `notes`, and where most of the article
+    was dropped as chrome."""
     if not body:
         raise InputError(source, "has no article body after the summary (only page chrome or nothing)")
-    summary, blocks = _blocks(summary_items)
-    kept = tuple(Dropped(rule, it.text) for it in summary_items if (rule := boilerplate_rule(it.text)))
-    lost = sum(len(d.text.split()) for d in body_dropped)
+    notes = (*notes, *_reads_like_article(summary.items, body, source, summary.found_by))
+    text, blocks = _blocks(summary.items)
+    kept = tuple(Dropped(rule, it.text) for it in summary.items if (rule := boilerplate_rule(it.text)))
+    _warn_if_long(source, text, body)
+    # What the extractor left out of a saved page is the page around the article, not a cut into it.
+    lost = sum(len(d.text.split()) for d in dropped if d.rule != LEFT_OUT)
     if lost >= LOST_ARTICLE_WORDS and lost > sum(len(p.split()) for p in body):
-        warnings.warn(
+        note = (
             f"{source}: most of the article ({lost} words) was dropped as page chrome; "
-            "`evalkit show` lists every dropped paragraph",
-            EvalkitWarning,
-            stacklevel=2,
+            "`evalkit show` lists every dropped paragraph"
         )
-    return Capture(title, summary, blocks, tuple(body), source, tuple(dropped + body_dropped), kept)
+        notes = (*notes, note)
+    for note in notes:  # an extractor's fallback, a cut article: said wherever the capture is read
+        warnings.warn(note, EvalkitWarning, stacklevel=3)
+    return Capture(
+        summary.title,
+        text,
+        blocks,
+        tuple(body),
+        source,
+        tuple(summary.dropped + dropped),
+        kept,
+        summary_by=summary.found_by,
+        article_by=article_by,
+        warnings=notes,
+    )
+
+
+def _reads_like_article(items: list[_Item], body: list[str], source: str, found_by: str) -> tuple[str, ...]:
+    """Never fail open: a "summary" as long as its article is the article read as the summary (an error);
+    one long beside it, or repeating its sentences word for word, is said (a warning naming the capture).
+
+    An article read as the summary makes every claim "supported", so the capture would pass whatever
+    its real summary says. A summary may quote a sentence or two; most of its sentences, it may not.
+    """
+    said = [it.text for it in items if it.kind != "heading"]
+    words, article = sum(len(t.split()) for t in said), sum(len(p.split()) for p in body)
+    if words >= MIN_SUSPECT_WORDS and words >= article:
+        raise InputError(
+            source,
+            f"the AI summary ({words} words) is as long as the article ({article} words): the article was "
+            f"probably read as the summary (delimited by {found_by}); mark the summary's end or its box",
+        )
+    notes = []
+    if words >= MIN_SUSPECT_WORDS and words > LONG_SUMMARY_SHARE * article:
+        notes.append(
+            f"{source}: the AI summary ({words} words) is long beside the article ({article} words); "
+            "check with `evalkit show` that it is the summary alone"
+        )
+    sentences = [s for t in said for s in _sentences(t)]
+    shared = len(set(sentences) & {s for p in body for s in _sentences(p)})
+    if shared >= MIN_SHARED_SENTENCES and shared * 2 >= len(sentences):
+        notes.append(
+            f"{source}: {shared} of the AI summary's {len(sentences)} sentences are the article's own, word for "
+            "word; check with `evalkit show` that the article was not read as the summary"
+        )
+    for note in notes:
+        warnings.warn(note, EvalkitWarning, stacklevel=4)
+    return tuple(notes)
+
+
+def _sentences(text: str) -> list[str]:
+    """`text`'s sentences as lower-case words, long enough that a match is a copy, not a phrase."""
+    found = (" ".join(_WORD.findall(s.lower())) for s in _SENTENCE.split(text))
+    return [s for s in found if s.count(" ") + 1 >= MIN_SENTENCE_WORDS]
+
+
+def parse_capture(text: str, source: str) -> Capture:
+    """Parse the text of a captured page; raises `InputError` saying what is missing."""
+    summary = _read_summary(text, source)
+    body, dropped = _clean_body(summary.rest)
+    return _capture(summary, body, dropped, source, "text rules", ())
+
+
+def parse_html_capture(html: str, source: str) -> Capture:
+    """Parse a saved HTML page: the summary box found in the page's structure and cut out of it, the
+    article read by `read_article` from what is left.
+
+    Where a marker sits in no box of its own (a heading among the article's paragraphs), the text rules
+    delimit the summary, but only when a line ends it for certain (an end marker or a chrome line); the
+    article is then read from the whole page, less the summary's paragraphs.
+    """
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        raise InputError(source, "is not an HTML page evalkit can parse") from None
+    try:
+        box = find_summary_box(tree)
+    except NoBox as exc:
+        return _html_by_text_rules(html, source, f"its marker {exc.marker} is in no box element of its own")
+    if box is None:
+        return _html_by_text_rules(html, source, "no element of the page carries a summary marker")
+    box.element.drop_tree()
+    article = read_article(tree, source)
+    title = clean(_SPACE.sub(" ", tree.findtext(".//title") or "").strip(), source)
+    # A short title-like paragraph is a heading here as in a text capture ("Zusammenfassung", "Key points").
+    items = [_Item(part.kind, clean(part.text, source), 0) for part in box.parts]
+    for item in items:
+        item.kind = "heading" if item.kind == "paragraph" and _is_heading(item.text) else item.kind
+    summary = _Summary(title, "", items, [], box.dropped, box.by)
+    body = [text for p in article.paragraphs if (text := clean(p, source))]
+    return _capture(summary, body, list(article.dropped), source, article.extractor, article.warnings)
+
+
+def _html_by_text_rules(html: str, source: str, why: str) -> Capture:
+    """The text rules on the flattened page, trusted only where a line ends the summary for certain."""
+    summary = _read_summary(html_to_capture_text(html), source)
+    if not summary.definite:
+        raise InputError(
+            source,
+            f"cannot tell where the AI summary ends: {why} and no line ends it; wrap the summary in an "
+            "element, or end it with a line such as 'End of summary'",
+        )
+    article = read_article(html, source)
+    in_summary = {clean(text, source) for text in (summary.marker, *(it.text for it in summary.items))}
+    in_summary |= {clean(d.text, source) for d in summary.dropped}
+    body = [p for p in article.paragraphs if clean(p, source) not in in_summary]
+    left = [d for d in article.dropped if clean(d.text, source) not in in_summary]
+    dropped = [*left, *(Dropped("summary box", p) for p in article.paragraphs if p not in body)]
+    body = [clean(p, source) for p in body]
+    return _capture(summary, body, dropped, source, article.extractor, article.warnings)
 
 
 def _read_bytes(path: Path, limit: int) -> bytes:
@@ -311,7 +469,7 @@ def read_capture(path: str | Path) -> Capture:
     source = printable(str(path))
     text = decode(_read_bytes(path, MAX_CAPTURE_BYTES), source)
     if path.suffix.lower() in (".html", ".htm") or looks_like_html(text):
-        text = html_to_capture_text(text)
+        return parse_html_capture(text, source)
     return parse_capture(text, source)
 
 
@@ -334,7 +492,29 @@ def pair_capture(id: str, document: str, summary: str, source: str) -> Capture:
             blocks.append(Block("bullet" if bullet else "paragraph", text, "", start, start + len(text)))
         offset += len(line) + 1
     paragraphs = tuple(p.strip() for p in re.split(r"\n\s*\n|\n", document) if p.strip())
-    return Capture("", summary, tuple(blocks), paragraphs, id)
+    _warn_if_long(source, summary, paragraphs)
+    return Capture(
+        "",
+        summary,
+        tuple(blocks),
+        paragraphs,
+        id,
+        summary_by="the pair's summary field",
+        article_by="the pair's document field",
+    )
+
+
+def _warn_if_long(source: str, summary: str, body: tuple[str, ...] | list[str]) -> None:
+    """Warn, naming the document, when it is far longer than its summary could cover (a whole book
+    pasted for a news summary, say): it is still judged, whole, but the user should know why it is slow."""
+    length = sum(map(len, body))
+    if length >= LONG_DOCUMENT_CHARS and length >= LONG_DOCUMENT_RATIO * len(summary):
+        warnings.warn(
+            f"{source}: the document is {length:,} characters, {length // max(len(summary), 1):,} times its "
+            "summary: far past what a summary of it can cover (it is still judged whole, slowly)",
+            EvalkitWarning,
+            stacklevel=3,
+        )
 
 
 def read_pairs(path: str | Path) -> Iterator[tuple[str, Capture | InputError]]:

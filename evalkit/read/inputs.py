@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from evalkit.errors import InputError
+from evalkit.errors import InputError, NothingToJudge
 from evalkit.text import printable
 
 
@@ -33,7 +33,7 @@ def walk(paths: Iterable[str | Path], patterns: tuple[str, ...]) -> Iterator[Pat
         elif stat.S_ISDIR(mode):
             found = _folder(path, patterns)
             if not found:
-                yield InputError(printable(str(path)), f"no capture files matching {', '.join(patterns)}")
+                yield NothingToJudge(printable(str(path)), f"no capture files matching {', '.join(patterns)}")
             yield from (f for f in found if isinstance(f, InputError) or _first_visit(f, seen))
         elif not stat.S_ISREG(mode):
             yield InputError(printable(str(path)), "is not a regular file")

@@ -1,7 +1,10 @@
-"""Saved HTML pages turned into the capture text format, so one reader handles both.
+"""Saved HTML pages turned into the capture text format, where the text rules find the summary.
+
+(The article body of a saved page is read by `article`, an extractor; this text is its last fallback.)
 
 Block elements become paragraphs separated by blank lines, list items `•` bullets and headings
-`##` headings, the `<title>` the first line; scripts, styles, forms and navigation are skipped.
+`##` headings, the `<title>` the first line; scripts, styles and navigation are skipped (not forms:
+some sites build the whole page inside one ASP.NET `<form>`).
 What is left (paywall notices, share bars, the summary's own buttons) is page chrome that the text
 reader's rules already recognise, so no layout-specific rule lives here.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-_SKIP = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "nav", "form", "select"})
+_SKIP = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "nav", "select"})
 _BLOCK = frozenset(
     {
         "p", "div", "section", "article", "aside", "header", "footer", "main", "ul", "ol", "li", "table", "tr",

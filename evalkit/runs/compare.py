@@ -4,9 +4,10 @@
 two prompts) scored on the same articles. Claims of two different summary texts cannot be matched, so
 everything here is per summary: summaries are paired as `diff` pairs them (id, then file name, then
 title); one without a partner, or that either run could not score, is left out and listed. Per metric:
-both means, B - A with a paired bootstrap interval and a randomisation p-value (`evalkit.runs.paired`), and
+both means, B - A with an interval and a p-value from one paired bootstrap (`evalkit.runs.paired`), and
 on how many summaries B does better, the same, or worse; then the verdict flips (a summary consistent
-under one system and not the other).
+under one system and not the other). The answer comes first: a headline naming the metrics on which B
+is significantly better or worse, then faithfulness before closeness to the article's wording.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalkit import metrics
-from evalkit.runs.diff import match_summaries, signature_differences
+from evalkit.runs.diff import comparable_differences, match_summaries, skipped_columns, uncompared_metrics
 from evalkit.runs.paired import DEFAULT_RESAMPLES, DEFAULT_SEED, PairedTest, paired_tests
 from evalkit.runs.records import RunRecord, SummaryRecord
 
@@ -24,14 +25,17 @@ DEFAULT_ALPHA = 0.05
 MOST_DIFFERENT = 10  # summaries the HTML view sets side by side
 # Signature fields that do not change any number compared here: thresholds only decide pass/fail.
 _NOT_COMPARED = ("thresholds",)
+# The columns shown first, in this order: does B invent less, does it cover more, then how close it stays to
+# the article (similarity, ROUGE-L F1); every other column follows in the registry's order.
+LEAD = ("support", "supported_share", "unsupported", "coverage", "similarity", "rougeL_f1")
 
 
 @dataclass(frozen=True)
 class MetricComparison:
-    """One metric over the summaries both systems have a value for; wins, ties and losses are B's."""
+    """One metric over the summaries both systems have a value for; wins, ties and losses are B's
+    (for a column with no better direction: the summaries where B's value is higher, the same, lower)."""
 
-    name: str
-    higher_is_better: bool
+    column: metrics.Column
     mean_a: float
     mean_b: float
     test: PairedTest  # delta = mean_b - mean_a, its interval and p-value
@@ -39,6 +43,20 @@ class MetricComparison:
     ties: int
     losses: int
     outcome: str  # "better" or "worse" when B differs significantly at the comparison's alpha, else ""
+
+    @property
+    def name(self) -> str:
+        return self.column.name
+
+    @property
+    def higher_is_better(self) -> bool | None:
+        return self.column.higher_is_better
+
+    def format(self, value: float, signed: bool = False) -> str:
+        """A mean, a difference or an interval end at the column's digits; a count's mean to two decimals
+        (0.45 unsupported claims per summary is not a count)."""
+        digits = self.column.digits or 2
+        return f"{value:{'+' if signed else ''}.{digits}f}"
 
     def to_dict(self) -> dict[str, Any]:
         t = self.test
@@ -54,6 +72,7 @@ class MetricComparison:
             "losses": self.losses,
             "n": t.n,
             "higher_is_better": self.higher_is_better,
+            "digits": self.column.digits,
             "outcome": self.outcome or None,
         }
 
@@ -68,6 +87,8 @@ class Comparison:
     resamples: int
     seed: int
     signature_changes: tuple[str, ...] = ()
+    # (metric, why): metrics listed and not compared, in one run only ("only in B.jsonl") or another version.
+    not_compared: tuple[tuple[str, str], ...] = ()
 
     @property
     def confidence(self) -> float:
@@ -85,6 +106,26 @@ class Comparison:
 
     def metric(self, name: str) -> MetricComparison | None:
         return next((m for m in self.metrics if m.name == name), None)
+
+    def shown(self, everything: bool = False) -> tuple[MetricComparison, ...]:
+        """The metrics a person reads; ROUGE's precision and recall variants only with `everything` (--all)."""
+        return tuple(m for m in self.metrics if everything or not m.column.detail)
+
+    def headline(self, everything: bool = False) -> str:
+        """The answer in a sentence or two: where B is significantly better or worse than A, or that it is nowhere."""
+        if not self.pairs:
+            return "Nothing compared: no summary is in both runs and scored in both."
+        shown = self.shown(everything)
+        worse = [m.name for m in shown if m.outcome == "worse"]
+        better = [m.name for m in shown if m.outcome == "better"]
+        where = f"({len(self.pairs)} summaries, p < {self.alpha:g})"
+        if not worse and not better:
+            return f"No significant difference between A and B on any metric {where}."
+        parts = [f"significantly worse than A on {_listed(worse)}"] if worse else []
+        parts += [f"{'better on' if worse else 'significantly better than A on'} {_listed(better)}"] if better else []
+        same = [m.name for m in shown if not m.outcome and m.higher_is_better is not None]
+        rest = f" No significant difference on {_listed(same)}." if same else ""
+        return f"B is {' and '.join(parts)} {where}.{rest}"
 
     def most_different(self, count: int = MOST_DIFFERENT) -> list[tuple[SummaryRecord, SummaryRecord]]:
         """The pairs whose support scores differ most (then their unsupported claims), differing ones only."""
@@ -110,7 +151,17 @@ class Comparison:
             },
             "left_out": [{"id": id, "why": why} for id, why in self.left_out],
             "signature_changes": list(self.signature_changes),
+            "not_compared": [{"metric": name, "why": why} for name, why in self.not_compared],
+            "headline": self.headline(everything=True),
         }
+
+
+def _listed(names: list[str], most: int = 6) -> str:
+    """'a, b and c'; past `most` names, the leading columns by name and the rest counted, so it stays a sentence."""
+    if len(names) > most:
+        lead = [n for n in names if n in LEAD][:most] or names[:most]
+        names = [*lead, f"{len(names) - len(lead)} other columns"]
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
 
 
 def _gap(a: SummaryRecord, b: SummaryRecord, name: str) -> float:
@@ -129,13 +180,20 @@ def compare_runs(
     alpha: float = DEFAULT_ALPHA,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
+    metric_versions: bool = False,
 ) -> Comparison:
-    """A against B on their shared summaries; the caller decides whether differing signatures are acceptable."""
+    """A against B on their shared summaries; the caller decides whether differing signatures are acceptable.
+    A metric in one run only is listed and skipped, and so is one whose version differs unless
+    `metric_versions` (--allow-signature-change), which compares it as a signature change."""
     pairs, left_out = _pairs(a, b, names)
+    uncompared = uncompared_metrics(a, b, names, versions=not metric_versions)
+    skipped = skipped_columns(uncompared)
     # Metrics with values on the same summaries are tested together, sharing their resamples.
     groups: dict[tuple[int, ...], list[tuple[metrics.Column, list[float], list[float]]]] = {}
     for column in metrics.columns():  # every registered metric column, in its declared direction
         name = column.name
+        if name in skipped:
+            continue
         both = [(i, s.metrics, t.metrics) for i, (s, t) in enumerate(pairs)]
         kept = [(i, x[name], y[name]) for i, x, y in both if name in x and name in y]
         if kept:
@@ -145,10 +203,12 @@ def compare_runs(
     for group in groups.values():
         tests = paired_tests([x for _, x, _ in group], [y for _, _, y in group], resamples, seed, 1 - alpha)
         for (column, x, y), test in zip(group, tests, strict=True):
-            found[column.name] = _metric(column.name, column.higher_is_better, x, y, test, alpha)
-    ordered = [found[c.name] for c in metrics.columns() if c.name in found]
+            found[column.name] = _metric(column, x, y, test)
+    rest = [c.name for c in metrics.columns() if c.name not in LEAD]
+    ordered = [found[n] for n in (*LEAD, *rest) if n in found]
+    changes = signature_changes(a, b, metric_versions)
     return Comparison(
-        names, tuple(ordered), tuple(pairs), tuple(left_out), alpha, resamples, seed, signature_changes(a, b)
+        names, tuple(ordered), tuple(pairs), tuple(left_out), alpha, resamples, seed, changes, tuple(uncompared.items())
     )
 
 
@@ -173,23 +233,19 @@ def _pairs(
     return pairs, left_out
 
 
-def _metric(
-    name: str, higher_is_better: bool, a: list[float], b: list[float], test: PairedTest, alpha: float
-) -> MetricComparison:
-    sign = 1 if higher_is_better else -1
-    better = sum(sign * (y - x) > 0 for x, y in zip(a, b, strict=True))
-    worse = sum(sign * (y - x) < 0 for x, y in zip(a, b, strict=True))
+def _metric(column: metrics.Column, a: list[float], b: list[float], test: PairedTest) -> MetricComparison:
+    # A column with no better direction counts B higher / same / lower and never has an outcome.
+    plain = column if column.higher_is_better is not None else metrics.Column(column.name, column.label)
+    steps = [plain.better(x, y) for x, y in zip(a, b, strict=True)]
+    better, worse = steps.count(1), steps.count(-1)
     outcome = ""
-    if test.p_value < alpha and test.delta != 0:
-        outcome = "better" if sign * test.delta > 0 else "worse"
+    if column.higher_is_better is not None and (test.ci_low > 0 or test.ci_high < 0):  # exactly when p < alpha
+        outcome = "better" if plain.better(0.0, test.ci_low if test.ci_low > 0 else test.ci_high) > 0 else "worse"
     means = sum(a) / len(a), sum(b) / len(b)
-    return MetricComparison(name, higher_is_better, *means, test, better, len(a) - better - worse, worse, outcome)
+    return MetricComparison(column, *means, test, better, len(a) - better - worse, worse, outcome)
 
 
-def signature_changes(a: RunRecord, b: RunRecord) -> tuple[str, ...]:
-    """The signature fields that differ and change a number compared here (so not the thresholds)."""
-    fields = [
-        None if run.signature is None else {k: v for k, v in run.signature.items() if k not in _NOT_COMPARED}
-        for run in (a, b)
-    ]
-    return tuple(signature_differences(*fields))
+def signature_changes(a: RunRecord, b: RunRecord, metric_versions: bool = False) -> tuple[str, ...]:
+    """The signature fields that differ and change a number compared here: not the thresholds, nor a metric
+    only one run has, nor (unless `metric_versions`) a metric's version, whose columns are skipped instead."""
+    return tuple(comparable_differences(a, b, leave_out=_NOT_COMPARED, versions=not metric_versions))

@@ -9,7 +9,9 @@ the judge could not score (verdict `error`) is neither: it shows as `unjudged` (
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -66,7 +68,15 @@ class SummaryChange:
 
     @property
     def renamed(self) -> bool:
-        return self.old is not None and self.new is not None and self.old.id != self.new.id
+        """Paired under another file name (`RunDiff.moves` reports a file that only changed folder)."""
+        return self.old is not None and self.new is not None and Path(self.old.id).name != Path(self.new.id).name
+
+    @property
+    def moved_from(self) -> str | None:
+        """The folder the capture was in when only its folder changed, else None."""
+        if self.old is None or self.new is None or self.old.id == self.new.id or self.renamed:
+            return None
+        return str(Path(self.old.id).parent)
 
     @property
     def status(self) -> str:
@@ -79,6 +89,10 @@ class SummaryChange:
 
     @property
     def regressed(self) -> bool:
+        """Pass → fail, a claim regressed or newly unsupported, a summary the new run lacks, or a new summary
+        that fails: a gate that passed what is new or gone would let a regression through."""
+        if self.old is None or self.new is None:
+            return self.new is None or not self.new.passed or any(c.regressed for c in self.claims)
         return self.status == "pass → fail" or any(c.regressed for c in self.claims)
 
     @property
@@ -87,10 +101,11 @@ class SummaryChange:
         parts = [f"renamed from {self.old.id}"] if self.renamed and self.old else []
         parts += [self.status] if self.status else []
         if self.old and self.new:
-            for name in self.moved:
-                column = metrics.column(name)
-                label = column.label if column else name
-                parts.append(f"{label} {_scores(self.old.metrics[name], self.new.metrics[name])}")
+            for name in self.moved:  # at the column's digits: a count as a whole number
+                column = metrics.column(name) or metrics.Column(name, name)
+                old, new = self.old.metrics[name], self.new.metrics[name]
+                step = column.format(new - old, signed=True)
+                parts.append(f"{column.label} {column.format(old)} → {column.format(new)} ({step})")
         return ", ".join(parts)
 
     @property
@@ -104,6 +119,11 @@ class RunDiff:
     compared: int  # summaries found in both runs
     tolerance: float
     signature_changes: tuple[str, ...] = ()  # the signature fields that differ (then verdicts may differ for that)
+    # (old folder, new folder, summaries): captures that changed folder and kept their names, a folder moved
+    # whole being one entry rather than a "renamed from" per file.
+    moves: tuple[tuple[str, str, int], ...] = ()
+    # (metric, why): metrics not compared, only in one run ("only in the new run") or another version of it.
+    not_compared: tuple[tuple[str, str], ...] = ()
 
     @property
     def regressed(self) -> tuple[SummaryChange, ...]:
@@ -135,6 +155,8 @@ class RunDiff:
             "improved": len(self.improved),
             "tolerance": self.tolerance,
             "signature_changes": list(self.signature_changes),
+            "not_compared": [{"metric": name, "why": why} for name, why in self.not_compared],
+            "moves": [{"from": old, "to": new, "summaries": n} for old, new, n in self.moves],
             "changes": changes,
         }
 
@@ -153,6 +175,8 @@ def _scores(old: float | None, new: float | None) -> str:
 def format_text(diff: RunDiff) -> str:
     """The plain-text report `evalkit diff` prints: one line per change, best evidence under a claim."""
     lines = [f"signature changed (compared anyway): {change}" for change in diff.signature_changes]
+    lines += [f"metric {name}: {why}, not compared" for name, why in diff.not_compared]
+    lines += [move_line(*move) for move in diff.moves]
     for summary in diff.changes:
         lines.append(f"{summary.id}: {summary.headline}" if summary.headline else f"{summary.id}:")
         for change in summary.claims:
@@ -164,6 +188,12 @@ def format_text(diff: RunDiff) -> str:
         f"{'' if diff.changes else ', nothing changed'}"
     )
     return "\n".join(lines) + "\n"
+
+
+def move_line(old: str, new: str, count: int) -> str:
+    """'moved: refs/ → archive/refs/ (12 summaries, same articles)'."""
+    summaries = "1 summary" if count == 1 else f"{count} summaries"
+    return f"moved: {old.rstrip('/')}/ → {new.rstrip('/')}/ ({summaries}, same articles)"
 
 
 def signature_differences(old: dict[str, Any] | None, new: dict[str, Any] | None, prefix: str = "") -> list[str]:
@@ -180,22 +210,94 @@ def signature_differences(old: dict[str, Any] | None, new: dict[str, Any] | None
     return found
 
 
-def compare(old: RunRecord, new: RunRecord, tolerance: float = DEFAULT_TOLERANCE) -> RunDiff:
-    """The changes from `old` to `new`; the caller decides whether differing signatures are acceptable."""
+def one_sided_metrics(old: RunRecord, new: RunRecord) -> dict[str, int]:
+    """Metrics only one run has, each with the run that has it (0: `old`, 1: `new`): a metric installed or
+    removed between the runs. Its columns are listed and left out, never a reason to refuse the rest.
+
+    Found in the signatures' metric versions, and for a run without a signature (an `evalkit score` file
+    without its .meta.json) in the records: a registered metric's columns present in one run only.
+    """
+    found: dict[str, int] = {}
+    versions = [run.signature.get("metrics") if run.signature else None for run in (old, new)]
+    if isinstance(versions[0], dict) and isinstance(versions[1], dict):
+        found.update({name: 0 for name in versions[0] if name not in versions[1]})
+        found.update({name: 1 for name in versions[1] if name not in versions[0]})
+    held = [{name for s in run.summaries for name in s.metrics} for run in (old, new)]
+    if all(held):  # a run that scored nothing holds no column, and says nothing about its metrics
+        for metric in metrics.registered():
+            names = {c.name for c in metric.columns}
+            sides = [bool(names & columns) for columns in held]
+            if sides[0] != sides[1]:
+                found.setdefault(metric.name, sides.index(True))
+    return found
+
+
+def uncompared_metrics(old: RunRecord, new: RunRecord, sides: tuple[str, str], versions: bool = True) -> dict[str, str]:
+    """Metrics whose columns the two runs cannot set side by side, each with why: only in one run (named by
+    `sides`), or (with `versions`) measured by another version of the metric. A metric's version changes
+    only its own columns' numbers, so these are listed and skipped, and the rest is compared."""
+    found = {name: f"only in {sides[side]}" for name, side in one_sided_metrics(old, new).items()}
+    known = [run.signature.get("metrics") if run.signature else None for run in (old, new)]
+    if versions and isinstance(known[0], dict) and isinstance(known[1], dict):
+        found.update(
+            {name: f"version {v} → {known[1][name]}" for name, v in known[0].items() if known[1].get(name, v) != v}
+        )
+    return found
+
+
+def comparable_differences(
+    old: RunRecord, new: RunRecord, leave_out: tuple[str, ...] = (), versions: bool = True
+) -> list[str]:
+    """The signature fields that differ, as 'field: old → new', less the `leave_out` fields and the metrics
+    `uncompared_metrics` lists (with `versions`: those whose version differs too)."""
+    skipped = uncompared_metrics(old, new, ("", ""), versions)
+    fields = [
+        None if run.signature is None else {k: v for k, v in run.signature.items() if k not in leave_out}
+        for run in (old, new)
+    ]
+    return [
+        change
+        for change in signature_differences(*fields)
+        if not any(change.startswith(f"metrics.{name}:") for name in skipped)
+    ]
+
+
+def skipped_columns(uncompared: dict[str, str]) -> set[str]:
+    """The registered columns of the metrics `uncompared_metrics` lists."""
+    return {c.name for m in metrics.registered() if m.name in uncompared for c in m.columns}
+
+
+def compare(
+    old: RunRecord, new: RunRecord, tolerance: float = DEFAULT_TOLERANCE, metric_versions: bool = False
+) -> RunDiff:
+    """The changes from `old` to `new`; the caller decides whether differing signatures are acceptable.
+    A metric in one run only is skipped, and so is one whose version differs unless `metric_versions`
+    (--allow-signature-change): then its change is among the signature changes instead."""
     changes = []
     compared = 0
+    moves: Counter[tuple[str, str]] = Counter()
+    uncompared = uncompared_metrics(old, new, ("the old run", "the new run"), versions=not metric_versions)
+    skipped = skipped_columns(uncompared)
     for a, b in match_summaries(old.summaries, new.summaries):
         compared += a is not None and b is not None
-        change = _summary_change(a, b, tolerance)
+        change = _summary_change(a, b, tolerance, skipped)
+        if change.moved_from is not None:
+            moves[change.moved_from, str(Path(change.id).parent)] += 1
         if change.status or change.renamed or change.claims or change.moved:
             changes.append(change)
-    differences = signature_differences(old.signature, new.signature)
-    return RunDiff(tuple(changes), compared, tolerance, tuple(differences))
+    differences = tuple(comparable_differences(old, new, versions=not metric_versions))
+    moved = tuple((a, b, n) for (a, b), n in moves.items())
+    return RunDiff(tuple(changes), compared, tolerance, differences, moved, tuple(uncompared.items()))
 
 
-def _summary_change(old: SummaryRecord | None, new: SummaryRecord | None, tolerance: float) -> SummaryChange:
-    if old is None or new is None:
-        return SummaryChange(old, new, ())
+def _summary_change(
+    old: SummaryRecord | None, new: SummaryRecord | None, tolerance: float, skipped: AbstractSet[str] = frozenset()
+) -> SummaryChange:
+    if old is None:  # a new summary: its claims to look at (unsupported or unjudged) are new claims
+        flagged = (c for c in new.claims if c.verdict in ("unsupported", "error"))  # type: ignore[union-attr]
+        return SummaryChange(None, new, tuple(ClaimChange("added", None, c) for c in flagged))
+    if new is None:
+        return SummaryChange(old, None, ())
     claims = []
     for i, j in match_claims([c.text for c in old.claims], [c.text for c in new.claims]):
         a = old.claims[i] if i is not None else None
@@ -203,14 +305,17 @@ def _summary_change(old: SummaryRecord | None, new: SummaryRecord | None, tolera
         kind = _claim_kind(a, b, tolerance)
         if kind:
             claims.append(ClaimChange(kind, a, b))
-    return SummaryChange(old, new, tuple(claims), _moved(old.metrics, new.metrics, tolerance))
+    return SummaryChange(old, new, tuple(claims), _moved(old.metrics, new.metrics, tolerance, skipped))
 
 
-def _moved(old: dict[str, float], new: dict[str, float], tolerance: float) -> tuple[str, ...]:
-    """Registered columns both runs have whose value moved by more than `tolerance` (a count: by any)."""
+def _moved(
+    old: dict[str, float], new: dict[str, float], tolerance: float, skipped: AbstractSet[str]
+) -> tuple[str, ...]:
+    """Registered columns both runs have (less `skipped`) whose value moved by more than `tolerance` (a count:
+    by any)."""
     moved = []
     for column in metrics.columns():
-        if column.name in old and column.name in new:
+        if column.name in old and column.name in new and column.name not in skipped:
             step = abs(new[column.name] - old[column.name])
             if step > (0 if column.digits == 0 else tolerance):
                 moved.append(column.name)
@@ -234,8 +339,12 @@ def match_summaries(
     """Pairs (old, new), in the new run's order, then the old run's summaries the new one lacks.
 
     Ids pair first, repeated ones in file order (the k-th record with an id in one run with the k-th in
-    the other), so a changed record is never reported as one added and one removed. File name and
-    title then pair only the summaries they name uniquely on both sides (a moved or renamed capture).
+    the other), so a changed record is never reported as one added and one removed. A moved or renamed
+    capture then pairs only when it holds the same article (`SummaryRecord.article`): by the article
+    alone, then by the article and the file name, then the article and the title, each only where the
+    key names one summary on each side. Two different articles are never paired, whatever their names
+    (`2024/0/index.html` and `2023/7/index.html`), and a record with no fingerprint (an older file) is
+    paired by id only: both are listed, as added and removed, rather than guessed to be one.
     """
     left, right = list(old), list(new)
     paired: dict[int, SummaryRecord] = {}  # index into `new` -> its old summary
@@ -246,7 +355,11 @@ def match_summaries(
         if by_id.get(summary.id):
             paired[j] = by_id[summary.id].pop(0)
     left = [s for s in left if all(s is not p for p in paired.values())]
-    keys: tuple[Callable[[SummaryRecord], str], ...] = (lambda s: Path(s.id).name, lambda s: s.title)
+    keys: tuple[Callable[[SummaryRecord], str], ...] = (
+        lambda s: s.article,
+        lambda s: s.article and f"{s.article} {Path(s.id).name}",
+        lambda s: s.article and f"{s.article} {s.title}",
+    )
     for key in keys:
         olds = _unique(left, key)
         news = _unique([s for j, s in enumerate(right) if j not in paired], key)

@@ -9,18 +9,15 @@ or threshold changes verdicts without the summaries changing. The file is rewrit
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from pathlib import Path
 
-from filelock import FileLock
-
-from evalkit.errors import EvalkitWarning, InputError, OutputError
+from evalkit.errors import EvalkitWarning, InputError
 from evalkit.result import RunResult
 from evalkit.runs.diff import RunDiff, compare
 from evalkit.runs.records import RunRecord, SummaryRecord
 from evalkit.text import printable
-from evalkit.writer import record_line, write_file
+from evalkit.writer import locked, record_line, write_file
 
 FILE_NAME = "history.jsonl"
 TREND_RUNS = 20  # runs a summary's trend shows at most
@@ -41,7 +38,7 @@ def read(path: str | Path) -> list[RunRecord]:
     except OSError as exc:
         raise InputError(printable(str(path)), f"cannot be read ({exc.strerror or exc})") from None
     records = []
-    for number, line in enumerate(data.splitlines(), start=1):
+    for number, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -62,14 +59,9 @@ def append(path: str | Path, run: RunResult, keep: int) -> list[RunRecord]:
     path = Path(path)
     if keep <= 0:
         return []
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        real = Path(os.path.realpath(path))
-        with FileLock(real.with_name(f".{real.name}.lock")):
-            stored = [*read(path), RunRecord.from_run(run, evidence=False)][-keep:]
-            write_file(path, "".join(record_line(r.to_dict()) for r in stored))
-    except OSError as exc:  # the lock file itself cannot be made (a read-only folder, a full disk)
-        raise OutputError(printable(str(path)), f"cannot be written ({exc.strerror or exc})") from None
+    with locked(path):
+        stored = [*read(path), RunRecord.from_run(run, evidence=False)][-keep:]
+        write_file(path, "".join(record_line(r.to_dict()) for r in stored))
     return [*stored[:-1], RunRecord.from_run(run)]
 
 

@@ -1,16 +1,17 @@
-"""Paired significance for two systems scored on the same items: a bootstrap interval and a p-value.
+"""Paired significance for two systems scored on the same items: one bootstrap, its interval and p-value.
 
 Two summarisers judged on the same articles differ article by article, and most of the spread in
-their scores is the articles' (a hard article is hard for both). Pairing removes it: both tests work
-on the per-item differences d = b - a, as sacrebleu's paired bootstrap and approximate randomisation
-do for translation systems. The interval is the percentile interval of the mean difference over
-bootstrap resamples of the items; the p-value comes from approximate randomisation (each resample
-swaps A's and B's value on a random half of the items, i.e. flips the sign of d there), which needs
-no assumption about the shape of the scores. Both are seeded, so a report can be reproduced.
+their scores is the articles' (a hard article is hard for both). Pairing removes it: the test works
+on the per-item differences d = b - a, as sacrebleu's paired bootstrap does for translation systems.
+The interval and the p-value come from the same bootstrap resamples of the mean difference, so they
+never disagree: the interval at 1 - alpha excludes 0 exactly when p < alpha. (Two separate tests, a
+bootstrap interval beside a randomisation p-value, could say "the interval excludes 0" and "p = 0.067"
+about one metric.) It is seeded, so a report can be reproduced.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,7 +42,7 @@ def paired_test(
     seed: int = DEFAULT_SEED,
     confidence: float = 0.95,
 ) -> PairedTest:
-    """Bootstrap interval at `confidence` and two-sided randomisation p-value for mean(b - a)."""
+    """Bootstrap interval at `confidence` and two-sided bootstrap p-value for mean(b - a)."""
     return paired_tests([a], [b], resamples, seed, confidence)[0]
 
 
@@ -63,14 +64,36 @@ def paired_tests(
     d = second - first
     if resamples < 1 or not 0 < confidence < 1:
         raise ValueError("paired tests need resamples >= 1 and 0 < confidence < 1")
-    rng = np.random.default_rng(seed)
-    tail = (1 - confidence) / 2
-    lows, highs = np.quantile(bootstrap_means(d, resamples, rng), [tail, 1 - tail], axis=0)
-    p_values = randomisation_p(d, resamples, rng)
+    if resamples < fewest_resamples(confidence):
+        raise ValueError(f"{resamples} resamples cannot show a difference at {confidence:.4g} confidence")
+    means = np.sort(bootstrap_means(d, resamples, np.random.default_rng(seed)), axis=0)
+    # The k-th smallest and k-th largest resampled means bound the interval; k is chosen so that the
+    # interval excludes 0 exactly when fewer than k resampled means lie on 0's side, which is when
+    # the p-value below is under 1 - confidence.
+    k = _kth(confidence, resamples)
+    lows, highs = means[k - 1], means[resamples - k]
+    # Two-sided: twice the share of resampled means on the far side of 0 (counting the observed
+    # arrangement as one resample, so p is never 0), at most 1.
+    beyond = np.minimum(np.count_nonzero(means <= 0, axis=0), np.count_nonzero(means >= 0, axis=0))
+    p_values = np.minimum(1.0, 2 * (1 + beyond) / (resamples + 1))
     return [
         PairedTest(d.shape[1], float(row.mean()), float(low), float(high), float(p), resamples, confidence)
         for row, low, high, p in zip(d, lows, highs, p_values, strict=True)
     ]
+
+
+def _kth(confidence: float, resamples: int) -> int:
+    """How many resampled means lie outside the interval on each side."""
+    tail = round((1 - confidence) / 2 * (resamples + 1), 6)  # rounded: 1 - 0.95 is not quite 0.05
+    return math.ceil(tail) - 1
+
+
+def fewest_resamples(confidence: float) -> int:
+    """The fewest resamples whose interval can exclude 0 at all (p can reach 1 - confidence): 40 at 95 %."""
+    resamples = max(1, int(2 / (1 - confidence)) - 2)  # about 2 / alpha; the loop settles the rounding
+    while _kth(confidence, resamples) < 1:
+        resamples += 1
+    return resamples
 
 
 def bootstrap_means(d: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
@@ -88,22 +111,3 @@ def bootstrap_means(d: np.ndarray, resamples: int, rng: np.random.Generator) -> 
         counts = np.bincount(drawn.ravel(), minlength=rows * n).reshape(rows, n)
         means[start : start + rows] = counts.astype(np.float64) @ d.T / n
     return means
-
-
-def randomisation_p(d: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """Per row of `d`, the two-sided p-value of its mean under random sign flips of its items:
-    (1 + resamples at least as extreme as the observed mean) / (1 + resamples).
-
-    Counting the observed arrangement as one of the resamples keeps p above 0 and the test exact in size.
-    """
-    n = d.shape[1]
-    total = d.sum(axis=1)
-    slack = 1e-9 * (np.abs(d).sum(axis=1) + 1)  # sums equal but for float rounding count as equally extreme
-    extreme = np.zeros(d.shape[0], dtype=np.int64)
-    step = max(1, _CHUNK // n)
-    for start in range(0, resamples, step):
-        rows = min(step, resamples - start)
-        bits = np.unpackbits(np.frombuffer(rng.bytes(-(-rows * n // 8)), dtype=np.uint8), count=rows * n)
-        flipped = bits.reshape(rows, n).astype(np.float64) @ d.T  # [resample, metric]: sum of the flipped items
-        extreme += np.count_nonzero(np.abs(total - 2 * flipped) >= np.abs(total) - slack, axis=0)
-    return (1 + extreme) / (1 + resamples)

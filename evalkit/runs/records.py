@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evalkit.errors import InputError
 from evalkit.result import VERDICTS, ClaimVerdict, Evidence, RunResult, SummaryResult, record_metrics
+from evalkit.writer import split_records
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class ClaimRecord:
     score: float | None  # None when the judge could not score the claim (verdict `error`)
     evidence: str = ""  # the claim's best evidence sentence ("" when not kept)
     evidence_score: float | None = None
+    # Why the verdict may be wrong (`ClaimVerdict.reasons`: words not in the article, ...); kept with the evidence.
+    reasons: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class SummaryRecord:
     claims: tuple[ClaimRecord, ...]
     failures: tuple[str, ...] = ()
     error: str | None = None
+    article: str = ""  # `SummaryResult.article`, the article's fingerprint ("" when unknown: an older file)
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,7 @@ def summary_from_dict(data: Any) -> SummaryRecord:
         tuple(claims),
         tuple(failures),
         _field(data, "error", str | None, missing=None),
+        _field(data, "article", str, ""),
     )
 
 
@@ -104,7 +109,11 @@ def _claim_from_dict(data: Any) -> ClaimRecord:
         raise ValueError(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")
     score = None if verdict == "error" and data.get("score") is None else _number(data, "score")
     evidence_score = None if data.get("evidence_score") is None else _number(data, "evidence_score")
-    return ClaimRecord(_field(data, "text", str), verdict, score, _field(data, "evidence", str, ""), evidence_score)
+    reasons = _field(data, "reasons", dict, {})
+    if not all(isinstance(v, list) and all(isinstance(w, str) for w in v) for v in reasons.values()):
+        raise ValueError("'reasons' is not an object of lists of strings")
+    text, evidence = _field(data, "text", str), _field(data, "evidence", str, "")
+    return ClaimRecord(text, verdict, score, evidence, evidence_score, reasons)
 
 
 _REQUIRED = object()
@@ -144,13 +153,19 @@ def _summary(result: SummaryResult, evidence: bool) -> SummaryRecord:
         tuple(_claim(c, evidence) for c in result.claims),
         result.failures,
         result.error,
+        result.article,
     )
 
 
 def _claim(claim: ClaimVerdict, evidence: bool) -> ClaimRecord:
     best = claim.best if evidence else None
     return ClaimRecord(
-        claim.text, claim.verdict, _rounded(claim.score), best.sentence if best else "", best and _rounded(best.score)
+        claim.text,
+        claim.verdict,
+        _rounded(claim.score),
+        best.sentence if best else "",
+        best and _rounded(best.score),
+        claim.reasons if evidence else {},
     )
 
 
@@ -163,30 +178,81 @@ def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def read_run(path: str | Path) -> RunRecord:
-    """A `results.json` from `evalkit run` (or a pytest run) or a JSONL file from `evalkit score`
-    (its signature read from the `OUT.meta.json` written beside it, when there is one).
+@dataclass(frozen=True)
+class Output:
+    """A file evalkit wrote, read back and told apart by its content, never by its name.
 
-    Every summary is checked as a history line is (`summary_from_dict`); a bad one is an `InputError`
-    naming the file (and line), since a comparison that skipped it could hide a regression.
+    `document` holds a `results.json` (one JSON document); `lines` the `evalkit score` records, each
+    with its line number. An `evalkit score -o a.out` and a `results.json` renamed `x.jsonl` both read.
+    """
+
+    path: Path
+    document: Any = None
+    lines: tuple[tuple[int, Any], ...] = ()
+
+
+def read_output(path: str | Path) -> Output:
+    """The file at `path` parsed as whichever of evalkit's two formats its content is.
+
+    The one rule: a file whose first non-blank line is by itself a JSON object with an `id` field (every
+    `evalkit score` record has one) and no `results` field is `evalkit score` records, one per line;
+    anything else is one JSON document (a `results.json`, indented or not). Lines are split at `\\n`
+    only (`writer.split_records`), so a summary holding U+2028 or U+2029 stays in its record.
+    A file that cannot be read, or JSON that does not parse, is an `InputError` naming the file (and line).
     """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(path), f"cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
-    return _from_score_lines(path, text) if path.suffix == ".jsonl" else _from_results(path, text)
-
-
-def _from_results(path: Path, text: str) -> RunRecord:
+    lines = [(number, line) for number, line in enumerate(split_records(text), start=1) if line.strip()]
+    if not lines or _is_record(lines[0][1]):
+        return Output(path, lines=tuple((number, _line_json(path, number, line)) for number, line in lines))
     try:
-        data = json.loads(text)
+        return Output(path, document=json.loads(text))
+    except json.JSONDecodeError as exc:
+        raise InputError(str(path), f"is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+
+
+def _is_record(line: str) -> bool:
+    try:
+        data = json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and "id" in data and "results" not in data
+
+
+def _line_json(path: Path, number: int, line: str) -> Any:
+    try:
+        return json.loads(line)
+    except (ValueError, RecursionError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
+        raise InputError(f"{path}:{number}", f"is not valid JSON ({reason})") from None
+
+
+def read_run(path: str | Path) -> RunRecord:
+    """A `results.json` from `evalkit run` (or a pytest run) or an `evalkit score` output, told apart
+    by content (`read_output`), its signature read from the `OUT.meta.json` beside it, when there is one.
+
+    Every summary is checked as a history line is (`summary_from_dict`); a bad one is an `InputError`
+    naming the file (and line), since a comparison that skipped it could hide a regression.
+    """
+    return run_record(read_output(path))
+
+
+def run_record(output: Output) -> RunRecord:
+    """The checked record of an output `read_output` parsed."""
+    if output.document is not None:
+        return _from_results(output.path, output.document)
+    return _from_score_lines(output.path, output.lines)
+
+
+def _from_results(path: Path, data: Any) -> RunRecord:
+    try:
         if not isinstance(data["signature"], dict):
             raise TypeError("its signature is not an object")
         results = tuple(SummaryResult.from_dict(r) for r in data["results"])
         run = RunRecord.from_run(RunResult(results, data["signature"], data.get("started", ""), 0.0))
-    except json.JSONDecodeError as exc:
-        raise InputError(str(path), f"is not valid JSON (line {exc.lineno}: {exc.msg})") from None
     except (KeyError, TypeError, AttributeError) as exc:
         raise InputError(str(path), f"is not an evalkit results.json ({_missing(exc)})") from None
     for number, summary in enumerate(run.summaries, start=1):
@@ -201,20 +267,16 @@ def _missing(exc: Exception) -> str:
     return f"no {exc} field" if isinstance(exc, KeyError) else str(exc)
 
 
-def _from_score_lines(path: Path, text: str) -> RunRecord:
+def _from_score_lines(path: Path, lines: tuple[tuple[int, Any], ...]) -> RunRecord:
     """`evalkit score` records: no signature and no thresholds, so only an error makes a summary fail."""
     summaries = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, data in lines:
         try:
-            data = json.loads(line)
             error = data.get("error")
             claims = tuple(_claim(_score_claim(c), evidence=True) for c in data.get("claims", ()))
-            summary = SummaryRecord(str(data["id"]), "", error is None, record_metrics(data), claims, (), error)
+            found, article = record_metrics(data), data.get("article", "")
+            summary = SummaryRecord(str(data["id"]), "", error is None, found, claims, (), error, article)
             summaries.append(summary_from_dict(asdict(summary)))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}", f"is not valid JSON ({exc.msg})") from None
         except ValueError as exc:
             raise InputError(f"{path}:{number}", f"is not an `evalkit score` record ({exc})") from None
         except (KeyError, TypeError, AttributeError) as exc:
@@ -226,7 +288,15 @@ def _score_claim(claim: dict[str, Any]) -> ClaimVerdict:
     """An `evalkit score` claim as a verdict, so its best evidence follows the one rule (`ClaimVerdict.best`)."""
     evidence = tuple(Evidence(e["sentence"], e["score"]) for e in claim.get("evidence", ()))
     return ClaimVerdict(
-        claim["text"], "", -1, -1, claim["verdict"], claim["score"], evidence, decided_by=claim.get("decided_by", -1)
+        claim["text"],
+        "",
+        -1,
+        -1,
+        claim["verdict"],
+        claim["score"],
+        evidence,
+        decided_by=claim.get("decided_by", -1),
+        reasons=claim.get("reasons") or {},
     )
 
 

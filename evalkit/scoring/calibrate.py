@@ -6,6 +6,10 @@ judge's own verdicts, so measuring against them would measure the judge against 
 so they are no label. The judge is run through
 `pipeline.evaluate`, so this measures whichever judge and settings the project uses. A claim the
 judge scores at or above `support_threshold` is predicted positive, as its verdict bands do.
+
+`evalkit review` of `evalkit score` output keeps its decisions in `OUT.reviews.jsonl` (`scoring.reviews`);
+given as a path, such a file adds its claims with the score the judge gave when they were reviewed (the
+score output holds no article to judge them again).
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from tomlkit.exceptions import TOMLKitError
 from evalkit.errors import EvalkitError, SettingsError
 from evalkit.prepare.encoder import Encoder
 from evalkit.result import SummaryResult
+from evalkit.scoring import reviews
 from evalkit.scoring.pipeline import evaluate, jobs_from_paths
+from evalkit.scoring.sidecar import unused_pins
 from evalkit.settings import Settings
 from evalkit.writer import write_file
 
@@ -59,6 +65,8 @@ class Calibration:
     best_threshold: float
     best: Confusion
     skipped: tuple[str, ...] = ()  # captures that could not be judged, with the reason
+    unused_pins: int = 0  # reviewed pins that identify no claim, or several: no label
+    from_reviews: int = 0  # labels read from `*.reviews.jsonl`, with their recorded scores
 
     @property
     def gain(self) -> float:
@@ -117,15 +125,27 @@ def as_judged(results: Iterable[SummaryResult]) -> Confusion:
 
 
 def calibrate(paths: Iterable[str | Path], settings: Settings, encoder: Encoder | None = None) -> Calibration:
-    """Judge the captures under `paths` and set the judge's scores against their pinned verdicts."""
-    run = evaluate(jobs_from_paths(paths, settings), settings, encoder=encoder)
+    """Judge the captures under `paths` and set the judge's scores against their pinned verdicts, adding the
+    claims reviewed in any `*.reviews.jsonl` among `paths`."""
+    paths = [str(p) for p in paths]
+    files = [p for p in paths if p.endswith(reviews.SUFFIX)]
+    jobs = list(jobs_from_paths([p for p in paths if p not in files], settings))
+    run = evaluate(jobs, settings, encoder=encoder)
     judged = [r for r in run.results if r.error is None]
+    unused = sum(
+        len(unused_pins(r.claims, job.settings.expect))
+        for job, r in zip(jobs, run.results, strict=True)
+        if r.error is None
+    )
     labels, weak = labels_of(judged)
+    reviewed = [label for f in files for label in reviews.labels(f)]
+    labels += reviewed
     positives = sum(1 for _, positive in labels if positive)
     if not positives or positives == len(labels):
         raise EvalkitError(
-            f"{positives} claim(s) pinned supported and {len(labels) - positives} pinned unsupported in "
-            f"{len(judged)} capture(s): calibration needs both (review verdicts, then `evalkit pin`)"
+            f"{positives} claim(s) reviewed supported and {len(labels) - positives} unsupported in "
+            f"{len(judged)} capture(s) and {len(files)} reviews file(s): calibration needs both "
+            "(review claims with `evalkit review`)"
         )
     threshold = float(run.signature["support_threshold"])
     best = best_threshold(labels, threshold)
@@ -135,11 +155,13 @@ def calibrate(paths: Iterable[str | Path], settings: Settings, encoder: Encoder 
         weak,
         len(judged),
         threshold,
-        as_judged(judged),
+        as_judged(judged) + (confusion(reviewed, threshold) if reviewed else Confusion(0, 0, 0, 0)),
         roc_auc(labels),
         best,
         confusion(labels, best),
         tuple(r.error for r in run.results if r.error),
+        unused,
+        len(reviewed),
     )
 
 
@@ -149,6 +171,13 @@ def format_calibration(c: Calibration) -> str:
         f"{c.labels} labelled claims in {c.captures} capture(s): {c.positives} pinned supported, "
         f"{c.labels - c.positives} pinned unsupported ({c.weak_ignored} pinned weak, not used)",
     ]
+    if c.unused_pins:
+        lines.append(
+            f"{c.unused_pins} reviewed pin(s) not used: each identifies no claim, or several "
+            "(`evalkit run` names them; correct their keys)"
+        )
+    if c.from_reviews:
+        lines.append(f"{c.from_reviews} of them from reviews files, with the scores the judge gave when reviewed")
     if c.labels < NOISY_BELOW:
         lines.append(f"note: fewer than {NOISY_BELOW} labelled claims, so these figures are noisy")
     lines += [

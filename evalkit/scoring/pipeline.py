@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -19,11 +20,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
-import pysbd
 
 from evalkit import metrics
-from evalkit.errors import EvalkitError, InputError
-from evalkit.judges import Bands, ClaimInput, Judge, Judgement, bands, load_judge
+from evalkit.errors import EvalkitDeprecationWarning, EvalkitError, InputError, NothingToJudge
+from evalkit.judges import Bands, ClaimInput, Judge, Judgement, bands, judge_all, load_judge
 from evalkit.prepare import claims as claims_mod
 from evalkit.prepare import passages, sentences, support
 from evalkit.prepare.cache import VectorCache
@@ -33,7 +33,7 @@ from evalkit.read.capture import Capture, pair_capture, read_capture, read_pairs
 from evalkit.read.inputs import walk
 from evalkit.result import ClaimVerdict, RunResult, SummaryResult
 from evalkit.scoring import reasons, sidecar
-from evalkit.settings import Settings, resolve, sidecar_path
+from evalkit.settings import Settings, resolve
 from evalkit.text import printable
 
 
@@ -75,10 +75,10 @@ def signature(settings: Settings, encoder: Encoder, judge: Judge | None = None) 
         "model": encoder.identity,
         "runtime": runtime_id(settings.runtime),
         "judge": judge.id,
-        "splitter": f"pysbd-{pysbd.__version__}",
+        "splitter": sentences.SPLITTER,
         **bands(judge, settings).to_dict(),
         "metrics": metrics.versions(),
-        "thresholds": metrics.resolve_thresholds(settings.thresholds, origins=settings.threshold_origins),
+        "thresholds": metrics.resolve_thresholds(settings.thresholds, origins=settings.origins),
     }
 
 
@@ -90,6 +90,8 @@ def run_signature(settings: Settings) -> dict:
 def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator[Job]:
     """Every capture file and JSONL line under `paths`, bad ones as jobs that carry their error."""
     for found in walk(paths, (*settings.patterns, "*.jsonl")):
+        if isinstance(found, NothingToJudge) and settings.allow_empty:
+            continue
         if isinstance(found, InputError):
             yield Job(found.source, None, settings, str(found))
         elif found.suffix == ".jsonl":
@@ -104,9 +106,7 @@ def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator
         else:
             try:
                 own = resolve(settings, found)
-                metrics.resolve_thresholds(
-                    own.thresholds, f"{sidecar_path(found)} or the project settings", own.threshold_origins
-                )
+                metrics.resolve_thresholds(own.thresholds, origins=own.origins)
                 yield Job(printable(str(found)), read_capture(found), own, path=found)
             except EvalkitError as exc:
                 yield Job(printable(str(found)), None, settings, str(exc), found)
@@ -114,7 +114,7 @@ def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator
 
 def _failures(result: SummaryResult, settings: Settings) -> tuple[str, ...]:
     """Each metric threshold the result misses, phrased as value vs limit, then each pinned verdict it breaks."""
-    failures = metrics.missed(result.metrics, result.thresholds)
+    failures = [*result.plugin_errors, *metrics.missed(result.metrics, result.thresholds)]
     if result.unjudged:
         failures.append(f"{len(result.unjudged)} claim(s) could not be judged: {result.unjudged[0].error}")
     failures.extend(sidecar.broken_pins(result.claims, settings.expect))
@@ -213,15 +213,20 @@ def _place(p: _Prepared, encoder: Encoder) -> _Placed:
 
 def _judge_all(placed: list[_Placed], judge: Judge, encoder: Encoder) -> list[SummaryResult]:
     """One judge call for every claim of the batch, then every metric over the batch, one result per summary."""
-    judgements = iter(judge.judge([i for p in placed for i in p.inputs]))
+    judgements = iter(judge_all(judge, [i for p in placed for i in p.inputs]))
     measured: list[metrics.Prepared] = []
+    broken: list[list[str]] = []  # per summary, the judge's broken contract (named once)
     for p in placed:
         applied = bands(judge, p.prepared.job.settings)  # resolved once per job; travels on the result
-        pairs = zip(p.prepared.claims, p.inputs, strict=True)
-        judged = [_verdict(claim, given, next(judgements), applied) for claim, given in pairs]
+        answers = [next(judgements) for _ in p.inputs]
+        pairs = zip(p.prepared.claims, p.inputs, answers, strict=True)
+        judged = [_verdict(claim, given, judgement, applied) for claim, given, (judgement, _) in pairs]
+        broken.append(list(dict.fromkeys(problem for _, problem in answers if problem)))
         verdicts = _with_pins(judged, p.prepared.job.settings)  # before the metrics: pins change what counts
         measured.append(metrics.Prepared(verdicts, tuple(p.prepared.units), p.claim_vecs, p.unit_vecs, applied))
     values = metrics.measure(metrics.Batch(measured, encoder, judge))
+    for problems, got in zip(broken, values, strict=True):
+        got.errors[:0] = problems
     return [_result(p, m, got, judge) for p, m, got in zip(placed, measured, values, strict=True)]
 
 
@@ -257,29 +262,31 @@ def _result(placed: _Placed, prepared: metrics.Prepared, got: metrics.Measured, 
         details=got.details,
         claims=prepared.claims,
         consistent=all(v.verdict not in ("unsupported", "error") for v in prepared.claims),
-        thresholds=metrics.resolve_thresholds(settings.thresholds, origins=settings.threshold_origins),
+        thresholds=metrics.resolve_thresholds(settings.thresholds, origins=settings.origins),
         summary=capture.summary,
         body=tuple(p.units),
         dropped=tuple(f"[{d.rule}] {d.text}" for d in capture.dropped),
         judge=judge.id,
         runtime=runtime_id(settings.runtime),
         bands=prepared.bands.to_dict(),
+        plugin_errors=tuple(got.errors),
     )
     return with_failures(result, settings)
 
 
 def _with_pins(claims: Iterable[ClaimVerdict], settings: Settings) -> tuple[ClaimVerdict, ...]:
     """The claims with what the sidecar says of each: its reviewed verdict and any known judge miss."""
-    return tuple(
-        replace(c, expected=sidecar.pinned(c, settings.expect), known_miss=sidecar.pinned(c, settings.known_miss))
-        for c in claims
-    )
+    claims = tuple(claims)
+    expect, misses = sidecar.read_pins(claims, settings.expect), sidecar.read_pins(claims, settings.known_miss)
+    return tuple(replace(c, expected=expect.of(c.text), known_miss=misses.of(c.text)) for c in claims)
 
 
 def with_failures(result: SummaryResult, settings: Settings) -> SummaryResult:
     """Attach the sidecar's pinned verdicts and known misses to the claims, then judge the result against its
     thresholds (also for results read back from `evalkit score` JSONL, which carry no thresholds of their own)."""
     pinned = replace(result, claims=_with_pins(result.claims, settings))
+    for note in sidecar.deprecated_pins(pinned.claims, settings.expect):
+        warnings.warn(f"{result.id}: {note}", EvalkitDeprecationWarning, 2)
     return replace(pinned, failures=_failures(pinned, settings))
 
 
@@ -295,8 +302,8 @@ def evaluate(
     `keep=False` leaves the results out of the returned run, for callers that stream them (`evalkit
     score`), so memory stays flat however many summaries there are.
     """
-    # a typo'd threshold stops the run before any scoring, naming the file that set it
-    metrics.resolve_thresholds(settings.thresholds, origins=settings.threshold_origins)
+    # A typo'd or out-of-range threshold stops the run before any scoring, naming the file that set it.
+    metrics.resolve_thresholds(settings.thresholds, origins=settings.origins)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
     encoder = encoder or make_encoder(settings)
@@ -321,19 +328,37 @@ def evaluate(
     return RunResult(tuple(results), signature(settings, encoder, judge), started, time.perf_counter() - clock)
 
 
+def _texts(pair: object, id: str) -> tuple[str, str]:
+    """(summary, article) from one item a caller passed, or the `InputError` saying what it is instead."""
+    if not isinstance(pair, tuple | list) or len(pair) != 2:
+        size = f" of {len(pair)} items" if isinstance(pair, tuple | list) else ""
+        raise InputError(id, f"is {_kind(pair)}{size}, not a (summary, article) pair")
+    for name, text in zip(("summary", "article"), pair, strict=True):
+        if not isinstance(text, str):
+            raise InputError(id, f"{name} is {_kind(text)}, not text")
+    return pair[0], pair[1]
+
+
+def _kind(value: object) -> str:
+    name = type(value).__name__
+    return "None" if value is None else f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
 def score_pairs(
     pairs: Iterable[tuple[str, str]], settings: Settings, encoder: Encoder, judge: Judge | None = None
 ) -> list[SummaryResult]:
     """Judge `(summary, document)` pairs in `settings.batch_size` batches, as `evalkit score` does.
 
-    A pair that cannot be judged (an empty summary) gets an error result in its place, never a gap; its
-    id is its position, `pair N`.
+    A pair that cannot be judged (an empty summary, a `None` or `bytes` in it, three items) gets an error
+    result in its place, never a gap and never an exception that costs the other pairs; its id is its
+    position, `pair N`.
     """
     judge = judge or make_judge(settings, encoder)
     jobs: list[Job] = []
-    for number, (summary, document) in enumerate(pairs, 1):
+    for number, pair in enumerate(pairs, 1):
         id = f"pair {number}"
         try:
+            summary, document = _texts(pair, id)
             jobs.append(Job(id, pair_capture(id, document, summary, id), settings))
         except InputError as exc:
             jobs.append(Job(id, None, settings, str(exc)))

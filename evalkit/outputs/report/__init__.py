@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from evalkit import metrics
-from evalkit.outputs.present import p_value
+from evalkit.outputs.present import LEGEND, p_value
 from evalkit.outputs.report import view
 from evalkit.result import RunResult
 from evalkit.runs.compare import Comparison
@@ -30,7 +30,7 @@ from evalkit.writer import write_file
 if TYPE_CHECKING:
     from evalkit.runs.records import RunRecord
 
-__all__ = ["render", "render_comparison", "stream", "write"]
+__all__ = ["render", "render_comparison", "render_review", "stream", "write"]
 
 MARKS = {"supported": "✓", "weak": "≈", "unsupported": "✗", "error": "!"}  # a verdict never rests on colour alone
 
@@ -46,6 +46,7 @@ def _environment() -> Environment:
     )
     env.filters["fmt"] = view.fmt
     env.filters["p"] = p_value
+    env.filters["marked"] = reasons.pieces
     env.globals.update(
         marks=MARKS,
         metric_columns=metrics.columns,
@@ -81,11 +82,22 @@ def _data(element: str, value: object) -> Markup:
     return Markup(f'<script type="application/json" id="{element}">{text}</script>')
 
 
-def render_comparison(found: Comparison) -> str:
-    """`evalkit compare -o`: the metric table with intervals, then the summaries that differ most, each with
-    both systems' verdicts side by side."""
+def render_comparison(found: Comparison, everything: bool = False) -> str:
+    """`evalkit compare -o`: the headline, the metric table with intervals (ROUGE precision and recall only with
+    `everything`), then the summaries that differ most, each with both systems' verdicts and reasons side by side."""
     template = _environment().get_template("compare.html.j2")
-    return template.render(found=found, different=found.most_different())
+    return template.render(found=found, different=found.most_different(), everything=everything, legend=LEGEND)
+
+
+def render_review(
+    cards: Sequence[view.ReviewCard], progress: tuple[int, int], token: str, nonce: str, done: bool = False
+) -> str:
+    """The `evalkit review` page: the queued `cards`, decided one at a time, or, `done`, what was decided.
+
+    Shares the report's style sheet; its one inline script carries `nonce`, the only script the page's
+    Content-Security-Policy lets run, and reads the session `token` it sends with each decision."""
+    template = _environment().get_template("review.html.j2")
+    return template.render(cards=cards, progress=progress, token=token, nonce=nonce, done=done)
 
 
 def write(run: RunResult, path: str | Path, history: Sequence[RunRecord] = ()) -> Path:

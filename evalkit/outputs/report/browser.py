@@ -3,7 +3,8 @@
 The browser test uses it to prove the report renders in a real engine, and
 `python -m evalkit.outputs.report.browser [paths…]` refreshes the README screenshots from a real run; like
 `evalkit run` it appends the run to the history in its HTML folder, so repeated runs show the trend
-and what changed since the last run, as the report a user gets does.
+and what changed since the last run, as the report a user gets does. `--review` shoots the `evalkit review`
+page instead, as it opens on that run (no claim reviewed yet).
 Chromium runs with a throwaway profile and every background service off, so it never reaches
 the network and leaves nothing behind.
 """
@@ -19,8 +20,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evalkit.outputs.report import render
+from evalkit.outputs.report import render, render_review, view
 from evalkit.result import RunResult
+from evalkit.scoring.reviews import Review, queue_order
 
 if TYPE_CHECKING:
     from evalkit.runs.records import RunRecord
@@ -85,6 +87,20 @@ def readme_screenshots(
     )
 
 
+def review_screenshot(run: RunResult, html_dir: Path, docs: Path) -> Path:
+    """The review page as it opens on `run` with nothing reviewed: the claim with the lowest support first."""
+    summaries = [view.summary_view(r, f"s{i}") for i, r in enumerate(run.results) if r.error is None]
+    found = sorted(
+        ((s, i) for s in summaries for i in range(len(s.result.claims))),
+        key=lambda f: queue_order(f[0].result.claims[f[1]]),
+    )
+    cards = [view.ReviewCard(n, s, i, Review()) for n, (s, i) in enumerate(found)]
+    html = html_dir / "review.html"
+    html_dir.mkdir(parents=True, exist_ok=True)
+    html.write_text(render_review(cards, (0, len(cards)), "screenshot", "screenshot"), encoding="utf-8")
+    return screenshot(html, docs / "review.png", height=1100)
+
+
 def evaluate_paths(paths: list[str]) -> RunResult:
     """A run over `paths` with the project's settings, as `evalkit run` would judge them."""
     from evalkit.scoring.pipeline import evaluate, jobs_from_paths  # loads the model: only here, never on import
@@ -100,11 +116,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--docs", type=Path, default=Path("docs"), help="where the PNGs go (default: docs)")
     parser.add_argument("--detail", default="seed", help="show the summary whose id contains this (default: seed)")
     parser.add_argument("--html", type=Path, default=Path("reports"), help="where the HTML goes (default: reports)")
+    parser.add_argument("--review", action="store_true", help="shoot the evalkit review page (docs/review.png)")
     args = parser.parse_args(argv)
     from evalkit.runs import history
     from evalkit.settings import load
 
     run = evaluate_paths(args.paths)
+    if args.review:
+        print(review_screenshot(run, args.html, args.docs))
+        return
     records = history.append(args.html / history.FILE_NAME, run, load()[0].history_runs)
     for png in readme_screenshots(run, args.html, args.docs, args.detail, records):
         print(png)

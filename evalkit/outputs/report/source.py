@@ -7,7 +7,6 @@ them, and the report lists its claims without the inline summary and article vie
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -21,24 +20,23 @@ from evalkit.settings import Settings
 
 
 def read_results(path: str | Path, settings: Settings) -> RunResult:
-    """The run in `path`; a file that is neither format is one `InputError` naming it (from `records.read_run`)."""
-    path = Path(path)
-    record = records.read_run(path)  # validates both formats: one line naming the file and the problem
-    if path.suffix != ".jsonl":
-        data = json.loads(path.read_text(encoding="utf-8"))
+    """The run in `path`, whichever format its content is (`records.read_output`, never the file name);
+    a file that is neither is one `InputError` naming it (from `records.run_record`)."""
+    output = records.read_output(path)
+    record = records.run_record(output)  # validates both formats: one line naming the file and the problem
+    if output.document is not None:
+        data = output.document
         results = tuple(SummaryResult.from_dict(r) for r in data["results"])
         return RunResult(results, data["signature"], data.get("started", ""), float(data.get("seconds", 0.0)))
     results = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, data in output.lines:
         try:
-            results.append(_from_record(json.loads(line), settings))
+            results.append(_from_record(data, settings))
         except (KeyError, TypeError, AttributeError) as exc:
             problem = f"is not an `evalkit score` record (field {exc} is missing or wrong)"
-            raise InputError(f"{path}:{number}", problem) from None
+            raise InputError(f"{output.path}:{number}", problem) from None
     signature = record.signature or _signature(results)
-    thresholds = metrics.resolve_thresholds(settings.thresholds, origins=settings.threshold_origins)
+    thresholds = metrics.resolve_thresholds(settings.thresholds, origins=settings.origins)
     return RunResult(tuple(results), {**signature, "thresholds": thresholds}, "", 0.0)
 
 
@@ -70,9 +68,10 @@ def _from_record(data: dict[str, Any], settings: Settings) -> SummaryResult:
         details=data.get("details", {}),
         claims=claims,
         consistent=data["consistent"],
-        thresholds=metrics.resolve_thresholds(settings.thresholds, origins=settings.threshold_origins),
+        thresholds=metrics.resolve_thresholds(settings.thresholds, origins=settings.origins),
         judge=data.get("judge", ""),
         bands=data.get("bands", {}),
+        plugin_errors=tuple(data.get("plugin_errors", ())),
     )
     return with_failures(result, settings)
 

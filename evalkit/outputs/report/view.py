@@ -16,6 +16,7 @@ from evalkit import metrics
 from evalkit.outputs import present
 from evalkit.result import VERDICTS, ClaimVerdict, Evidence, RunResult, SummaryResult
 from evalkit.scoring import reasons
+from evalkit.scoring.reviews import Review
 
 if TYPE_CHECKING:
     from evalkit.runs.diff import RunDiff
@@ -55,6 +56,43 @@ class SummaryView:
     counts: dict[str, int]
     pinned_unsupported: int  # unsupported claims a reviewer pinned as unsupported: counted, but no failure
     missed: frozenset[str]  # the metric columns whose threshold the summary misses
+
+
+@dataclass(frozen=True)
+class ReviewCard:
+    """One claim on the review page: `number` is how a decision names it; `review` the decision it has now."""
+
+    number: int
+    summary: SummaryView
+    index: int  # into the summary's claims
+    review: Review
+
+    @property
+    def claim(self) -> ClaimVerdict:
+        return self.summary.result.claims[self.index]
+
+    @property
+    def cited(self) -> dict[int, Cite]:
+        """The article sentences this claim cites (its own marks only, not its neighbours')."""
+        own = self.index + 1
+        cited = cited_sentences(self.summary.result)
+        mine = {i: next((c for c in cites if c.claim == own), None) for i, cites in cited.items()}
+        return {i: c for i, c in mine.items() if c is not None}
+
+    @property
+    def pieces(self) -> tuple[reasons.Piece, ...]:
+        """The claim's text with the words to check marked, as the report marks them."""
+        return reasons.pieces(self.claim.text, self.claim.reasons)
+
+    @property
+    def best(self) -> int:
+        """The index of the claim's strongest evidence (-1 when it has none)."""
+        return best_evidence(self.claim)
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        """The summary around the claim, cut where each claim starts and ends."""
+        return segments_of(self.summary.result.summary, self.summary.result.claims)
 
 
 @dataclass(frozen=True)
