@@ -22,7 +22,7 @@ from markupsafe import Markup
 from evalkit import metrics
 from evalkit.outputs.present import LEGEND, p_value
 from evalkit.outputs.report import view
-from evalkit.result import RunResult
+from evalkit.result import VERDICTS, RunResult
 from evalkit.runs.compare import Comparison
 from evalkit.scoring import reasons
 from evalkit.writer import write_file
@@ -49,6 +49,7 @@ def _environment() -> Environment:
     env.filters["marked"] = reasons.pieces
     env.globals.update(
         marks=MARKS,
+        verdicts=VERDICTS,
         metric_columns=metrics.columns,
         reason_kinds=reasons.KINDS,
         to_check=view.TO_CHECK,

@@ -432,7 +432,8 @@ def data_blocks(run: RunView) -> Iterator[tuple[str, Any]]:
 
 def detail(s: SummaryView, article: int, thresholds: int, columns: Sequence[metrics.Column]) -> dict[str, Any]:
     """One summary's detail data (see `data_blocks`). Keys are short and empty ones left out, because there
-    may be 5,000 of these: a claim's reasons and marks name their kind by its place in `reasons.KINDS`, and
+    may be 5,000 of these: a claim's verdict and pin are places in `VERDICTS`, its reasons and marks name
+    their kind by its place in `reasons.KINDS`, and
     scores are numbers the script prints with as many decimals as they have been cut to."""
     r = s.result
     out: dict[str, Any] = {"id": r.id, "title": r.title, "status": s.status}
@@ -461,11 +462,11 @@ def detail(s: SummaryView, article: int, thresholds: int, columns: Sequence[metr
         pieces = reasons.pieces(c.text, c.reasons)
         marked = {k: list(dict.fromkeys(p.text for p in pieces if p.kind == k)) for k in kinds}
         item = {
-            "v": c.verdict,
+            "v": VERDICTS.index(c.verdict),
             "s": cut(c.score),
             "s2": cut(c.score, 2),
             "p": [[p.text, kinds.index(p.kind)] if p.kind else p.text for p in pieces],
-            "x": c.expected,
+            "x": None if c.expected is None else VERDICTS.index(c.expected),
             "km": c.known_miss,
             "sec": sections.index(c.section) if c.section else None,
             "err": c.error,
