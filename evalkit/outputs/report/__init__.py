@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from evalkit import metrics
 from evalkit.outputs.present import LEGEND, p_value
 from evalkit.outputs.report import view
 from evalkit.result import VERDICTS, RunResult
@@ -50,7 +49,6 @@ def _environment() -> Environment:
     env.globals.update(
         marks=MARKS,
         verdicts=VERDICTS,
-        metric_columns=metrics.columns,
         reason_kinds=reasons.KINDS,
         to_check=view.TO_CHECK,
         data_block=_data,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from evalkit import metrics
 from evalkit.outputs import present
-from evalkit.result import VERDICTS, ClaimVerdict, Evidence, RunResult, SummaryResult
+from evalkit.result import VERDICTS, ClaimVerdict, RunResult, SummaryResult
 from evalkit.scoring import reasons
 from evalkit.scoring.reviews import Review
 
@@ -102,7 +102,6 @@ class Flagged:
     summary: SummaryView
     number: int  # 1-based, as the report numbers claims
     claim: ClaimVerdict
-    best: Evidence | None
 
 
 @dataclass(frozen=True)
@@ -227,7 +226,7 @@ def summary_view(result: SummaryResult, anchor: str) -> SummaryView:
 def flagged(summaries: Sequence[SummaryView]) -> tuple[Flagged, ...]:
     """Every claim a person should look at across the run: unjudged first, then by rising score."""
     found = [
-        Flagged(s, number, c, c.best)
+        Flagged(s, number, c)
         for s in summaries
         for number, c in enumerate(s.result.claims, start=1)
         if c.verdict in TO_CHECK
