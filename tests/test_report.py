@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from evalkit.outputs.report import render, stream, view, write
-from evalkit.result import ClaimVerdict, Evidence, RunResult, SummaryResult
+from evalkit.result import VERDICTS, ClaimVerdict, Evidence, RunResult, SummaryResult
 
 XSS = "<script>alert(1)</script>"
 BODY = (
@@ -121,7 +121,7 @@ def test_claims_are_cut_from_the_summary_with_their_verdicts_and_scores(html: st
     """The summary travels once: plain runs, headings, and each claim by its number."""
     data = blocks(html)["d-s0"]
     assert data["segments"] == [["h", "Decisions\n"], [0], " ", [1], " ", [2]]
-    assert [(c["v"], c["s"], c["s2"]) for c in data["claims"]] == [
+    assert [(VERDICTS[c["v"]], c["s"], c["s2"]) for c in data["claims"]] == [
         ("supported", 0.91, 0.91),
         ("weak", 0.62, 0.62),
         ("unsupported", 0.12, 0.12),
@@ -319,11 +319,11 @@ def test_a_known_miss_is_shown_with_its_reason_and_once_right_says_the_declarati
     html = render(run_of(result(claims=(result().claims[0], missed), failures=())))
     assert '<span class="badge known-miss" title="the judge reads the paraphrase as weak">known miss</span>' in html
     shown = blocks(html)["d-s0"]["claims"][1]
-    assert (shown["x"], shown["km"]) == ("supported", "the judge reads the paraphrase as weak")
+    assert (VERDICTS[shown["x"]], shown["km"]) == ("supported", "the judge reads the paraphrase as weak")
     right = replace(missed, expected="weak")
     html = render(run_of(result(claims=(result().claims[0], right), failures=())))
     assert "known miss" not in html[: html.index('id="d-s0"')]  # now right: no badge in the overview
-    assert blocks(html)["d-s0"]["claims"][1]["x"] == "weak"
+    assert VERDICTS[blocks(html)["d-s0"]["claims"][1]["x"]] == "weak"
 
 
 def test_the_judges_probability_is_shown_per_evidence_passage_and_recorded() -> None:

@@ -19,10 +19,9 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from evalkit import metrics
 from evalkit.outputs.present import LEGEND, p_value
 from evalkit.outputs.report import view
-from evalkit.result import RunResult
+from evalkit.result import VERDICTS, RunResult
 from evalkit.runs.compare import Comparison
 from evalkit.runs.diff import move_line
 from evalkit.scoring import reasons
@@ -50,7 +49,7 @@ def _environment() -> Environment:
     env.filters["marked"] = reasons.pieces
     env.globals.update(
         marks=MARKS,
-        metric_columns=metrics.columns,
+        verdicts=VERDICTS,
         reason_kinds=reasons.KINDS,
         to_check=view.TO_CHECK,
         data_block=_data,

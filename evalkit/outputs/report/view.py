@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from evalkit import metrics
 from evalkit.outputs import present
-from evalkit.result import VERDICTS, ClaimVerdict, Evidence, RunResult, SummaryResult
+from evalkit.result import VERDICTS, ClaimVerdict, RunResult, SummaryResult
 from evalkit.scoring import reasons
 from evalkit.scoring.reviews import Review
 
@@ -102,7 +102,6 @@ class Flagged:
     summary: SummaryView
     number: int  # 1-based, as the report numbers claims
     claim: ClaimVerdict
-    best: Evidence | None
 
 
 @dataclass(frozen=True)
@@ -227,7 +226,7 @@ def summary_view(result: SummaryResult, anchor: str) -> SummaryView:
 def flagged(summaries: Sequence[SummaryView]) -> tuple[Flagged, ...]:
     """Every claim a person should look at across the run: unjudged first, then by rising score."""
     found = [
-        Flagged(s, number, c, c.best)
+        Flagged(s, number, c)
         for s in summaries
         for number, c in enumerate(s.result.claims, start=1)
         if c.verdict in TO_CHECK
@@ -432,7 +431,8 @@ def data_blocks(run: RunView) -> Iterator[tuple[str, Any]]:
 
 def detail(s: SummaryView, article: int, thresholds: int, columns: Sequence[metrics.Column]) -> dict[str, Any]:
     """One summary's detail data (see `data_blocks`). Keys are short and empty ones left out, because there
-    may be 5,000 of these: a claim's reasons and marks name their kind by its place in `reasons.KINDS`, and
+    may be 5,000 of these: a claim's verdict and pin are places in `VERDICTS`, its reasons and marks name
+    their kind by its place in `reasons.KINDS`, and
     scores are numbers the script prints with as many decimals as they have been cut to."""
     r = s.result
     out: dict[str, Any] = {"id": r.id, "title": r.title, "status": s.status}
@@ -461,11 +461,11 @@ def detail(s: SummaryView, article: int, thresholds: int, columns: Sequence[metr
         pieces = reasons.pieces(c.text, c.reasons)
         marked = {k: list(dict.fromkeys(p.text for p in pieces if p.kind == k)) for k in kinds}
         item = {
-            "v": c.verdict,
+            "v": VERDICTS.index(c.verdict),
             "s": cut(c.score),
             "s2": cut(c.score, 2),
             "p": [[p.text, kinds.index(p.kind)] if p.kind else p.text for p in pieces],
-            "x": c.expected,
+            "x": None if c.expected is None else VERDICTS.index(c.expected),
             "km": c.known_miss,
             "sec": sections.index(c.section) if c.section else None,
             "err": c.error,
