@@ -186,9 +186,9 @@ def test_a_marker_in_no_box_with_no_end_is_an_error() -> None:
     """A heading among the article's paragraphs, and nothing that ends the summary: never a guess.
 
     On a long article the text rules are asked and find no end; on a short one the article's container
-    is taken for the box and the "summary" is refused for being the article."""
+    is taken for the box and refused for holding the article."""
     html = TECHCRUNCH.replace(FIRST, f"<h3>AI Summary</h3><p>{A}</p><p>{B}</p>{FIRST}", 1)
-    with pytest.raises(InputError, match=r"page.html: the AI summary .* is as long as the article .*<h3>"):
+    with pytest.raises(InputError, match=r"page.html: the AI summary box .*<h3> .* holds the article"):
         parse_html_capture(html, "page.html")
     more = "<p>" + "More of the article follows here, sentence after sentence. " * 60 + "</p>"
     long = html.replace("<p>After receiving a lifeline", more + "<p>After receiving a lifeline")
@@ -204,12 +204,23 @@ def test_a_marker_in_no_box_with_an_end_line_is_read_by_the_text_rules() -> None
 
 
 def test_a_box_holding_the_article_is_an_error() -> None:
-    """The box wraps most of the article: the "summary" is as long as what is left, so it is refused."""
+    """The box wraps most of the article: the extractor's article of the page holds its sentences."""
     start = TECHCRUNCH.index(FIRST)
     end = TECHCRUNCH.index("<p>After receiving a lifeline")
     html = TECHCRUNCH[:start] + '<div class="ai-summary">' + TECHCRUNCH[start:end] + "</div>" + TECHCRUNCH[end:]
-    with pytest.raises(InputError, match=r"page.html: the AI summary \(\d+ words\) is as long as the article"):
+    with pytest.raises(InputError, match=r"page.html: the AI summary box <div class=\"ai-summary\"> .* holds the"):
         parse_html_capture(html, "page.html")
+
+
+def test_a_shorter_box_holding_article_paragraphs_is_said() -> None:
+    """A box of the article's first three paragraphs: too short to be checked against the whole page, but
+    long beside the rest, so the capture is named in a warning, never passed quietly."""
+    start = TECHCRUNCH.index(FIRST)
+    end = TECHCRUNCH.index("<p>WeWork’s parent company")
+    html = TECHCRUNCH[:start] + '<div class="ai-summary">' + TECHCRUNCH[start:end] + "</div>" + TECHCRUNCH[end:]
+    with pytest.warns(EvalkitWarning, match=r"page.html: the AI summary \(\d+ words\) is long beside the article"):
+        capture = parse_html_capture(html, "page.html")
+    assert capture.warnings
 
 
 ARTICLE = (
@@ -257,3 +268,17 @@ def test_a_marker_only_the_flattened_text_shows_needs_an_end_line() -> None:
     bullets = TECHCRUNCH.replace(FIRST, f'<a href="#">AI Summary</a><ul><li>{A}</li><li>{B}</li></ul>{FIRST}', 1)
     with pytest.raises(InputError, match=r"no element of the page carries a summary marker and no line ends it"):
         parse_html_capture(bullets, "page.html")  # the text rules' guess (the first paragraph after bullets)
+
+
+def test_a_box_that_is_the_articles_container_is_an_error_whatever_else_the_page_holds() -> None:
+    """A marker heading at the top of a short article's container, and a long comment thread elsewhere
+    that the extractor would read as the article once the container is cut out: refused, not passed."""
+    html = TECHCRUNCH.replace(FIRST, f"<h3>AI Summary</h3>{FIRST}", 1)
+    comments = "".join(
+        f"<p>Reader {i} wrote that the company should have seen all of this coming a long time ago, and that "
+        "investors who trusted the founder's promises have only themselves to blame for their losses.</p>"
+        for i in range(30)
+    )
+    html = html.replace("</article>", f'</article><section class="comments">{comments}</section>', 1)
+    with pytest.raises(InputError, match=r"page.html: the AI summary box <div class=\"article-content\">.* holds"):
+        parse_html_capture(html, "page.html")
