@@ -174,6 +174,24 @@ def test_ai_summary_markers_of_other_languages(marker: str) -> None:
     assert parse_capture(text, "page.txt").summary == A
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "KI kann Fehler machen. Prüfen Sie wichtige Informationen.",
+        "L'IA peut faire des erreurs.",
+        "La IA puede cometer errores.",
+        "AIは間違えることがあります。",
+        "AI 요약에는 오류가 있을 수 있습니다.",
+        "AI生成的摘要可能有错误。",
+        "War diese Zusammenfassung hilfreich?",
+    ],
+)
+def test_box_chrome_in_other_languages_is_no_claim(line: str) -> None:
+    html = page_with("techcrunch.html", f"<div><h3>KI-Zusammenfassung</h3><p>{A}</p><p>{line}</p></div>", "top of body")
+    capture = parse_html_capture(html, "page.html")
+    assert capture.summary == A and line in {d.text for d in capture.dropped}
+
+
 def test_a_question_naming_the_summary_is_no_marker() -> None:
     assert not is_summary_marker("War diese KI-Zusammenfassung hilfreich?")
 
