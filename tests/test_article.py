@@ -207,3 +207,14 @@ def test_tables_nested_lists_and_quotes_keep_their_blocks_apart() -> None:
 def test_a_page_that_declares_its_encoding_is_read() -> None:
     declared = '<?xml version="1.0" encoding="utf-8"?>\n' + PAGE.replace("<!DOCTYPE html>", "")
     assert [p for p in read_article(declared, "x.xhtml").paragraphs if p in SENTENCES] == SENTENCES
+
+
+def test_a_comment_thread_of_the_articles_kind_is_never_added(monkeypatch: pytest.MonkeyPatch) -> None:
+    first, comments = distinct_paragraphs(4, 1), distinct_paragraphs(8, 2)
+    thread = "<div id='comments'><div class='body__inner-container'>{}</div></div>".format(
+        "".join(f"<p>{p}</p>" for p in comments)
+    )
+    monkeypatch.setattr(article, "_trafilatura", lambda tree: first)
+    monkeypatch.setattr(article, "readability_text", lambda tree: first)
+    found = read_article(split_page(first, []).replace("</article>", f"</article>{thread}"), "comments.html")
+    assert found.paragraphs == tuple(first) and found.extractor == TRAFILATURA

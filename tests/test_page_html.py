@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from evalkit.errors import EvalkitWarning
+from evalkit.read import article
 from evalkit.read.capture import read_capture
 from evalkit.read.page_html import html_to_capture_text
 from evalkit.scoring.pipeline import jobs_from_paths
@@ -70,3 +74,13 @@ def test_html_files_are_collected_beside_text_captures(tmp_path: Path) -> None:
     (tmp_path / "notes.md").write_text("not a capture", encoding="utf-8")
     jobs = list(jobs_from_paths([tmp_path], Settings()))
     assert [Path(j.id).name for j in jobs] == ["page.html"] and jobs[0].error is None
+
+
+def test_an_extractor_fallback_is_a_warning_naming_the_capture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(PAGE, encoding="utf-8")
+    monkeypatch.setattr(article, "_trafilatura", lambda tree: [])
+    monkeypatch.setattr(article, "readability_text", lambda tree: [])
+    with pytest.warns(EvalkitWarning, match="page.html: no extractor found an article"):
+        capture = read_capture(path)
+    assert capture.article_by.startswith("evalkit's block reader") and len(capture.warnings) == 1

@@ -40,6 +40,7 @@ PROSE_WORDS = 8
 LEFT_OUT = "left out by the extractor"
 
 _UTF8 = lxml.html.HTMLParser(encoding="utf-8")
+_COMMENTS = re.compile(r"comment|disqus|respond|repl(?:y|ies)", re.I)
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 _PREFIX = re.compile(r"^(?:## |• )")
@@ -96,7 +97,7 @@ def read_article(page: str | lxml.html.HtmlElement, source: str) -> Article:
         warnings.append(f"{source}: no extractor found an article; every text block of the page was kept")
         found = _blocks(lxml.html.tostring(tree, encoding="unicode"))
     paragraphs, dropped = _notices(found, every_rule=extractor.startswith(BLOCK_READER))
-    return Article(tuple(paragraphs), extractor, tuple(_left_out(tree, found) + dropped), tuple(warnings))
+    return Article(tuple(paragraphs), extractor, tuple(dropped + _left_out(tree, found)), tuple(warnings))
 
 
 def _tree(page: str | lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
@@ -205,12 +206,20 @@ def _other_parts(tree: lxml.html.HtmlElement, found: list[str]) -> list[str]:
         return []
     tag, cls = max(kinds, key=lambda kind: kinds[kind])
     more = []
-    for holder in (el for el in tree.iter(tag) if el.get("class") == cls):
+    for holder in (el for el in tree.iter(tag) if el.get("class") == cls and not _in_comments(el)):
         for p in holder.iterchildren("p"):
             text, mine = _SPACE.sub(" ", p.text_content()).strip(), _shingles([p.text_content()])
             if len(text.split()) >= PROSE_WORDS and len(mine & kept) <= len(mine) / 2:
                 more.append(text)
     return more
+
+
+def _in_comments(element: lxml.html.HtmlElement) -> bool:
+    """Is `element` inside a reader-comment thread (by its own or an ancestor's class or id)?"""
+    for el in (element, *element.iterancestors()):
+        if _COMMENTS.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+            return True
+    return False
 
 
 def _left_out(tree: lxml.html.HtmlElement, found: list[str]) -> list[Dropped]:

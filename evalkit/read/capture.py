@@ -324,7 +324,8 @@ def _read_summary(text: str, source: str) -> _Summary:
 def _capture(
     summary: _Summary, body: list[str], dropped: list[Dropped], source: str, article_by: str, notes: tuple[str, ...]
 ) -> Capture:
-    """The capture of a summary and a body; warns where most of the article was dropped as chrome."""
+    """The capture of a summary and a body; warns with each of `notes`, and where most of the article
+    was dropped as chrome."""
     if not body:
         raise InputError(source, "has no article body after the summary (only page chrome or nothing)")
     notes = (*notes, *_reads_like_article(summary.items, body, source, summary.found_by))
@@ -337,8 +338,9 @@ def _capture(
             f"{source}: most of the article ({lost} words) was dropped as page chrome; "
             "`evalkit show` lists every dropped paragraph"
         )
-        warnings.warn(note, EvalkitWarning, stacklevel=3)
         notes = (*notes, note)
+    for note in notes:  # an extractor's fallback, a cut article: said wherever the capture is read
+        warnings.warn(note, EvalkitWarning, stacklevel=3)
     return Capture(
         summary.title,
         text,
