@@ -300,3 +300,9 @@ def test_a_box_that_is_the_articles_container_is_an_error_whatever_else_the_page
     html = html.replace("</article>", f'</article><section class="comments">{comments}</section>', 1)
     with pytest.raises(InputError, match=r"page.html: the AI summary box <div class=\"article-content\">.* holds"):
         parse_html_capture(html, "page.html")
+
+
+def test_a_page_that_declares_its_encoding_is_read() -> None:
+    box = DESIGNS["bold lead-in paragraph"]
+    html = '<?xml version="1.0" encoding="utf-8"?>\n' + page_with("techcrunch.html", box.html, "top of body")
+    assert parse_html_capture(html, "page.html").summary == f"{B} {D}"

@@ -15,11 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import lxml.etree
-import lxml.html
-
 from evalkit.errors import EvalkitWarning, InputError
-from evalkit.read.article import LEFT_OUT, Article, Dropped, read_article
+from evalkit.read.article import LEFT_OUT, Article, Dropped, page_tree, read_article
 from evalkit.read.boilerplate import (
     INLINE_RULES,
     MAX_BOILERPLATE_WORDS,
@@ -409,10 +406,9 @@ def parse_html_capture(html: str, source: str) -> Capture:
     delimit the summary, but only when a line ends it for certain (an end marker or a chrome line); the
     article is then read from the whole page, less the summary's paragraphs.
     """
-    try:
-        tree = lxml.html.document_fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
-        raise InputError(source, "is not an HTML page evalkit can parse") from None
+    tree = page_tree(html)
+    if tree is None:
+        raise InputError(source, "is not an HTML page evalkit can parse")
     try:
         box = find_summary_box(tree)
     except NoBox as exc:
