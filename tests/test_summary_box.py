@@ -9,6 +9,7 @@ content, that none of the box's chrome becomes a claim, and that the article kee
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -221,11 +222,15 @@ def test_a_marker_in_no_box_with_an_end_line_is_read_by_the_text_rules() -> None
     assert A not in capture.body and "WeWork is headquartered in New York City." in capture.body
 
 
+def boxed_article(until: str) -> str:
+    """The techcrunch page with its article, from the first paragraph to `until`, inside an AI summary box."""
+    start, end = TECHCRUNCH.index(FIRST), TECHCRUNCH.index(until)
+    return TECHCRUNCH[:start] + '<div class="ai-summary">' + TECHCRUNCH[start:end] + "</div>" + TECHCRUNCH[end:]
+
+
 def test_a_box_holding_the_article_is_an_error() -> None:
     """The box wraps most of the article: the extractor's article of the page holds its sentences."""
-    start = TECHCRUNCH.index(FIRST)
-    end = TECHCRUNCH.index("<p>After receiving a lifeline")
-    html = TECHCRUNCH[:start] + '<div class="ai-summary">' + TECHCRUNCH[start:end] + "</div>" + TECHCRUNCH[end:]
+    html = boxed_article("<p>After receiving a lifeline")
     with pytest.raises(InputError, match=r"page.html: the AI summary box <div class=\"ai-summary\"> .* holds the"):
         parse_html_capture(html, "page.html")
 
@@ -233,9 +238,7 @@ def test_a_box_holding_the_article_is_an_error() -> None:
 def test_a_shorter_box_holding_article_paragraphs_is_said() -> None:
     """A box of the article's first three paragraphs: too short to be checked against the whole page, but
     long beside the rest, so the capture is named in a warning, never passed quietly."""
-    start = TECHCRUNCH.index(FIRST)
-    end = TECHCRUNCH.index("<p>WeWork’s parent company")
-    html = TECHCRUNCH[:start] + '<div class="ai-summary">' + TECHCRUNCH[start:end] + "</div>" + TECHCRUNCH[end:]
+    html = boxed_article("<p>WeWork’s parent company")
     with pytest.warns(EvalkitWarning, match=r"page.html: the AI summary \(\d+ words\) is long beside the article"):
         capture = parse_html_capture(html, "page.html")
     assert capture.warnings
@@ -306,3 +309,22 @@ def test_a_page_that_declares_its_encoding_is_read() -> None:
     box = DESIGNS["bold lead-in paragraph"]
     html = '<?xml version="1.0" encoding="utf-8"?>\n' + page_with("techcrunch.html", box.html, "top of body")
     assert parse_html_capture(html, "page.html").summary == f"{B} {D}"
+
+
+def test_evalkit_show_names_the_box_and_refuses_the_article_as_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from evalkit.frontends import cli
+
+    path = tmp_path / "page.html"
+    box = DESIGNS["div, heading, paragraphs, feedback prompt and buttons"]
+    path.write_text(page_with("techcrunch.html", box.html, "inside the article"), encoding="utf-8")
+    assert cli.main(["show", str(path), "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["summary_by"] == '<div class="ai-summary"> (class "ai-summary")'
+    assert shown["claims"] == [A, B, C]
+    assert {"text": "Was this summary helpful?", "rule": "feedback prompt"} in shown["dropped"]
+    path.write_text(boxed_article("<p>After receiving a lifeline"), encoding="utf-8")
+    assert cli.main(["show", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "holds the article" in err and str(path) in err
