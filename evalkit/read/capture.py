@@ -420,13 +420,19 @@ def parse_html_capture(html: str, source: str) -> Capture:
     box.element.drop_tree()
     article = read_article(tree, source)
     title = clean(_SPACE.sub(" ", tree.findtext(".//title") or "").strip(), source)
-    # A short title-like paragraph is a heading here as in a text capture ("Zusammenfassung", "Key points").
-    items = [_Item(part.kind, clean(part.text, source), 0) for part in box.parts]
-    for item in items:
-        item.kind = "heading" if item.kind == "paragraph" and _is_heading(item.text) else item.kind
+    items = [_box_item(part, source) for part in box.parts]
     summary = _Summary(title, "", items, [], box.dropped, box.by)
     body = [text for p in article.paragraphs if (text := clean(p, source))]
     return _capture(summary, body, list(article.dropped), source, article.extractor, article.warnings)
+
+
+def _box_item(part: BoxPart, source: str) -> _Item:
+    """A line of the box as the text reader would have it: a paragraph drawn with a bullet character
+    ("• text", "- text") is a bullet, and a short title-like one ("Zusammenfassung") a heading."""
+    text = clean(part.text, source)
+    if part.kind == "paragraph" and _BULLET.match(text):
+        return _Item("bullet", _BULLET.sub("", text, count=1), 0)
+    return _Item("heading" if part.kind == "paragraph" and _is_heading(text) else part.kind, text, 0)
 
 
 def _box_is_not_the_article(parts: list[BoxPart], whole: Article, source: str, found_by: str) -> None:
