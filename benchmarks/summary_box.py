@@ -152,7 +152,8 @@ class Tally:
     chrome_claim: int = 0
     box_in_article: int = 0
     errors: Counter[str] = field(default_factory=Counter)
-    warned: int = 0
+    warned: int = 0  # a warning about the summary ("the AI summary ... is long beside the article")
+    fallback: int = 0  # a warning about the article's extractor (its fallback)
     tp_fp_fns: list[tuple[float, float, float]] = field(default_factory=list)
 
 
@@ -270,7 +271,9 @@ def run(
                     except InputError as exc:
                         tally.errors[exc.problem.split(":")[0][:50]] += 1
                         continue
-                tally.warned += any(issubclass(w.category, EvalkitWarning) for w in caught)
+                said = [str(w.message) for w in caught if issubclass(w.category, EvalkitWarning)]
+                tally.warned += any("AI summary" in text for text in said)
+                tally.fallback += any("AI summary" not in text for text in said)
                 _judge(capture, design, article, tally, evaluate)
         progress(f"{n + 1} pages")
     return tallies
@@ -293,20 +296,21 @@ def report(tallies: dict[tuple[str, str], Tally], command: str, evaluate: Module
         "summary is the box's content, block for block; *article in summary*: a sentence (6+ words) of the "
         "marked article is in the summary; *chrome a claim*: box chrome in a summary block; *box in article*: "
         "a summary sentence or chrome line (3+ words) in the article; *article F1*: the benchmark's scorer on "
-        "the article read with the box in the page (pages that raised an error excluded).",
+        "the article read with the box in the page (pages that raised an error excluded); *summary warned*: "
+        "a warning about the summary; *extractor warned*: one about the article's extractor (its fallback).",
         "",
         "| design | place | pages | exact | article in summary | chrome a claim | box in article | errors "
-        "| warned | article F1 | F1 < 0.5 |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| summary warned | extractor warned | article F1 | F1 < 0.5 |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     total = Tally()
     for (design, place), t in tallies.items():
         f1, low = _f1(t, evaluate)
         rows.append(
             f"| {design} | {place} | {t.pages} | {t.exact / t.pages:.1%} | {t.article_in_summary} | {t.chrome_claim} "
-            f"| {t.box_in_article} | {sum(t.errors.values())} | {t.warned} | {f1:.3f} | {low:.1%} |"
+            f"| {t.box_in_article} | {sum(t.errors.values())} | {t.warned} | {t.fallback} | {f1:.3f} | {low:.1%} |"
         )
-        for name in ("pages", "exact", "article_in_summary", "chrome_claim", "box_in_article", "warned"):
+        for name in ("pages", "exact", "article_in_summary", "chrome_claim", "box_in_article", "warned", "fallback"):
             setattr(total, name, getattr(total, name) + getattr(t, name))
         total.errors.update(t.errors)
         total.tp_fp_fns += t.tp_fp_fns
@@ -314,7 +318,7 @@ def report(tallies: dict[tuple[str, str], Tally], command: str, evaluate: Module
     rows.append(
         f"| **all** | **all** | {total.pages} | **{total.exact / total.pages:.1%}** | **{total.article_in_summary}** "
         f"| **{total.chrome_claim}** | {total.box_in_article} | {sum(total.errors.values())} | {total.warned} "
-        f"| **{f1:.3f}** | {low:.1%} |"
+        f"| {total.fallback} | **{f1:.3f}** | {low:.1%} |"
     )
     if total.errors:
         rows += ["", "Errors: " + "; ".join(f"{n} × {why}" for why, n in total.errors.most_common())]

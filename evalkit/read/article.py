@@ -72,7 +72,7 @@ class Article:
 
 def read_article(page: str | lxml.html.HtmlElement, source: str) -> Article:
     """The article body of `page` (with any AI summary box already cut out); `page` is not changed."""
-    tree = _tree(page)
+    tree = page_tree(page)
     if tree is None:
         return Article((), BLOCK_READER, warnings=(f"{source}: the page has no HTML to read",))
     found = _trafilatura(tree)
@@ -100,7 +100,8 @@ def read_article(page: str | lxml.html.HtmlElement, source: str) -> Article:
     return Article(tuple(paragraphs), extractor, tuple(dropped + _left_out(tree, found)), tuple(warnings))
 
 
-def _tree(page: str | lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+def page_tree(page: str | lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The page's element tree (as it is, if given one), or None where `page` holds no HTML to parse."""
     if not isinstance(page, str):
         return page
     if not page.strip():

@@ -97,6 +97,10 @@ BOX_CHROME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"|info|article|story|source)\b|\bnot\s+(?:been\s+)?(?:reviewed|checked|verified|edited)\b"
             r"|\bexperimental\b|\binformational\s+purposes\b|\bno\s+substitute\b)",
         ),
+        (  # the same in the languages of `_AI_WORDS`: "KI kann Fehler machen", "L'IA peut faire des erreurs"
+            "disclaimer",
+            rf"(?:{_AI_WORDS}).*(?:fehler|erreurs?|errores|erros|errori|fouten|間違|誤り|오류|실수|错误|錯誤)",
+        ),
         (
             "learn-more link",
             r"^\W*(?:learn|read|find\s+out|see|know)\s+more\b|^\W*(?:about|how)\b.*\bsummar(?:y|ies)\b.{0,30}$",

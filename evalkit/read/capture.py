@@ -15,11 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import lxml.etree
-import lxml.html
-
 from evalkit.errors import EvalkitWarning, InputError
-from evalkit.read.article import LEFT_OUT, Dropped, read_article
+from evalkit.read.article import LEFT_OUT, Article, Dropped, page_tree, read_article
 from evalkit.read.boilerplate import (
     INLINE_RULES,
     MAX_BOILERPLATE_WORDS,
@@ -31,7 +28,7 @@ from evalkit.read.boilerplate import (
     reads_as_claim,
 )
 from evalkit.read.page_html import html_to_capture_text, looks_like_html
-from evalkit.read.summary_box import NoBox, find_summary_box
+from evalkit.read.summary_box import BoxPart, NoBox, find_summary_box
 from evalkit.text import clean, identifier, printable
 
 # A page capture is a few hundred KB at most; anything far larger is not a capture.
@@ -54,6 +51,9 @@ MIN_SUSPECT_WORDS = 60
 LONG_SUMMARY_SHARE = 0.5
 MIN_SHARED_SENTENCES = 2
 MIN_SENTENCE_WORDS = 6
+# A box this long (in words) is checked against the article of the page before the cut: AI summaries run
+# to a hundred words or so, and the check costs a second article read.
+LONG_BOX_WORDS = 150
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
 _WORD = re.compile(r"\w+")
 
@@ -411,26 +411,47 @@ def parse_html_capture(html: str, source: str) -> Capture:
     delimit the summary, but only when a line ends it for certain (an end marker or a chrome line); the
     article is then read from the whole page, less the summary's paragraphs.
     """
-    try:
-        tree = lxml.html.document_fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
-        raise InputError(source, "is not an HTML page evalkit can parse") from None
+    tree = page_tree(html)
+    if tree is None:
+        raise InputError(source, "is not an HTML page evalkit can parse")
     try:
         box = find_summary_box(tree)
     except NoBox as exc:
         return _html_by_text_rules(html, source, f"its marker {exc.marker} is in no box element of its own")
     if box is None:
         return _html_by_text_rules(html, source, "no element of the page carries a summary marker")
+    if box.words >= LONG_BOX_WORDS:
+        _box_is_not_the_article(box.parts, read_article(html, source), source, box.by)
     box.element.drop_tree()
     article = read_article(tree, source)
     title = clean(_SPACE.sub(" ", tree.findtext(".//title") or "").strip(), source)
-    # A short title-like paragraph is a heading here as in a text capture ("Zusammenfassung", "Key points").
-    items = [_Item(part.kind, clean(part.text, source), 0) for part in box.parts]
-    for item in items:
-        item.kind = "heading" if item.kind == "paragraph" and _is_heading(item.text) else item.kind
+    items = [_box_item(part, source) for part in box.parts]
     summary = _Summary(title, "", items, [], box.dropped, box.by)
     body = [text for p in article.paragraphs if (text := clean(p, source))]
     return _capture(summary, body, list(article.dropped), source, article.extractor, article.warnings)
+
+
+def _box_item(part: BoxPart, source: str) -> _Item:
+    """A line of the box as the text reader would have it: a paragraph drawn with a bullet character
+    ("• text", "- text") is a bullet, and a short title-like one ("Zusammenfassung") a heading."""
+    text = clean(part.text, source)
+    if part.kind == "paragraph" and _BULLET.match(text):
+        return _Item("bullet", _BULLET.sub("", text, count=1), 0)
+    return _Item("heading" if part.kind == "paragraph" and _is_heading(text) else part.kind, text, 0)
+
+
+def _box_is_not_the_article(parts: list[BoxPart], whole: Article, source: str, found_by: str) -> None:
+    """A long box that holds most of what the extractor reads as the uncut page's article is the article's
+    container around a marker heading, not a summary box: refused, whatever else the page has left."""
+    inside = {s for part in parts for s in _sentences(part.text)}
+    article = [s for p in whole.paragraphs for s in _sentences(p)]
+    held = sum(s in inside for s in article)
+    if article and held * 2 >= len(article):
+        raise InputError(
+            source,
+            f"the AI summary box {found_by} holds the article ({held} of its {len(article)} sentences); "
+            "wrap the summary alone in an element, or end it with a line such as 'End of summary'",
+        )
 
 
 def _html_by_text_rules(html: str, source: str, why: str) -> Capture:
