@@ -24,18 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import evalkit  # noqa: E402
 from evalkit.frontends import api  # noqa: E402
-
-ARTICLE = (
-    "The town council of Millbrook voted on Tuesday to build a new public library on Elm Street. "
-    "The library will cost {n} million dollars and is due to open in 2026, the council said. "
-    "Work on the site begins in May, after the old bus depot there is pulled down."
-)
-SUMMARIES = [
-    "Millbrook will build a library on Elm Street. It will cost {n} million dollars.",
-    "The library opens in 2026. Mayor Quackenbush said 900 workers from Lisbon will build it.",
-    "Work begins in May once the bus depot is gone.",
-]
-
+from tests.test_api_threads import ARTICLE, SUMMARIES  # noqa: E402  (the made-up pairs the test uses)
 
 def call(pair: tuple[str, str], runtime: str) -> object:
     try:
