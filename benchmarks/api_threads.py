@@ -26,6 +26,7 @@ import evalkit  # noqa: E402
 from evalkit.frontends import api  # noqa: E402
 from tests.test_api_threads import ARTICLE, SUMMARIES  # noqa: E402  (the made-up pairs the test uses)
 
+
 def call(pair: tuple[str, str], runtime: str) -> object:
     try:
         result = evalkit.score(*pair, runtime=runtime)
