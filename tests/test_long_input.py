@@ -58,6 +58,10 @@ def test_50k_word_article_is_scored_in_bounded_memory() -> None:
     summary = f"{sentences(1, random.Random(1))[0]}\n{body[5].split('. ')[0]}."
     job = Job("long", pair_capture("long", document, summary, "long"), Settings(cache=False))
     encoder = HashEncoder()
+    # Loading the judge, tokenizer and libraries first (an earlier test does it in one process; run alone or
+    # under xdist, nothing has) keeps their one-off cost out of what the document's length costs.
+    score_batch([Job("warm", pair_capture("warm", body[0], summary, "warm"), Settings(cache=False))], encoder)
+    warm = encoder.texts
     tracemalloc.start()
     started = time.perf_counter()
     result = score_batch([job], encoder)[0]  # type: ignore[arg-type]
@@ -69,7 +73,7 @@ def test_50k_word_article_is_scored_in_bounded_memory() -> None:
     assert all(len(u.split()) <= passages.MAX_UNIT_WORDS for u in units)
     assert " ".join(units).split() == document.split()  # nothing dropped, nothing repeated, order kept
     assert 0 < result.metrics["rougeL_precision"] <= 1 and result.metrics["rougeL_recall"] < 0.01
-    assert encoder.texts >= 2 * len(units) - 1  # every unit and every 2-unit window went to the encoder
+    assert encoder.texts - warm >= 2 * len(units) - 1  # every unit and every 2-unit window went to the encoder
     assert peak < 150 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB"
     assert seconds < 120, f"{seconds:.0f} s"
 
