@@ -40,6 +40,7 @@ RUN_LEVEL = frozenset(
         "judge_retries",
         "judge_concurrency",
         "history_runs",
+        "table_columns",
     }
 )
 _COUNTS = {"cache_size_mb", "judge_retries", "history_runs"}
@@ -84,6 +85,8 @@ class Settings:
     judge_retries: int = 2  # further tries after a failed request
     judge_concurrency: int = 4  # requests in flight at once
     history_runs: int = 50  # runs kept in <output-dir>/history.jsonl (0: no history)
+    # Opt-in (experimental) metric columns the terminal table shows as well, such as "coverage".
+    table_columns: tuple[str, ...] = ()
     # Command-line flags these settings were resolved with, re-applied over any sidecar.
     flags: dict[str, Any] = field(default_factory=dict, repr=False)
 

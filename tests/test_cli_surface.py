@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from evalkit.frontends import cli
+from evalkit.frontends import cli, options
 from evalkit.outputs import colour
 from evalkit.outputs.present import format_table
 from evalkit.result import SummaryResult
@@ -70,3 +70,21 @@ def test_a_coloured_table_is_the_plain_table_plus_escape_codes() -> None:
     plain, painted = format_table(results), format_table(results, colour=True)
     assert painted != plain and "\x1b[1;31m  FAIL\x1b[0m" in painted
     assert re.sub(r"\x1b\[[0-9;]*m", "", painted) == plain
+
+
+def test_experimental_coverage_is_out_of_the_table_unless_asked_for() -> None:
+    """`coverage` is experimental: the table leaves it out by default, shows it when `table_columns`
+    names it, and a misspelt column name stops the run with one line naming the opt-in columns."""
+    from evalkit import metrics
+    from evalkit.errors import SettingsError
+    from evalkit.settings import Settings
+
+    results = [SummaryResult("a.txt", "", {"rougeL_f1": 0.5, "support": 0.9, "coverage": 0.4321}, (), True)]
+    header = format_table(results).splitlines()[0].split()
+    assert "coverage" not in header and "similarity" in header
+    shown = format_table(results, extra=("coverage",))
+    assert "coverage" in shown.splitlines()[0] and "0.432" in shown
+    with pytest.raises(SettingsError, match="unknown column 'coverge'.*opt-in columns: coverage"):
+        metrics.table_columns(("coverge",))
+    flags = options.flags({"table_columns": options.SETTINGS[-1].type("coverage, ")})
+    assert Settings().replace(flags, "flags").table_columns == ("coverage",)

@@ -294,6 +294,7 @@ def evaluate(
     score`), so memory stays flat however many summaries there are.
     """
     metrics.resolve_thresholds(settings.thresholds)  # a typo'd threshold stops the run before any scoring
+    metrics.table_columns(settings.table_columns)  # and so does a typo'd column name
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
     encoder = encoder or make_encoder(settings)
