@@ -164,9 +164,11 @@ def test_coverage_is_the_share_of_key_pieces_stated(encoder) -> None:
     omitted = {o.unit: o.text for o in result.omitted}
     assert 0 not in omitted
     assert omitted[1] == ARTICLE[1] and {3, 4} <= omitted.keys()
-    # The bands decide what counts as stated: with no lower band, every scored piece is.
+    assert result.stated == result.coverage  # scores of 0 and 1: the graded amount is the share stated
+    # The bands decide what counts as stated by verdict (`omitted`, `stated`), not the graded amount.
     [lenient] = coverage_batch([(ARTICLE, said)], encoder, judge, Bands(0.0, 0.1))
-    assert lenient.coverage == 1.0 and lenient.omitted == ()
+    assert lenient.stated == 1.0 and lenient.omitted == ()
+    assert lenient.coverage == result.coverage
 
 
 def test_one_judge_call_for_the_whole_batch_and_an_empty_summary_covers_nothing(encoder) -> None:
