@@ -5,8 +5,9 @@
 DATA_DIR holds `realsumm.jsonl.gz` (LitePyramid recall of the reference's content units, 100 CNN/DM
 articles x 25 systems) and `summeval_relevance.jsonl.gz` (expert relevance, 100 x 16); see the README
 beside them. Every signal reads the article and the summary only, never the reference. Side by side on
-the same rows: `coverage`, ROUGE-1/2 recall of the summary against the article, similarity recall (mean
-over article sentences of their best MiniLM cosine to a summary sentence), evalkit's `similarity`, and
+the same rows: `coverage`, its version 1 (`coverage_v1`: the share of 10 key pieces stated, by verdict),
+ROUGE-1/2 recall of the summary against the article, similarity recall (mean over article sentences of
+their best MiniLM cosine to a summary sentence), evalkit's `similarity`, and
 the summary's length in words. Summary-level tau: within each article across its systems, averaged over
 articles (with a 95% interval over articles, and coverage's gap to each other signal paired by
 article); system-level tau: on the per-system means. Each set is reported without the 20 articles of it
@@ -49,8 +50,11 @@ DATASETS = {"realsumm": "realsumm.jsonl.gz", "summeval": "summeval_relevance.jso
 # Coverage's choices (`evalkit.metrics.coverage`: lead and key pieces, evidence, aggregation) were picked on the
 # first 20 articles of each set's shuffle, so each is reported on the others only.
 TUNED_ON = {"realsumm": 20, "summeval": 20}
-SIGNALS = ("coverage", "rouge1_recall", "rouge2_recall", "similarity_recall", "similarity", "length")
+SIGNALS = ("coverage", "coverage_v1", "rouge1_recall", "rouge2_recall", "similarity_recall", "similarity", "length")
 SEED = 17
+# Version 1 of `coverage` (before issue 26), measured beside today's on the same rows: the share of 10 key
+# pieces (the lead's 4, the 6 most central) with a verdict of weak or supported.
+V1_KEY_PIECES = 10
 
 
 def read(path: Path, docs: int | None, skip: int = 0) -> list[dict]:
@@ -70,8 +74,9 @@ def score_document(rows: list[dict], encoder: Encoder, judge: Judge) -> list[dic
         capture = pair_capture(row["id"], row["document"], row["summary"], row["id"])
         pairs.append((passages.article_units(capture.body_paragraphs), [c.text for c in claims.split(capture)]))
     covered = coverage_batch(pairs, encoder, judge)
+    earlier = coverage_batch(pairs, encoder, judge, key=V1_KEY_PIECES)  # its judge pairs are among today's: cached
     out = []
-    for row, (units, said), cov in zip(rows, pairs, covered, strict=True):
+    for row, (units, said), cov, v1 in zip(rows, pairs, covered, earlier, strict=True):
         unit_vecs, claim_vecs = encoder.encode(units), encoder.encode(said)
         rouge = rouge_scores(said, units)
         out.append(
@@ -80,6 +85,7 @@ def score_document(rows: list[dict], encoder: Encoder, judge: Judge) -> list[dic
                 "system": row["system"],
                 "human": row["human"],
                 "coverage": cov.coverage,
+                "coverage_v1": v1.stated,
                 "rouge1_recall": rouge["rouge1"]["recall"],
                 "rouge2_recall": rouge["rouge2"]["recall"],
                 "similarity_recall": float((unit_vecs @ claim_vecs.T).max(axis=1).mean()),

@@ -42,6 +42,7 @@ RUN_LEVEL = frozenset(
         "judge_concurrency",
         "history_runs",
         "allow_empty",
+        "table_columns",
     }
 )
 _COUNTS = {"cache_size_mb", "judge_retries", "history_runs"}
@@ -96,6 +97,8 @@ class Settings:
     # Inputs that hold no capture (`references = []`, an empty folder) are an error unless this is set: a
     # CI gate that judged nothing must not say green.
     allow_empty: bool = False
+    # Opt-in (experimental) metric columns the terminal table shows as well, such as "coverage".
+    table_columns: tuple[str, ...] = ()
     # Command-line flags these settings were resolved with, re-applied over any sidecar.
     flags: dict[str, Any] = field(default_factory=dict, repr=False)
     # Where each threshold was set (`pyproject.toml [tool.evalkit]`, a sidecar, the command line), so a bad

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from evalkit.frontends import cli
+from evalkit.frontends import cli, options
 from evalkit.outputs import colour
 from evalkit.outputs.present import format_table
 from evalkit.result import ClaimVerdict, SummaryResult
@@ -87,3 +87,22 @@ def test_the_table_shows_pinned_unsupported_claims_and_says_what_its_marks_mean(
     assert "\nknown miss: passed; " in table and "\n(+N pinned): unsupported claims a reviewer pinned" in table
     plain = format_table(results[1:])
     assert "known miss" not in plain and "pinned" not in plain  # no legend where nothing needs one
+
+
+def test_experimental_coverage_is_out_of_the_table_unless_asked_for() -> None:
+    """`coverage` is experimental: the table leaves it out by default, shows it when `table_columns`
+    names it, and a misspelt column name stops the run with one line naming the opt-in columns."""
+    from evalkit import metrics
+    from evalkit.errors import SettingsError
+    from evalkit.settings import Settings
+
+    results = [SummaryResult("a.txt", "", {"rougeL_f1": 0.5, "support": 0.9, "coverage": 0.4321}, (), True)]
+    header = format_table(results).splitlines()[0].split()
+    assert "coverage" not in header and "similarity" in header
+    shown = format_table(results, extra=("coverage",))
+    assert "coverage" in shown.splitlines()[0] and "0.432" in shown
+    with pytest.raises(SettingsError, match="unknown column 'coverge'.*opt-in columns: coverage"):
+        metrics.table_columns(("coverge",))
+    parse = next(o for o in options.SETTINGS if o.name == "table_columns").type
+    flags = options.flags({"table_columns": parse("coverage, ")})
+    assert Settings().replace(flags, "flags").table_columns == ("coverage",)

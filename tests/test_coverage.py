@@ -144,13 +144,12 @@ def test_pieces_split_sentences_the_splitter_missed_and_drop_empty_ones() -> Non
 
 def test_key_pieces_keep_the_lead_then_the_most_central_in_article_order(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(coverage, "LEAD_PIECES", 1)
-    monkeypatch.setattr(coverage, "KEY_PIECES", 2)
     found = [Piece(i, f"piece {i}") for i in range(4)]
     # The article has two topics; piece 2 lies between them, nearest its mean direction.
     vecs = np.array([[0.0, 1.0], [1.0, 0.0], [0.6, 0.8], [1.0, 0.0]])
-    chosen = key_pieces(found, vecs)
+    chosen = key_pieces(found, vecs, key=2)
     assert [p.unit for p in chosen] == [0, 2]
-    assert key_pieces(found[:2], vecs[:2]) == found[:2]
+    assert key_pieces(found[:2], vecs[:2], key=2) == found[:2]
 
 
 def test_coverage_is_the_share_of_key_pieces_stated(encoder) -> None:
@@ -165,9 +164,11 @@ def test_coverage_is_the_share_of_key_pieces_stated(encoder) -> None:
     omitted = {o.unit: o.text for o in result.omitted}
     assert 0 not in omitted
     assert omitted[1] == ARTICLE[1] and {3, 4} <= omitted.keys()
-    # The bands decide what counts as stated: with no lower band, every scored piece is.
+    assert result.stated == result.coverage  # scores of 0 and 1: the graded amount is the share stated
+    # The bands decide what counts as stated by verdict (`omitted`, `stated`), not the graded amount.
     [lenient] = coverage_batch([(ARTICLE, said)], encoder, judge, Bands(0.0, 0.1))
-    assert lenient.coverage == 1.0 and lenient.omitted == ()
+    assert lenient.stated == 1.0 and lenient.omitted == ()
+    assert lenient.coverage == result.coverage
 
 
 def test_one_judge_call_for_the_whole_batch_and_an_empty_summary_covers_nothing(encoder) -> None:

@@ -86,7 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     results = list(run.results)
     verbosity = _verbosity(args)
     if verbosity >= 0:
-        print(format_table(results, colour=colour.wanted(sys.stdout)))
+        print(format_table(results, colour=colour.wanted(sys.stdout), extra=settings.table_columns))
     if verbosity > 0:
         print("judged with " + ", ".join(f"{k} {run.signature[k]}" for k in ("judge", "model", "evalkit")))
     shown = ("unsupported", "error", "weak") if verbosity > 0 else ("unsupported", "error")

@@ -316,7 +316,8 @@ class EvalkitSession:
         from evalkit.outputs.present import format_table
 
         terminalreporter.write_sep("-", "evalkit")
-        terminalreporter.write_line(format_table(sorted(self.results.values(), key=lambda r: r.id)))
+        ordered = sorted(self.results.values(), key=lambda r: r.id)
+        terminalreporter.write_line(format_table(ordered, extra=self.settings.table_columns))
         for path in self.written:
             terminalreporter.write_line(f"evalkit: wrote {path}")
         for problem in self.problems:

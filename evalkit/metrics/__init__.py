@@ -54,6 +54,9 @@ class Column:
     digits: int = 3  # decimals shown everywhere; 0: a count
     table: bool = False  # shown in the terminal's results table
     detail: bool = False  # a variant `evalkit compare` shows only with --all (ROUGE precision and recall)
+    # Experimental: in the terminal table only when a run asks for it (the `table_columns` setting); the
+    # JSON records and the report carry it always.
+    opt_in: bool = False
 
     def format(self, value: float | None, signed: bool = False) -> str:
         """The value at the column's digits (`signed`: with its sign, as a difference is shown)."""
@@ -296,6 +299,20 @@ def aggregate(rows: Iterable[Mapping[str, float]]) -> dict[str, float]:
             total = math.fsum(values)
             out[col.name] = total if col.aggregate == "sum" else total / len(values)
     return out
+
+
+def table_columns(asked: Iterable[str] = ()) -> tuple[Column, ...]:
+    """The terminal table's columns: those marked for it, opt-in ones only where `asked` names them
+    (the `table_columns` setting). An unknown name is refused, naming the opt-in columns."""
+    shown = tuple(c for c in columns() if c.table)
+    optional = {c.name for c in shown if c.opt_in}
+    unknown = sorted(set(asked) - optional)
+    if unknown:
+        raise SettingsError(
+            f"table_columns: unknown column {', '.join(repr(n) for n in unknown)} (opt-in columns: "
+            f"{', '.join(sorted(optional)) or 'none'})"
+        )
+    return tuple(c for c in shown if not c.opt_in or c.name in asked)
 
 
 def versions() -> dict[str, str]:

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from evalkit import metrics
 from evalkit.outputs.colour import paint
@@ -14,14 +14,15 @@ from evalkit.runs.compare import Comparison
 from evalkit.scoring import reasons
 
 
-def format_table(results: list[SummaryResult], colour: bool = False) -> str:
+def format_table(results: list[SummaryResult], colour: bool = False, extra: Iterable[str] = ()) -> str:
     """The results table `evalkit run` prints and the pytest plugin ends its summary with: the columns the
-    registered metrics mark for the table, then a legend for what needs one; `colour` paints the result
-    column (after padding, so escape codes never skew the widths).
+    registered metrics mark for the table and the opt-in ones `extra` names (the `table_columns` setting),
+    then a legend for what needs one; `colour` paints the result column (after padding, so escape codes never
+    skew the widths).
 
     The `unsupported` column counts open claims only, so claims a reviewer pinned unsupported are shown
     beside it (`0 (+1 pinned)`), as the HTML report shows them."""
-    shown = [c for c in metrics.columns() if c.table]
+    shown = metrics.table_columns(extra)
     rows = [("file", *(c.label for c in shown), "result")]
     for r in results:
         if r.error:

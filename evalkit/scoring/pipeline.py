@@ -304,6 +304,7 @@ def evaluate(
     """
     # A typo'd or out-of-range threshold stops the run before any scoring, naming the file that set it.
     metrics.resolve_thresholds(settings.thresholds, origins=settings.origins)
+    metrics.table_columns(settings.table_columns)  # and so does a typo'd column name
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
     encoder = encoder or make_encoder(settings)
