@@ -233,6 +233,13 @@ def is_summary_marker(line: str, fallback: bool = False) -> bool:
     return any(p.search(line) for p in (FALLBACK_SUMMARY_MARKERS if fallback else SUMMARY_MARKERS))
 
 
+def is_title_like(text: str) -> bool:
+    """A short line that ends no sentence and starts with a capital (past any icon, "✨ Quick take"): a
+    heading or a box's title, never a claim."""
+    start = re.sub(r"^\W+", "", text)
+    return 0 < len(text.split()) <= 10 and not re.search(r"[.!?;,\"”’)]$", text) and start[:1].isupper()
+
+
 def is_ai_note(line: str) -> bool:
     return AI_NOTE.search(line) is not None
 

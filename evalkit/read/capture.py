@@ -25,6 +25,7 @@ from evalkit.read.boilerplate import (
     is_ai_note,
     is_summary_end,
     is_summary_marker,
+    is_title_like,
     reads_as_claim,
 )
 from evalkit.read.page_html import html_to_capture_text, looks_like_html
@@ -171,10 +172,7 @@ def _short_heading(text: str) -> bool:
 
 
 def _is_heading(text: str) -> bool:
-    if _HEADING_MARKUP.match(text):
-        return True
-    words = text.split()
-    return 0 < len(words) <= 10 and not re.search(r"[.!?;,\"”’)]$", text) and text[0].isupper()
+    return _HEADING_MARKUP.match(text) is not None or is_title_like(text)
 
 
 def _blocks(items: list[_Item]) -> tuple[str, tuple[Block, ...]]:
