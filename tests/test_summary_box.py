@@ -183,8 +183,11 @@ MARKERS = {
     "Chinese (summary)": "AI 总结",
 }
 
+# Summaries signed by the assistant that wrote them, or said to be automated, in English.
+SIGNED = ("Summarized by Apple Intelligence", "Gemini summary", "Copilot: key points", "Automated summary")
 
-@pytest.mark.parametrize("marker", MARKERS.values(), ids=MARKERS.keys())
+
+@pytest.mark.parametrize("marker", [*MARKERS.values(), *SIGNED], ids=[*MARKERS.keys(), *SIGNED])
 def test_ai_summary_markers_of_other_languages(marker: str) -> None:
     assert is_summary_marker(marker)
     html = page_with("techcrunch.html", f"<div><h3>{marker}</h3><p>{A}</p><p>{B}</p></div>", "under the headline")
@@ -197,6 +200,7 @@ def test_ai_summary_markers_of_other_languages(marker: str) -> None:
 @pytest.mark.parametrize(
     "line",
     [
+        "Gemini can make mistakes, so double-check it.",
         "KI kann Fehler machen. Prüfen Sie wichtige Informationen.",
         "L'IA peut faire des erreurs.",
         "La IA puede cometer errores.",

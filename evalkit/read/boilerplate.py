@@ -33,16 +33,23 @@ _SUMMARY_WORDS = (
     r"|要約|要点|まとめ|요약|摘要|总结|總結|概要|重點|重点"
 )
 
+# What names a machine as the writer in English: AI, the assistants that sign summaries by name ("Summarized
+# by Apple Intelligence", "Gemini summary", "Copilot"), or a summary said to be automated.
+_AI_EN = (
+    r"ai|a\.i\.|artificial\s+intelligence|apple\s+intelligence|gemini|copilot|chatgpt|gpt(?:-?\d[\w.]*)?|claude"
+    r"|llm|gen\s*ai|machine[\s-](?:generated|written)|auto(?:matically|mated)?[\s-]*generated|automated"
+)
+
 # A line that starts the embedded summary ("AI Summary", "AI-generated summary", "Summary by AI").
 SUMMARY_MARKERS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^\W*(?:ai|a\.i\.)[\s-]*(?:generated\s+)?summary\b", re.I),
     re.compile(r"^\W*summary\s+(?:by|from)\s+ai\b", re.I),
     re.compile(r"^\W*(?:key\s+takeaways|tl;?dr)\s*\(?ai", re.I),
-    re.compile(r"^\W*summari[sz]ed\s+(?:by|with|using)\s+(?:ai|a\.i\.)\b", re.I),
+    re.compile(rf"^\W*summari[sz]ed\s+(?:by|with|using)\s+(?:{_AI_EN})\b", re.I),
     # Any short line naming both a summary and AI: "Quick Summary by AI:", "Key points (AI-generated)".
     re.compile(
         r"^(?=.{0,60}$)(?=.*\b(?:summary|summari[sz]ed|overview|takeaways|key\s+points|highlights|tl;?dr)\b)"
-        r"(?=.*\b(?:ai|a\.i\.|artificial\s+intelligence)\b)(?!\W*(?:was|is|how|rate)\b)",
+        rf"(?=.*\b(?:{_AI_EN})\b)(?!\W*(?:was|is|how|rate)\b)",
         re.I,
     ),
     # The same in German, French, Spanish, Portuguese, Italian, Dutch, Japanese, Korean and Chinese:
@@ -72,7 +79,7 @@ SUMMARY_END_MARKERS: tuple[re.Pattern[str], ...] = (
 # marker it is dropped.
 AI_NOTE = re.compile(
     r"^(?=.{0,160}$)(?:\W*|.*\b(?:summary|content|text|this)\b.*)\b(?:generated|written|created|produced)"
-    r"\s+(?:by|with|using)\s+(?:an?\s+)?(?:ai|a\.i\.|artificial\s+intelligence)\b"
+    rf"\s+(?:by|with|using)\s+(?:an?\s+)?(?:{_AI_EN})\b"
     r"|^\W*(?:ai[\s-]generated|powered\s+by\s+(?:\w+\s+)?ai|beta)\W*$",
     re.I,
 )
@@ -80,7 +87,7 @@ AI_NOTE = re.compile(
 # Inside a summary box found by the page's structure, the box's own chrome, dropped however it is worded
 # (a claim-shaped disclaimer too): feedback prompts, disclaimers about the AI, "learn more" links, the
 # words on its buttons. Only a line of at most `MAX_BOILERPLATE_WORDS` words is tested.
-_ABOUT_AI = r"(?=.*\b(?:ai|a\.i\.|summary|summaries|generated|automated|machine|model)\b)"
+_ABOUT_AI = rf"(?=.*\b(?:{_AI_EN}|summary|summaries|generated|machine|model)\b)"
 BOX_CHROME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.I))
     for name, pattern in (
