@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evalkit.errors import EvalkitWarning, InputError
 from evalkit.read.article import LEFT_OUT, Article, Dropped, page_tree, read_article
@@ -31,6 +32,9 @@ from evalkit.read.boilerplate import (
 from evalkit.read.page_html import html_to_capture_text, looks_like_html
 from evalkit.read.summary_box import BoxPart, NoBox, find_summary_box
 from evalkit.text import clean, identifier, printable
+
+if TYPE_CHECKING:
+    import lxml.html
 
 # A page capture is a few hundred KB at most; anything far larger is not a capture.
 MAX_CAPTURE_BYTES = 5_000_000
@@ -415,11 +419,11 @@ def parse_html_capture(html: str, source: str) -> Capture:
     try:
         box = find_summary_box(tree)
     except NoBox as exc:
-        return _html_by_text_rules(html, source, f"its marker {exc.marker} is in no box element of its own")
+        return _html_by_text_rules(html, tree, source, f"its marker {exc.marker} is in no box element of its own")
     if box is None:
-        return _html_by_text_rules(html, source, "no element of the page carries a summary marker")
+        return _html_by_text_rules(html, tree, source, "no element of the page carries a summary marker")
     if box.words >= LONG_BOX_WORDS:
-        _box_is_not_the_article(box.parts, read_article(html, source), source, box.by)
+        _box_is_not_the_article(box.parts, read_article(tree, source), source, box.by)
     box.element.drop_tree()
     article = read_article(tree, source)
     title = clean(_SPACE.sub(" ", tree.findtext(".//title") or "").strip(), source)
@@ -452,8 +456,9 @@ def _box_is_not_the_article(parts: list[BoxPart], whole: Article, source: str, f
         )
 
 
-def _html_by_text_rules(html: str, source: str, why: str) -> Capture:
-    """The text rules on the flattened page, trusted only where a line ends the summary for certain."""
+def _html_by_text_rules(html: str, tree: lxml.html.HtmlElement, source: str, why: str) -> Capture:
+    """The text rules on the flattened page, trusted only where a line ends the summary for certain;
+    the article is read from `tree`, the page as already parsed."""
     summary = _read_summary(html_to_capture_text(html), source)
     if not summary.definite:
         raise InputError(
@@ -461,7 +466,7 @@ def _html_by_text_rules(html: str, source: str, why: str) -> Capture:
             f"cannot tell where the AI summary ends: {why} and no line ends it; wrap the summary in an "
             "element, or end it with a line such as 'End of summary'",
         )
-    article = read_article(html, source)
+    article = read_article(tree, source)
     in_summary = {clean(text, source) for text in (summary.marker, *(it.text for it in summary.items))}
     in_summary |= {clean(d.text, source) for d in summary.dropped}
     body = [p for p in article.paragraphs if clean(p, source) not in in_summary]
