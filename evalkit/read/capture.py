@@ -361,7 +361,8 @@ def _capture(
 
 def _reads_like_article(items: list[_Item], body: list[str], source: str, found_by: str) -> tuple[str, ...]:
     """Never fail open: a "summary" as long as its article is the article read as the summary (an error);
-    one long beside it, or repeating its sentences word for word, is said (a warning naming the capture).
+    one long beside it, or repeating its sentences word for word, is said (the notes returned, which
+    `_capture` warns with, naming the capture).
 
     An article read as the summary makes every claim "supported", so the capture would pass whatever
     its real summary says. A summary may quote a sentence or two; most of its sentences, it may not.
@@ -387,8 +388,6 @@ def _reads_like_article(items: list[_Item], body: list[str], source: str, found_
             f"{source}: {shared} of the AI summary's {len(sentences)} sentences are the article's own, word for "
             "word; check with `evalkit show` that the article was not read as the summary"
         )
-    for note in notes:
-        warnings.warn(note, EvalkitWarning, stacklevel=4)
     return tuple(notes)
 
 
