@@ -468,10 +468,10 @@ def _html_by_text_rules(html: str, tree: lxml.html.HtmlElement, source: str, why
     article = read_article(tree, source)
     in_summary = {clean(text, source) for text in (summary.marker, *(it.text for it in summary.items))}
     in_summary |= {clean(d.text, source) for d in summary.dropped}
-    body = [p for p in article.paragraphs if clean(p, source) not in in_summary]
+    paragraphs = [(p, clean(p, source)) for p in article.paragraphs]
+    body = [text for _, text in paragraphs if text not in in_summary]
     left = [d for d in article.dropped if clean(d.text, source) not in in_summary]
-    dropped = [*left, *(Dropped("summary box", p) for p in article.paragraphs if p not in body)]
-    body = [clean(p, source) for p in body]
+    dropped = [*left, *(Dropped("summary box", p) for p, text in paragraphs if text in in_summary)]
     return _capture(summary, body, dropped, source, article.extractor, article.warnings)
 
 
