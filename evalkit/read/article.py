@@ -86,7 +86,7 @@ def read_article(page: str | lxml.html.HtmlElement, source: str) -> Article:
         found = main
     elif found:
         more = _other_parts(tree, found)
-        kept, total = _length(found), _length(found + more)
+        total = _length(found + more)  # `kept` is still trafilatura's own length
         if total >= MIN_MAIN_LENGTH and kept < SHORT_SHARE * total:
             why = f"trafilatura kept {kept} of the {total} word sequences in the page's containers of its article"
             extractor = f"{TRAFILATURA} + {len(more)} paragraphs from the article's other containers (fallback: {why})"
