@@ -59,10 +59,7 @@ def once(function: Callable[P, T]) -> Callable[P, T]:
     return made_once
 
 
-_model_locks: dict[str, threading.RLock] = {}
-_model_locks_guard = threading.Lock()
-
-
+@once  # one lock per model, made once however many threads ask at the same moment
 def model_lock(model: str) -> threading.RLock:
     """The lock a model's work holds, its tokenizer's and its forward passes': one call at a time.
 
@@ -71,8 +68,7 @@ def model_lock(model: str) -> threading.RLock:
     forward pass already uses every core the process may use (`torch_threads`), so calls taking turns
     lose little, and each call's numbers are the ones it gets alone.
     """
-    with _model_locks_guard:
-        return _model_locks.setdefault(model, threading.RLock())
+    return threading.RLock()
 
 
 def model_cache() -> Path:

@@ -108,6 +108,7 @@ _ORDINAL_WORDS = {
         1,
     )
 } | {"thirtieth": "30", "fortieth": "40", "fiftieth": "50", "hundredth": "100", "thousandth": "1000"}
+_NUMBER_AND_ORDINAL_WORDS = _NUMBER_WORDS | _ORDINAL_WORDS  # the units of "twenty-one" and "twenty-first"
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 WORD = re.compile(r"[A-Za-z][A-Za-z.'’&-]*[A-Za-z]|[A-Za-z]|\$?\d[\d,.]*%?")
 _JOINERS = {"of", "the", "for", "and", "de", "du", "van", "von", "&"}
@@ -183,7 +184,7 @@ def _number(word: str, ordinal: bool = False) -> str | None:
     if ordinal and lowered in _ORDINAL_WORDS:
         return _ORDINAL_WORDS[lowered]
     tens, _, unit = lowered.partition("-")
-    units = _NUMBER_WORDS | _ORDINAL_WORDS if ordinal else _NUMBER_WORDS
+    units = _NUMBER_AND_ORDINAL_WORDS if ordinal else _NUMBER_WORDS
     if tens in _TENS and units.get(unit, "").isdigit() and int(units[unit]) < 10:
         return str(_TENS[tens] + int(units[unit]))
     digits = word.strip("$%").replace(",", "")

@@ -86,18 +86,19 @@ def read_article(page: str | lxml.html.HtmlElement, source: str) -> Article:
         found = main
     elif found:
         more = _other_parts(tree, found)
-        kept, total = _length(found), _length(found + more)
+        total = _length(found + more)  # `kept` is still trafilatura's own length
         if total >= MIN_MAIN_LENGTH and kept < SHORT_SHARE * total:
             why = f"trafilatura kept {kept} of the {total} word sequences in the page's containers of its article"
             extractor = f"{TRAFILATURA} + {len(more)} paragraphs from the article's other containers (fallback: {why})"
             warnings.append(f"{source}: {why}; the other containers' paragraphs were added at the article's end")
             found = found + more
+    blocks = _blocks(lxml.html.tostring(tree, encoding="unicode"))  # the page's every text block
     if not found:
         extractor = f"{BLOCK_READER} (fallback: no extractor found an article)"
         warnings.append(f"{source}: no extractor found an article; every text block of the page was kept")
-        found = _blocks(lxml.html.tostring(tree, encoding="unicode"))
+        found = blocks
     paragraphs, dropped = _notices(found, every_rule=extractor.startswith(BLOCK_READER))
-    return Article(tuple(paragraphs), extractor, tuple(dropped + _left_out(tree, found)), tuple(warnings))
+    return Article(tuple(paragraphs), extractor, tuple(dropped + _left_out(blocks, found)), tuple(warnings))
 
 
 def page_tree(page: str | lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
@@ -223,12 +224,12 @@ def _in_comments(element: lxml.html.HtmlElement) -> bool:
     return False
 
 
-def _left_out(tree: lxml.html.HtmlElement, found: list[str]) -> list[Dropped]:
-    """The page's sentence-like text blocks the extractor left out, so `evalkit show` can list what
+def _left_out(blocks: list[str], found: list[str]) -> list[Dropped]:
+    """The page's sentence-like text `blocks` the extractor left out, so `evalkit show` can list what
     might be a lost article paragraph (menus and one-line links are too many to list, and no loss)."""
     kept = _shingles(found)
     dropped = []
-    for text in _blocks(lxml.html.tostring(tree, encoding="unicode")):
+    for text in blocks:
         mine = _shingles([text])
         if len(text.split()) >= PROSE_WORDS and len(mine & kept) <= len(mine) / 2:
             dropped.append(Dropped(LEFT_OUT, text))

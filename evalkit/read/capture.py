@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evalkit.errors import EvalkitWarning, InputError
 from evalkit.read.article import LEFT_OUT, Article, Dropped, page_tree, read_article
@@ -31,6 +32,9 @@ from evalkit.read.boilerplate import (
 from evalkit.read.page_html import html_to_capture_text, looks_like_html
 from evalkit.read.summary_box import BoxPart, NoBox, find_summary_box
 from evalkit.text import clean, identifier, printable
+
+if TYPE_CHECKING:
+    import lxml.html
 
 # A page capture is a few hundred KB at most; anything far larger is not a capture.
 MAX_CAPTURE_BYTES = 5_000_000
@@ -357,7 +361,8 @@ def _capture(
 
 def _reads_like_article(items: list[_Item], body: list[str], source: str, found_by: str) -> tuple[str, ...]:
     """Never fail open: a "summary" as long as its article is the article read as the summary (an error);
-    one long beside it, or repeating its sentences word for word, is said (a warning naming the capture).
+    one long beside it, or repeating its sentences word for word, is said (the notes returned, which
+    `_capture` warns with, naming the capture).
 
     An article read as the summary makes every claim "supported", so the capture would pass whatever
     its real summary says. A summary may quote a sentence or two; most of its sentences, it may not.
@@ -383,8 +388,6 @@ def _reads_like_article(items: list[_Item], body: list[str], source: str, found_
             f"{source}: {shared} of the AI summary's {len(sentences)} sentences are the article's own, word for "
             "word; check with `evalkit show` that the article was not read as the summary"
         )
-    for note in notes:
-        warnings.warn(note, EvalkitWarning, stacklevel=4)
     return tuple(notes)
 
 
@@ -415,11 +418,11 @@ def parse_html_capture(html: str, source: str) -> Capture:
     try:
         box = find_summary_box(tree)
     except NoBox as exc:
-        return _html_by_text_rules(html, source, f"its marker {exc.marker} is in no box element of its own")
+        return _html_by_text_rules(html, tree, source, f"its marker {exc.marker} is in no box element of its own")
     if box is None:
-        return _html_by_text_rules(html, source, "no element of the page carries a summary marker")
+        return _html_by_text_rules(html, tree, source, "no element of the page carries a summary marker")
     if box.words >= LONG_BOX_WORDS:
-        _box_is_not_the_article(box.parts, read_article(html, source), source, box.by)
+        _box_is_not_the_article(box.parts, read_article(tree, source), source, box.by)
     box.element.drop_tree()
     article = read_article(tree, source)
     title = clean(_SPACE.sub(" ", tree.findtext(".//title") or "").strip(), source)
@@ -452,8 +455,9 @@ def _box_is_not_the_article(parts: list[BoxPart], whole: Article, source: str, f
         )
 
 
-def _html_by_text_rules(html: str, source: str, why: str) -> Capture:
-    """The text rules on the flattened page, trusted only where a line ends the summary for certain."""
+def _html_by_text_rules(html: str, tree: lxml.html.HtmlElement, source: str, why: str) -> Capture:
+    """The text rules on the flattened page, trusted only where a line ends the summary for certain;
+    the article is read from `tree`, the page as already parsed."""
     summary = _read_summary(html_to_capture_text(html), source)
     if not summary.definite:
         raise InputError(
@@ -461,13 +465,13 @@ def _html_by_text_rules(html: str, source: str, why: str) -> Capture:
             f"cannot tell where the AI summary ends: {why} and no line ends it; wrap the summary in an "
             "element, or end it with a line such as 'End of summary'",
         )
-    article = read_article(html, source)
+    article = read_article(tree, source)
     in_summary = {clean(text, source) for text in (summary.marker, *(it.text for it in summary.items))}
     in_summary |= {clean(d.text, source) for d in summary.dropped}
-    body = [p for p in article.paragraphs if clean(p, source) not in in_summary]
+    paragraphs = [(p, clean(p, source)) for p in article.paragraphs]
+    body = [text for _, text in paragraphs if text not in in_summary]
     left = [d for d in article.dropped if clean(d.text, source) not in in_summary]
-    dropped = [*left, *(Dropped("summary box", p) for p in article.paragraphs if p not in body)]
-    body = [clean(p, source) for p in body]
+    dropped = [*left, *(Dropped("summary box", p) for p, text in paragraphs if text in in_summary)]
     return _capture(summary, body, dropped, source, article.extractor, article.warnings)
 
 
