@@ -80,11 +80,6 @@ class ReviewCard:
         return {i: c for i, c in mine.items() if c is not None}
 
     @property
-    def pieces(self) -> tuple[reasons.Piece, ...]:
-        """The claim's text with the words to check marked, as the report marks them."""
-        return reasons.pieces(self.claim.text, self.claim.reasons)
-
-    @property
     def best(self) -> int:
         """The index of the claim's strongest evidence (-1 when it has none)."""
         return best_evidence(self.claim)
