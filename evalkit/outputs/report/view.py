@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from evalkit import metrics
@@ -57,6 +58,11 @@ class SummaryView:
     pinned_unsupported: int  # unsupported claims a reviewer pinned as unsupported: counted, but no failure
     missed: frozenset[str]  # the metric columns whose threshold the summary misses
 
+    @cached_property
+    def cited(self) -> dict[int, tuple[Cite, ...]]:
+        """`cited_sentences` of the summary, worked out once for the detail and every review card."""
+        return cited_sentences(self.result)
+
 
 @dataclass(frozen=True)
 class ReviewCard:
@@ -75,8 +81,7 @@ class ReviewCard:
     def cited(self) -> dict[int, Cite]:
         """The article sentences this claim cites (its own marks only, not its neighbours')."""
         own = self.index + 1
-        cited = cited_sentences(self.summary.result)
-        mine = {i: next((c for c in cites if c.claim == own), None) for i, cites in cited.items()}
+        mine = {i: next((c for c in cites if c.claim == own), None) for i, cites in self.summary.cited.items()}
         return {i: c for i, c in mine.items() if c is not None}
 
     @property
@@ -485,7 +490,7 @@ def detail(s: SummaryView, article: int, thresholds: int, columns: Sequence[metr
         "article": article,
         "thresholds": thresholds if r.thresholds else None,
         "cited": [  # per article sentence, the claims citing it; negative: its strongest evidence
-            [unit, *(-c.claim if c.best else c.claim for c in cites)] for unit, cites in cited_sentences(r).items()
+            [unit, *(-c.claim if c.best else c.claim for c in cites)] for unit, cites in s.cited.items()
         ],
         "omitted": omitted,
     }
