@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from evalkit import metrics
@@ -56,8 +56,7 @@ class MetricComparison:
     def format(self, value: float, signed: bool = False) -> str:
         """A mean, a difference or an interval end at the column's digits; a count's mean to two decimals
         (0.45 unsupported claims per summary is not a count)."""
-        digits = self.column.digits or 2
-        return f"{value:{'+' if signed else ''}.{digits}f}"
+        return replace(self.column, digits=self.column.digits or 2).format(value, signed)
 
     def to_dict(self) -> dict[str, Any]:
         t = self.test
