@@ -60,7 +60,8 @@ class SummaryView:
 
     @cached_property
     def cited(self) -> dict[int, tuple[Cite, ...]]:
-        """`cited_sentences` of the summary, worked out once for the detail and every review card."""
+        """`cited_sentences` of the summary, worked out once for all its review cards (the report's `detail`
+        calls `cited_sentences` itself, so a streamed report holds no summary's cites after writing it)."""
         return cited_sentences(self.result)
 
 
@@ -490,7 +491,7 @@ def detail(s: SummaryView, article: int, thresholds: int, columns: Sequence[metr
         "article": article,
         "thresholds": thresholds if r.thresholds else None,
         "cited": [  # per article sentence, the claims citing it; negative: its strongest evidence
-            [unit, *(-c.claim if c.best else c.claim for c in cites)] for unit, cites in s.cited.items()
+            [unit, *(-c.claim if c.best else c.claim for c in cites)] for unit, cites in cited_sentences(r).items()
         ],
         "omitted": omitted,
     }
