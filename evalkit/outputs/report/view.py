@@ -64,6 +64,11 @@ class SummaryView:
         calls `cited_sentences` itself, so a streamed report holds no summary's cites after writing it)."""
         return cited_sentences(self.result)
 
+    @cached_property
+    def segments(self) -> tuple[Segment, ...]:
+        """`segments_of` the summary, cut once for all its review cards (the report's `detail` cuts its own)."""
+        return segments_of(self.result.summary, self.result.claims)
+
 
 @dataclass(frozen=True)
 class ReviewCard:
@@ -93,7 +98,7 @@ class ReviewCard:
     @property
     def segments(self) -> tuple[Segment, ...]:
         """The summary around the claim, cut where each claim starts and ends."""
-        return segments_of(self.summary.result.summary, self.summary.result.claims)
+        return self.summary.segments
 
 
 @dataclass(frozen=True)
