@@ -64,14 +64,17 @@ class Layout:
         naming it, and the file it would have replaced is left whole (`evalkit.writer`)."""
         written: list[Path] = []
         records = []
+        page = None  # the report rendered once; its copies are that file again, not a second rendering
         if self.folder:
             written.append(writer.write_json(self.folder / RESULTS, run.to_dict()))
             if self.history:
                 records = history.append(self.history, run, self.history_runs)
                 written.append(self.history)
-            written.append(report.write(run, self.folder / REPORT, records))
+            page = report.write(run, self.folder / REPORT, records)
+            written.append(page)
         for copy in self.copies:
-            written.append(report.write(run, copy, records))
+            written.append(writer.write_file(copy, page.read_bytes()) if page else report.write(run, copy, records))
+            page = page or written[-1]
         if self.junit:
             written.append(writer.write_file(self.junit, junit.junit_xml(run)))
         if self.markdown:

@@ -31,7 +31,7 @@ def run_summary(run: RunResult, changes: RunDiff | None = None) -> str:
     """Totals, each failing summary with the reasons `explain()` gives, then the changes since the last run."""
     failed = run.failed
     claims = verdict_counts([c for r in run.results for c in r.claims])
-    missed = [r for r in run.results if r.passed and r.known_misses]
+    missed = [r for r in run.results if r.passed_with_known_miss]
     known = f" ({len(missed)} with a known miss)" if missed else ""
     lines = [
         f"## evalkit: {len(run.results) - len(failed)} passed{known}, {len(failed)} failed",

@@ -50,7 +50,7 @@ def format_table(results: list[SummaryResult], colour: bool = False, extra: Iter
 def legend(results: list[SummaryResult]) -> list[str]:
     """What `known miss` and `(+N pinned)` mean, said under the table only where they appear."""
     lines = []
-    if any(r.passed and r.known_misses for r in results):
+    if any(r.passed_with_known_miss for r in results):
         lines.append(
             "known miss: passed; a claim's verdict differs from its reviewed pin, "
             "and the sidecar's [known_miss] declares that a known judge miss (an expected failure, like xfail)"

@@ -13,7 +13,8 @@ is significantly better or worse, then faithfulness before closeness to the arti
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, replace
 from typing import Any
 
 from evalkit import metrics
@@ -55,8 +56,7 @@ class MetricComparison:
     def format(self, value: float, signed: bool = False) -> str:
         """A mean, a difference or an interval end at the column's digits; a count's mean to two decimals
         (0.45 unsupported claims per summary is not a count)."""
-        digits = self.column.digits or 2
-        return f"{value:{'+' if signed else ''}.{digits}f}"
+        return replace(self.column, digits=self.column.digits or 2).format(value, signed)
 
     def to_dict(self) -> dict[str, Any]:
         t = self.test
@@ -206,7 +206,7 @@ def compare_runs(
             found[column.name] = _metric(column, x, y, test)
     rest = [c.name for c in metrics.columns() if c.name not in LEAD]
     ordered = [found[n] for n in (*LEAD, *rest) if n in found]
-    changes = signature_changes(a, b, metric_versions)
+    changes = signature_changes(a, b, metric_versions, uncompared.keys())
     return Comparison(
         names, tuple(ordered), tuple(pairs), tuple(left_out), alpha, resamples, seed, changes, tuple(uncompared.items())
     )
@@ -245,7 +245,10 @@ def _metric(column: metrics.Column, a: list[float], b: list[float], test: Paired
     return MetricComparison(column, *means, test, better, len(a) - better - worse, worse, outcome)
 
 
-def signature_changes(a: RunRecord, b: RunRecord, metric_versions: bool = False) -> tuple[str, ...]:
+def signature_changes(
+    a: RunRecord, b: RunRecord, metric_versions: bool = False, uncompared: AbstractSet[str] | None = None
+) -> tuple[str, ...]:
     """The signature fields that differ and change a number compared here: not the thresholds, nor a metric
-    only one run has, nor (unless `metric_versions`) a metric's version, whose columns are skipped instead."""
-    return tuple(comparable_differences(a, b, leave_out=_NOT_COMPARED, versions=not metric_versions))
+    only one run has, nor (unless `metric_versions`) a metric's version, whose columns are skipped instead
+    (`uncompared`: those metrics, when the caller has them already)."""
+    return tuple(comparable_differences(a, b, _NOT_COMPARED, not metric_versions, uncompared))

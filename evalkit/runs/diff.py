@@ -251,11 +251,16 @@ def uncompared_metrics(
 
 
 def comparable_differences(
-    old: RunRecord, new: RunRecord, leave_out: tuple[str, ...] = (), versions: bool = True
+    old: RunRecord,
+    new: RunRecord,
+    leave_out: tuple[str, ...] = (),
+    versions: bool = True,
+    uncompared: AbstractSet[str] | None = None,
 ) -> list[str]:
     """The signature fields that differ, as 'field: old → new', less the `leave_out` fields and the metrics
-    `uncompared_metrics` lists (with `versions`: those whose version differs too)."""
-    skipped = uncompared_metrics(old, new, ("", ""), versions)
+    `uncompared_metrics` lists (with `versions`: those whose version differs too; `uncompared`: that list
+    when the caller has it already)."""
+    skipped = uncompared_metrics(old, new, ("", ""), versions).keys() if uncompared is None else uncompared
     fields = [
         None if run.signature is None else {k: v for k, v in run.signature.items() if k not in leave_out}
         for run in (old, new)
@@ -290,7 +295,7 @@ def compare(
             moves[change.moved_from, str(Path(change.id).parent)] += 1
         if change.status or change.renamed or change.claims or change.moved:
             changes.append(change)
-    differences = tuple(comparable_differences(old, new, versions=not metric_versions))
+    differences = tuple(comparable_differences(old, new, uncompared=uncompared.keys()))
     moved = tuple((a, b, n) for (a, b), n in moves.items())
     return RunDiff(tuple(changes), compared, tolerance, differences, moved, tuple(uncompared.items()))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from evalkit import metrics
@@ -57,6 +58,17 @@ class SummaryView:
     pinned_unsupported: int  # unsupported claims a reviewer pinned as unsupported: counted, but no failure
     missed: frozenset[str]  # the metric columns whose threshold the summary misses
 
+    @cached_property
+    def cited(self) -> dict[int, tuple[Cite, ...]]:
+        """`cited_sentences` of the summary, worked out once for all its review cards (the report's `detail`
+        calls `cited_sentences` itself, so a streamed report holds no summary's cites after writing it)."""
+        return cited_sentences(self.result)
+
+    @cached_property
+    def segments(self) -> tuple[Segment, ...]:
+        """`segments_of` the summary, cut once for all its review cards (the report's `detail` cuts its own)."""
+        return segments_of(self.result.summary, self.result.claims)
+
 
 @dataclass(frozen=True)
 class ReviewCard:
@@ -75,14 +87,8 @@ class ReviewCard:
     def cited(self) -> dict[int, Cite]:
         """The article sentences this claim cites (its own marks only, not its neighbours')."""
         own = self.index + 1
-        cited = cited_sentences(self.summary.result)
-        mine = {i: next((c for c in cites if c.claim == own), None) for i, cites in cited.items()}
+        mine = {i: next((c for c in cites if c.claim == own), None) for i, cites in self.summary.cited.items()}
         return {i: c for i, c in mine.items() if c is not None}
-
-    @property
-    def pieces(self) -> tuple[reasons.Piece, ...]:
-        """The claim's text with the words to check marked, as the report marks them."""
-        return reasons.pieces(self.claim.text, self.claim.reasons)
 
     @property
     def best(self) -> int:
@@ -92,7 +98,7 @@ class ReviewCard:
     @property
     def segments(self) -> tuple[Segment, ...]:
         """The summary around the claim, cut where each claim starts and ends."""
-        return segments_of(self.summary.result.summary, self.summary.result.claims)
+        return self.summary.segments
 
 
 @dataclass(frozen=True)
