@@ -43,15 +43,16 @@ class Store:
     id: str  # the summary's id, which a reviews file records
     in_sidecar: bool
 
-    def read(self, claim: ClaimVerdict) -> Review:
+    def read(self, claim: ClaimVerdict, claims: Sequence[ClaimVerdict]) -> Review:
+        """The decision on `claim`, one of the summary's `claims`, as the file says now."""
         if self.in_sidecar:
-            return sidecar.review_of(claim, self.path)
+            return sidecar.reviews_in(sidecar.pin_tables_of(self.path), claims)[claim.text]
         return reviews.review_of(reviews.read(self.path), self.id, claim.text)
 
     def write(self, claim: ClaimVerdict, claims: Sequence[ClaimVerdict], review: Review, seen: Review) -> None:
         """Record `review` if the claim's decision is still `seen`, else raise `Conflict` (under the file's lock)."""
         with locked(self.path):
-            now = self.read(claim)
+            now = self.read(claim, claims)
             if now != seen:
                 raise Conflict(now)
             if self.in_sidecar:
@@ -85,7 +86,7 @@ class Session:
 
     def reviews(self) -> list[tuple[Item, Review]]:
         """Every claim with its decision as the files say now (another window may have made it)."""
-        return [(item, item.store.read(item.claim)) for item in self.items]
+        return [(item, item.store.read(item.claim, item.result.claims)) for item in self.items]
 
     def queue(self) -> list[tuple[Item, Review]]:
         """The claims to go over now: those with no reviewed verdict (every claim with `--all`)."""

@@ -232,12 +232,19 @@ def _document(sidecar: Path) -> tomlkit.TOMLDocument:
         raise SettingsError(f"{printable(str(sidecar))}: not rewritten, it is not valid TOML ({problem})") from None
 
 
-def review_of(claim: ClaimVerdict, sidecar: Path) -> Review:
-    """The reviewed verdict `sidecar` pins for `claim` now (`[expect]`, with its `[known_miss]`), if any."""
-    tables = _document(sidecar).unwrap()
-    expect = tables.get("expect", {})
-    key = next((k for k in expect if matches(k, claim.text)), None)
-    return Review(expect[key], tables.get("known_miss", {}).get(key)) if key is not None else Review()
+def pin_tables_of(sidecar: Path) -> dict:
+    """`sidecar`'s tables as read now (none where there is no sidecar yet); not TOML: a `SettingsError`."""
+    return _document(sidecar).unwrap()
+
+
+def reviews_in(tables: dict, claims: Sequence[ClaimVerdict]) -> dict[str, Review]:
+    """The reviewed verdict the sidecar `tables` pin for each of the summary's `claims`, by claim text
+    (`[expect]`, with its `[known_miss]`), matched as a run matches them (`read_pins`)."""
+    expect, misses = tables.get("expect", {}), tables.get("known_miss", {})
+    keys = read_pins(claims, expect).keys
+    return {
+        c.text: Review(expect[keys[c.text]], misses.get(keys[c.text])) if c.text in keys else Review() for c in claims
+    }
 
 
 def review_text(sidecar: Path, claim: ClaimVerdict, claims: Sequence[ClaimVerdict], review: Review) -> str:
