@@ -43,11 +43,19 @@ class Store:
     id: str  # the summary's id, which a reviews file records
     in_sidecar: bool
 
+    def load(self) -> dict:
+        """The file as it is now: the sidecar's tables, or the reviews file's records."""
+        return sidecar.pin_tables_of(self.path) if self.in_sidecar else reviews.read(self.path)
+
+    def decisions(self, loaded: dict, claims: Sequence[ClaimVerdict]) -> dict[str, Review]:
+        """The decision on each of the summary's `claims`, by claim text, in the `load`ed file."""
+        if self.in_sidecar:
+            return sidecar.reviews_in(loaded, claims)
+        return {c.text: reviews.review_of(loaded, self.id, c.text) for c in claims}
+
     def read(self, claim: ClaimVerdict, claims: Sequence[ClaimVerdict]) -> Review:
         """The decision on `claim`, one of the summary's `claims`, as the file says now."""
-        if self.in_sidecar:
-            return sidecar.reviews_in(sidecar.pin_tables_of(self.path), claims)[claim.text]
-        return reviews.review_of(reviews.read(self.path), self.id, claim.text)
+        return self.decisions(self.load(), claims)[claim.text]
 
     def write(self, claim: ClaimVerdict, claims: Sequence[ClaimVerdict], review: Review, seen: Review) -> None:
         """Record `review` if the claim's decision is still `seen`, else raise `Conflict` (under the file's lock)."""
@@ -86,7 +94,15 @@ class Session:
 
     def reviews(self) -> list[tuple[Item, Review]]:
         """Every claim with its decision as the files say now (another window may have made it)."""
-        return [(item, item.store.read(item.claim, item.result.claims)) for item in self.items]
+        files: dict[Path, dict] = {}  # each file read once, not once per claim
+        found: dict[int, dict[str, Review]] = {}  # by summary
+        for item in self.items:
+            if id(item.result) not in found:
+                loaded = files.get(item.store.path)
+                if loaded is None:
+                    loaded = files[item.store.path] = item.store.load()
+                found[id(item.result)] = item.store.decisions(loaded, item.result.claims)
+        return [(item, found[id(item.result)][item.claim.text]) for item in self.items]
 
     def queue(self) -> list[tuple[Item, Review]]:
         """The claims to go over now: those with no reviewed verdict (every claim with `--all`)."""
