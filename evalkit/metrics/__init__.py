@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from evalkit.judges import Bands, Judge
     from evalkit.prepare.encoder import Encoder
     from evalkit.result import ClaimVerdict
+    from evalkit.settings import Settings
 
 ENTRY_POINT_GROUP = "evalkit.metrics"
 # The built-in metrics, in the order their columns are shown; referenced as entry points are.
@@ -215,6 +216,11 @@ def resolve_thresholds(
                 )
         resolved[key] = value
     return resolved
+
+
+def settings_thresholds(settings: Settings) -> dict[str, float | None]:
+    """`resolve_thresholds` for `settings`: a bad value names the file that set it (`Settings.origins`)."""
+    return resolve_thresholds(settings.thresholds, origins=settings.origins)
 
 
 def _misses(values: Mapping[str, float], limits: Mapping[str, float | None]) -> Iterator[tuple[Threshold, float]]:
