@@ -14,7 +14,6 @@ prints and never decides pass or fail.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -290,7 +289,7 @@ def _checked(who: str, metric: Metric, got: Any) -> Measured | str:
     if undeclared:
         return f"{who} wrote {', '.join(map(repr, undeclared))}, which it does not declare"
     for key, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        if not plugins.finite(value):
             return f"{who} gave {key} = {value!r}, not a finite number"
     return Measured({k: float(v) for k, v in values.items()}, dict(details))
 
