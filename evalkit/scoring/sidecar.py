@@ -103,11 +103,6 @@ def matches(key: str, claim: str) -> bool:
     return bool(identified(key, [claim])[0])
 
 
-def pinned(claim: ClaimVerdict, table: dict[str, str], claims: Sequence[ClaimVerdict] = ()) -> str | None:
-    """What `table` (`expect` or `known_miss`) says for this claim, among the summary's `claims`, if anything."""
-    return read_pins(claims or [claim], table).of(claim.text)
-
-
 def broken_pins(claims: Sequence[ClaimVerdict], expect: dict[str, str]) -> list[str]:
     """A line for each reviewed pin that identifies no claim or several, or whose claim's verdict differs
     (unless it is a known miss): a reviewed verdict must never be applied to a claim it was not about."""
