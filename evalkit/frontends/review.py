@@ -106,14 +106,22 @@ class Session:
 
     def queue(self) -> list[tuple[Item, Review]]:
         """The claims to go over now: those with no reviewed verdict (every claim with `--all`)."""
-        return [(item, r) for item, r in self.reviews() if self.every or r.verdict is None]
+        return self.page(done=False)[0]
 
     def decided(self) -> list[tuple[Item, Review]]:
-        return [(item, r) for item, r in self.reviews() if r.verdict is not None]
+        return self.page(done=True)[0]
 
     def progress(self) -> tuple[int, int]:
         """(claims reviewed, claims in the session)."""
-        return len(self.decided()), len(self.items)
+        return self.page(done=True)[1]
+
+    def page(self, done: bool) -> tuple[list[tuple[Item, Review]], tuple[int, int]]:
+        """The claims a page shows (the decided ones when `done`, else the `queue`) and the `progress`, from
+        one reading of the files, so the two agree."""
+        found = self.reviews()
+        decided = [(item, r) for item, r in found if r.verdict is not None]
+        shown = decided if done else [(item, r) for item, r in found if self.every or r.verdict is None]
+        return shown, (len(decided), len(self.items))
 
     def decide(self, number: int, review: Review, seen: Review) -> Review:
         """Record `review` for claim `number`, which the deciding window saw decided as `seen`."""
