@@ -43,28 +43,25 @@ class Store:
     id: str  # the summary's id, which a reviews file records
     in_sidecar: bool
 
-    def load(self) -> dict:
-        """The file as it is now: the sidecar's tables, or the reviews file's records."""
-        return sidecar.pin_tables_of(self.path) if self.in_sidecar else reviews.read(self.path)
+    def load(self) -> Any:
+        """The file as it is now: the sidecar parsed for an edit, or the reviews file's records."""
+        return sidecar.parsed(self.path) if self.in_sidecar else reviews.read(self.path)
 
-    def decisions(self, loaded: dict, claims: Sequence[ClaimVerdict]) -> dict[str, Review]:
+    def decisions(self, loaded: Any, claims: Sequence[ClaimVerdict]) -> dict[str, Review]:
         """The decision on each of the summary's `claims`, by claim text, in the `load`ed file."""
         if self.in_sidecar:
-            return sidecar.reviews_in(loaded, claims)
+            return sidecar.reviews_in(loaded.unwrap(), claims)
         return {c.text: reviews.review_of(loaded, self.id, c.text) for c in claims}
-
-    def read(self, claim: ClaimVerdict, claims: Sequence[ClaimVerdict]) -> Review:
-        """The decision on `claim`, one of the summary's `claims`, as the file says now."""
-        return self.decisions(self.load(), claims)[claim.text]
 
     def write(self, claim: ClaimVerdict, claims: Sequence[ClaimVerdict], review: Review, seen: Review) -> None:
         """Record `review` if the claim's decision is still `seen`, else raise `Conflict` (under the file's lock)."""
         with locked(self.path):
-            now = self.read(claim, claims)
+            loaded = self.load()  # read once: checked, then edited
+            now = self.decisions(loaded, claims)[claim.text]
             if now != seen:
                 raise Conflict(now)
             if self.in_sidecar:
-                write_file(self.path, sidecar.review_text(self.path, claim, claims, review))
+                write_file(self.path, sidecar.review_text(loaded, claim, claims, review))
             else:
                 reviews.write(self.path, self.id, claim, review)
 
@@ -94,7 +91,7 @@ class Session:
 
     def reviews(self) -> list[tuple[Item, Review]]:
         """Every claim with its decision as the files say now (another window may have made it)."""
-        files: dict[Path, dict] = {}  # each file read once, not once per claim
+        files: dict[Path, Any] = {}  # each file read once, not once per claim
         found: dict[int, dict[str, Review]] = {}  # by summary
         for item in self.items:
             if id(item.result) not in found:

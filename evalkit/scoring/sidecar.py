@@ -205,7 +205,7 @@ def pin_text(result: SummaryResult, sidecar: Path, confirm: bool = False) -> str
         raise EvalkitError(f"cannot pin verdicts: {result.error}")
     if result.unjudged:
         raise EvalkitError(f"cannot pin verdicts: {result.id}: {len(result.unjudged)} claim(s) could not be judged")
-    document = _document(sidecar)
+    document = parsed(sidecar)
     tables = pin_tables(result, document.unwrap(), confirm)
     for name in PIN_TABLES:
         document.pop(name, None)
@@ -218,18 +218,13 @@ def pin_text(result: SummaryResult, sidecar: Path, confirm: bool = False) -> str
     return tomlkit.dumps(document)
 
 
-def _document(sidecar: Path) -> tomlkit.TOMLDocument:
+def parsed(sidecar: Path) -> tomlkit.TOMLDocument:
     """The sidecar parsed for an edit (an empty one where there is none yet); not TOML: a `SettingsError`."""
     try:
         return tomlkit.parse(sidecar.read_bytes().decode("utf-8") if sidecar.exists() else "")
     except (OSError, UnicodeDecodeError, TOMLKitError) as exc:
         problem = getattr(exc, "strerror", None) or exc
         raise SettingsError(f"{printable(str(sidecar))}: not rewritten, it is not valid TOML ({problem})") from None
-
-
-def pin_tables_of(sidecar: Path) -> dict:
-    """`sidecar`'s tables as read now (none where there is no sidecar yet); not TOML: a `SettingsError`."""
-    return _document(sidecar).unwrap()
 
 
 def reviews_in(tables: dict, claims: Sequence[ClaimVerdict]) -> dict[str, Review]:
@@ -242,14 +237,16 @@ def reviews_in(tables: dict, claims: Sequence[ClaimVerdict]) -> dict[str, Review
     }
 
 
-def review_text(sidecar: Path, claim: ClaimVerdict, claims: Sequence[ClaimVerdict], review: Review) -> str:
-    """`sidecar`'s text with `claim` pinned as `review` says (no verdict: its pins removed), all else kept.
+def review_text(
+    document: tomlkit.TOMLDocument, claim: ClaimVerdict, claims: Sequence[ClaimVerdict], review: Review
+) -> str:
+    """The text of the sidecar `document` (`parsed`) with `claim` pinned as `review` says (no verdict: its pins
+    removed), all else kept.
 
     Every pin naming the claim goes (an `[unreviewed]` one too: it is reviewed now), and the review is pinned
-    under the claim's `pin_key`, as `evalkit pin` names it. The tables are edited in place, so comments and
-    the other pins keep their places.
+    under the claim's `pin_key`, as `evalkit pin` names it. The tables are edited in place (`document` with
+    them), so comments and the other pins keep their places.
     """
-    document = _document(sidecar)
     for name in PIN_TABLES:
         table = document.get(name)
         for key in [k for k in (table or {}) if matches(k, claim.text)]:
