@@ -7,6 +7,8 @@ group of the same name, so `--judge NAME:ARG` or a `min_…` threshold reaches i
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Mapping
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -31,6 +33,12 @@ def available(group: str, builtin: Mapping[str, str]) -> dict[str, str]:
             )
         found[point.name] = point.value
     return found
+
+
+def finite(value: object) -> bool:
+    """Whether a plugin gave a finite real number (numpy's included), never a bool: the check every metric
+    value and judge score passes."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def made(factory: Any, what: str, reference: str, *args: Any) -> Any:

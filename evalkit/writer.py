@@ -73,18 +73,23 @@ def write_file(path: str | Path, data: str | bytes | Iterable[str]) -> Path:
 
 
 @contextlib.contextmanager
-def locked(path: str | Path) -> Iterator[None]:
+def locked(path: str | Path, wait: bool = True) -> Iterator[None]:
     """Hold the lock of the file at `path` (`.NAME.lock` beside its real path) for a read-and-rewrite.
 
     `write_file` alone keeps each file whole; a read-modify-write also needs this, so two writers (parallel
     runs appending to the history, two review windows deciding claims of one sidecar) each keep their change.
-    A lock file that cannot be made (a read-only folder) is an `OutputError` naming `path`.
+    With `wait` False a lock held elsewhere is refused, never queued (`sole_writer`). A lock file that cannot
+    be made (a read-only folder) is an `OutputError` naming `path`.
     """
     file = lock_path(path)
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(file)
+        lock = FileLock(file, timeout=-1 if wait else 0)
         lock.acquire()
+    except Timeout:  # an OSError too: caught first
+        raise OutputError(
+            printable(str(path)), "is being written by another evalkit process; wait for it or write to another file"
+        ) from None
     except OSError as exc:
         raise OutputError(printable(str(path)), f"cannot be written ({exc.strerror or exc})") from None
     try:
@@ -104,27 +109,14 @@ def lock_path(path: str | Path) -> Path:
     return real.with_name(f".{real.name}.lock")
 
 
-@contextlib.contextmanager
-def sole_writer(path: str | Path) -> Iterator[None]:
+def sole_writer(path: str | Path) -> contextlib.AbstractContextManager[None]:
     """Hold `path` for this process alone while it is written; another writer is refused, never queued.
 
     The lock (the `filelock` package, an OS lock a crash releases) is taken before the file is read,
     trimmed or truncated, so the second `evalkit score` on one output stops with one line and the
     first's count is what its file holds.
     """
-    lock = FileLock(lock_path(path), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise OutputError(
-            printable(str(path)), "is being written by another evalkit process; wait for it or write to another file"
-        ) from None
-    except OSError as exc:  # the lock file itself cannot be made (a read-only folder, a full disk)
-        raise OutputError(printable(str(path)), f"cannot be written ({exc.strerror or exc})") from None
-    try:
-        yield
-    finally:
-        lock.release()
+    return locked(path, wait=False)
 
 
 class RecordStream:

@@ -43,19 +43,25 @@ class Store:
     id: str  # the summary's id, which a reviews file records
     in_sidecar: bool
 
-    def read(self, claim: ClaimVerdict) -> Review:
+    def load(self) -> Any:
+        """The file as it is now: the sidecar parsed for an edit, or the reviews file's records."""
+        return sidecar.parsed(self.path) if self.in_sidecar else reviews.read(self.path)
+
+    def decisions(self, loaded: Any, claims: Sequence[ClaimVerdict]) -> dict[str, Review]:
+        """The decision on each of the summary's `claims`, by claim text, in the `load`ed file."""
         if self.in_sidecar:
-            return sidecar.review_of(claim, self.path)
-        return reviews.review_of(reviews.read(self.path), self.id, claim.text)
+            return sidecar.reviews_in(loaded.unwrap(), claims)
+        return {c.text: reviews.review_of(loaded, self.id, c.text) for c in claims}
 
     def write(self, claim: ClaimVerdict, claims: Sequence[ClaimVerdict], review: Review, seen: Review) -> None:
         """Record `review` if the claim's decision is still `seen`, else raise `Conflict` (under the file's lock)."""
         with locked(self.path):
-            now = self.read(claim)
+            loaded = self.load()  # read once: checked, then edited
+            now = self.decisions(loaded, claims)[claim.text]
             if now != seen:
                 raise Conflict(now)
             if self.in_sidecar:
-                write_file(self.path, sidecar.review_text(self.path, claim, claims, review))
+                write_file(self.path, sidecar.review_text(loaded, claim, claims, review))
             else:
                 reviews.write(self.path, self.id, claim, review)
 
@@ -85,18 +91,34 @@ class Session:
 
     def reviews(self) -> list[tuple[Item, Review]]:
         """Every claim with its decision as the files say now (another window may have made it)."""
-        return [(item, item.store.read(item.claim)) for item in self.items]
+        files: dict[Path, Any] = {}  # each file read once, not once per claim
+        found: dict[int, dict[str, Review]] = {}  # by summary
+        for item in self.items:
+            if id(item.result) not in found:
+                loaded = files.get(item.store.path)
+                if loaded is None:
+                    loaded = files[item.store.path] = item.store.load()
+                found[id(item.result)] = item.store.decisions(loaded, item.result.claims)
+        return [(item, found[id(item.result)][item.claim.text]) for item in self.items]
 
     def queue(self) -> list[tuple[Item, Review]]:
         """The claims to go over now: those with no reviewed verdict (every claim with `--all`)."""
-        return [(item, r) for item, r in self.reviews() if self.every or r.verdict is None]
+        return self.page(done=False)[0]
 
     def decided(self) -> list[tuple[Item, Review]]:
-        return [(item, r) for item, r in self.reviews() if r.verdict is not None]
+        return self.page(done=True)[0]
 
     def progress(self) -> tuple[int, int]:
         """(claims reviewed, claims in the session)."""
-        return len(self.decided()), len(self.items)
+        return self.page(done=True)[1]
+
+    def page(self, done: bool) -> tuple[list[tuple[Item, Review]], tuple[int, int]]:
+        """The claims a page shows (the decided ones when `done`, else the `queue`) and the `progress`, from
+        one reading of the files, so the two agree."""
+        found = self.reviews()
+        decided = [(item, r) for item, r in found if r.verdict is not None]
+        shown = decided if done else [(item, r) for item, r in found if self.every or r.verdict is None]
+        return shown, (len(decided), len(self.items))
 
     def decide(self, number: int, review: Review, seen: Review) -> Review:
         """Record `review` for claim `number`, which the deciding window saw decided as `seen`."""

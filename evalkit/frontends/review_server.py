@@ -113,9 +113,9 @@ def app(session: Session, address: Address, token: str) -> Starlette:
         return [view.ReviewCard(item.number, summary(item.result), item.index, r) for item, r in shown]
 
     def page(done: bool) -> Response:
-        shown = session.decided() if done else session.queue()
+        shown, progress = session.page(done)
         nonce = secrets.token_urlsafe(16)
-        html = report.render_review(cards(shown), session.progress(), token, nonce, done=done)
+        html = report.render_review(cards(shown), progress, token, nonce, done=done)
         policy = (
             f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; connect-src 'self'; "
             "img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"

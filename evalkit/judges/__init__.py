@@ -9,8 +9,6 @@ new file, here or in a package of its own. Verdicts come from the bands here and
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -120,13 +118,8 @@ def _all_failed(problem: str, count: int) -> list[tuple[Judgement, str | None]]:
     return [(Judgement(None, error=problem), problem)] * count
 
 
-def _number(value: object) -> bool:
-    """A finite real number (numpy's included), never a bool."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _probability(value: object) -> bool:
-    return _number(value) and 0.0 <= value <= 1.0  # type: ignore[operator]
+    return plugins.finite(value) and 0.0 <= value <= 1.0  # type: ignore[operator]
 
 
 def _checked(who: str, judgement: object) -> tuple[Judgement, str | None]:
@@ -137,7 +130,7 @@ def _checked(who: str, judgement: object) -> tuple[Judgement, str | None]:
         problem = f"{who} gave score {judgement.score!r}, not a probability in [0, 1]"
     elif not all(s is None or _probability(s) for s in judgement.passage_scores):
         problem = f"{who} gave passage scores {judgement.passage_scores!r}, not probabilities in [0, 1]"
-    elif not all(_number(v) for v in judgement.signals.values()):
+    elif not all(plugins.finite(v) for v in judgement.signals.values()):
         problem = f"{who} gave signals that are not finite numbers: {judgement.signals!r}"
     else:
         return judgement, None
@@ -149,8 +142,6 @@ def bands(judge: Judge, settings: Settings) -> Bands:
     low = judge.bands.threshold if settings.support_threshold is None else settings.support_threshold
     high = judge.bands.supported_at if settings.weak_band is None else low + settings.weak_band
     return Bands(low, high)
-
-
 
 
 def load_judge(settings: Settings, store: VectorCache | None = None) -> Judge:

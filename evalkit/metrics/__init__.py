@@ -14,7 +14,6 @@ prints and never decides pass or fail.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from evalkit.judges import Bands, Judge
     from evalkit.prepare.encoder import Encoder
     from evalkit.result import ClaimVerdict
+    from evalkit.settings import Settings
 
 ENTRY_POINT_GROUP = "evalkit.metrics"
 # The built-in metrics, in the order their columns are shown; referenced as entry points are.
@@ -217,6 +217,11 @@ def resolve_thresholds(
     return resolved
 
 
+def settings_thresholds(settings: Settings) -> dict[str, float | None]:
+    """`resolve_thresholds` for `settings`: a bad value names the file that set it (`Settings.origins`)."""
+    return resolve_thresholds(settings.thresholds, origins=settings.origins)
+
+
 def _misses(values: Mapping[str, float], limits: Mapping[str, float | None]) -> Iterator[tuple[Threshold, float]]:
     """(threshold, its limit) for each threshold `values` misses."""
     known = thresholds()
@@ -284,7 +289,7 @@ def _checked(who: str, metric: Metric, got: Any) -> Measured | str:
     if undeclared:
         return f"{who} wrote {', '.join(map(repr, undeclared))}, which it does not declare"
     for key, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        if not plugins.finite(value):
             return f"{who} gave {key} = {value!r}, not a finite number"
     return Measured({k: float(v) for k, v in values.items()}, dict(details))
 

@@ -78,7 +78,7 @@ def signature(settings: Settings, encoder: Encoder, judge: Judge | None = None) 
         "splitter": sentences.SPLITTER,
         **bands(judge, settings).to_dict(),
         "metrics": metrics.versions(),
-        "thresholds": metrics.resolve_thresholds(settings.thresholds, origins=settings.origins),
+        "thresholds": metrics.settings_thresholds(settings),
     }
 
 
@@ -106,7 +106,7 @@ def jobs_from_paths(paths: Iterable[str | Path], settings: Settings) -> Iterator
         else:
             try:
                 own = resolve(settings, found)
-                metrics.resolve_thresholds(own.thresholds, origins=own.origins)
+                metrics.settings_thresholds(own)
                 yield Job(printable(str(found)), read_capture(found), own, path=found)
             except EvalkitError as exc:
                 yield Job(printable(str(found)), None, settings, str(exc), found)
@@ -262,7 +262,7 @@ def _result(placed: _Placed, prepared: metrics.Prepared, got: metrics.Measured, 
         details=got.details,
         claims=prepared.claims,
         consistent=all(v.verdict not in ("unsupported", "error") for v in prepared.claims),
-        thresholds=metrics.resolve_thresholds(settings.thresholds, origins=settings.origins),
+        thresholds=metrics.settings_thresholds(settings),
         summary=capture.summary,
         body=tuple(p.units),
         dropped=tuple(f"[{d.rule}] {d.text}" for d in capture.dropped),
@@ -303,7 +303,7 @@ def evaluate(
     score`), so memory stays flat however many summaries there are.
     """
     # A typo'd or out-of-range threshold stops the run before any scoring, naming the file that set it.
-    metrics.resolve_thresholds(settings.thresholds, origins=settings.origins)
+    metrics.settings_thresholds(settings)
     metrics.table_columns(settings.table_columns)  # and so does a typo'd column name
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()

@@ -103,11 +103,6 @@ def matches(key: str, claim: str) -> bool:
     return bool(identified(key, [claim])[0])
 
 
-def pinned(claim: ClaimVerdict, table: dict[str, str], claims: Sequence[ClaimVerdict] = ()) -> str | None:
-    """What `table` (`expect` or `known_miss`) says for this claim, among the summary's `claims`, if anything."""
-    return read_pins(claims or [claim], table).of(claim.text)
-
-
 def broken_pins(claims: Sequence[ClaimVerdict], expect: dict[str, str]) -> list[str]:
     """A line for each reviewed pin that identifies no claim or several, or whose claim's verdict differs
     (unless it is a known miss): a reviewed verdict must never be applied to a claim it was not about."""
@@ -210,7 +205,7 @@ def pin_text(result: SummaryResult, sidecar: Path, confirm: bool = False) -> str
         raise EvalkitError(f"cannot pin verdicts: {result.error}")
     if result.unjudged:
         raise EvalkitError(f"cannot pin verdicts: {result.id}: {len(result.unjudged)} claim(s) could not be judged")
-    document = _document(sidecar)
+    document = parsed(sidecar)
     tables = pin_tables(result, document.unwrap(), confirm)
     for name in PIN_TABLES:
         document.pop(name, None)
@@ -223,7 +218,7 @@ def pin_text(result: SummaryResult, sidecar: Path, confirm: bool = False) -> str
     return tomlkit.dumps(document)
 
 
-def _document(sidecar: Path) -> tomlkit.TOMLDocument:
+def parsed(sidecar: Path) -> tomlkit.TOMLDocument:
     """The sidecar parsed for an edit (an empty one where there is none yet); not TOML: a `SettingsError`."""
     try:
         return tomlkit.parse(sidecar.read_bytes().decode("utf-8") if sidecar.exists() else "")
@@ -232,22 +227,26 @@ def _document(sidecar: Path) -> tomlkit.TOMLDocument:
         raise SettingsError(f"{printable(str(sidecar))}: not rewritten, it is not valid TOML ({problem})") from None
 
 
-def review_of(claim: ClaimVerdict, sidecar: Path) -> Review:
-    """The reviewed verdict `sidecar` pins for `claim` now (`[expect]`, with its `[known_miss]`), if any."""
-    tables = _document(sidecar).unwrap()
-    expect = tables.get("expect", {})
-    key = next((k for k in expect if matches(k, claim.text)), None)
-    return Review(expect[key], tables.get("known_miss", {}).get(key)) if key is not None else Review()
+def reviews_in(tables: dict, claims: Sequence[ClaimVerdict]) -> dict[str, Review]:
+    """The reviewed verdict the sidecar `tables` pin for each of the summary's `claims`, by claim text
+    (`[expect]`, with its `[known_miss]`), matched as a run matches them (`read_pins`)."""
+    expect, misses = tables.get("expect", {}), tables.get("known_miss", {})
+    keys = read_pins(claims, expect).keys
+    return {
+        c.text: Review(expect[keys[c.text]], misses.get(keys[c.text])) if c.text in keys else Review() for c in claims
+    }
 
 
-def review_text(sidecar: Path, claim: ClaimVerdict, claims: Sequence[ClaimVerdict], review: Review) -> str:
-    """`sidecar`'s text with `claim` pinned as `review` says (no verdict: its pins removed), all else kept.
+def review_text(
+    document: tomlkit.TOMLDocument, claim: ClaimVerdict, claims: Sequence[ClaimVerdict], review: Review
+) -> str:
+    """The text of the sidecar `document` (`parsed`) with `claim` pinned as `review` says (no verdict: its pins
+    removed), all else kept.
 
     Every pin naming the claim goes (an `[unreviewed]` one too: it is reviewed now), and the review is pinned
-    under the claim's `pin_key`, as `evalkit pin` names it. The tables are edited in place, so comments and
-    the other pins keep their places.
+    under the claim's `pin_key`, as `evalkit pin` names it. The tables are edited in place (`document` with
+    them), so comments and the other pins keep their places.
     """
-    document = _document(sidecar)
     for name in PIN_TABLES:
         table = document.get(name)
         for key in [k for k in (table or {}) if matches(k, claim.text)]:

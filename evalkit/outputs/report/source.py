@@ -36,7 +36,7 @@ def read_results(path: str | Path, settings: Settings) -> RunResult:
             problem = f"is not an `evalkit score` record (field {exc} is missing or wrong)"
             raise InputError(f"{output.path}:{number}", problem) from None
     signature = record.signature or _signature(results)
-    thresholds = metrics.resolve_thresholds(settings.thresholds, origins=settings.origins)
+    thresholds = metrics.settings_thresholds(settings)
     return RunResult(tuple(results), {**signature, "thresholds": thresholds}, "", 0.0)
 
 
@@ -68,7 +68,7 @@ def _from_record(data: dict[str, Any], settings: Settings) -> SummaryResult:
         details=data.get("details", {}),
         claims=claims,
         consistent=data["consistent"],
-        thresholds=metrics.resolve_thresholds(settings.thresholds, origins=settings.origins),
+        thresholds=metrics.settings_thresholds(settings),
         judge=data.get("judge", ""),
         bands=data.get("bands", {}),
         plugin_errors=tuple(data.get("plugin_errors", ())),
